@@ -1,0 +1,27 @@
+// A configuration problem, located in its file: what is wrong and what was expected.
+
+export interface ConfigError {
+  file: string;
+  line: number; // 1-based
+  col: number; // 1-based
+  /** Dotted path of the offending key, e.g. "backends.web.servers[2].weight". */
+  key: string;
+  message: string;
+  expected?: string;
+}
+
+export function formatConfigError(e: ConfigError): string {
+  const where = `${e.file}:${e.line}:${e.col}`;
+  const key = e.key ? ` '${e.key}'` : '';
+  const expected = e.expected ? ` (expected ${e.expected})` : '';
+  return `${where}:${key} ${e.message}${expected}`;
+}
+
+export type ConfigResult<T> = { ok: true; value: T } | { ok: false; errors: ConfigError[] };
+
+export class ConfigErrors extends Error {
+  constructor(readonly errors: ConfigError[]) {
+    super(errors.map(formatConfigError).join('\n'));
+    this.name = 'ConfigErrors';
+  }
+}

@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './duration.js';
+export * from './load.js';
+export * from './schema-helpers.js';
