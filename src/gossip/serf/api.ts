@@ -1,0 +1,63 @@
+// Contract of the serf layer, shaped like hashicorp/serf's library API. The agent (src/agent), the
+// CLI and the controller's gossip member source depend on this file only.
+import type { Profile, MemberlistStats } from '../memberlist/api.js';
+
+export type SerfMemberStatus = 'alive' | 'leaving' | 'left' | 'failed';
+
+export interface SerfMember {
+  name: string;
+  addr: string;
+  port: number;
+  tags: Record<string, string>;
+  status: SerfMemberStatus;
+  protocol: { min: number; max: number; cur: number; delegateMin: number; delegateMax: number; delegateCur: number };
+}
+
+export type SerfEvent =
+  | { type: 'member-join' | 'member-leave' | 'member-failed' | 'member-update' | 'member-reap'; members: SerfMember[] }
+  | { type: 'user'; name: string; payload: Buffer; ltime: number; coalesce: boolean; replayed: boolean }
+  | { type: 'query'; name: string; payload: Buffer; ltime: number; id: number; respond(payload: Buffer): Promise<void> };
+
+export interface SerfConfig {
+  nodeName: string;
+  bindAddr: string; // default 0.0.0.0
+  bindPort: number; // default 7946; 0 = any
+  advertiseAddr?: string;
+  advertisePort?: number;
+  tags: Record<string, string>;
+  profile: Profile; // lan (default) | wan | local
+  /** base64 keys as serf's -encrypt; the first is primary */
+  encryptKeys?: string[];
+  /** member events coalescing (serf agent: on, 3s quantum / 1s quiescent); library default off */
+  coalesceMemberEvents?: { quantumMs: number; quiescentMs: number } | false;
+  coalesceUserEvents?: { quantumMs: number; quiescentMs: number } | false;
+  reapIntervalMs?: number; // 15s
+  reconnectIntervalMs?: number; // 30s
+  reconnectTimeoutMs?: number; // 24h
+  tombstoneTimeoutMs?: number; // 24h
+  eventBuffer?: number; // 512
+  queryBuffer?: number; // 512
+  recentIntentTimeoutMs?: number; // 5m
+  /** Overrides of memberlist timers (tests use shorter ones). */
+  memberlist?: Partial<import('../memberlist/api.js').MemberlistConfig>;
+  logger?: import('pino').Logger;
+}
+
+export interface Serf {
+  localMember(): SerfMember;
+  members(): SerfMember[];
+  /** Join via any address; `replay` = deliver old user events learned at join (serf join -replay). */
+  join(addrs: string[], replay?: boolean): Promise<number>;
+  leave(): Promise<void>;
+  shutdown(): Promise<void>;
+  userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
+  query(name: string, payload: Buffer, opts?: { timeoutMs?: number }): Promise<Array<{ from: string; payload: Buffer }>>;
+  setTags(tags: Record<string, string>): Promise<void>;
+  /** Subscribe to events; returns unsubscribe. */
+  subscribe(listener: (e: SerfEvent) => void): () => void;
+  stats(): { memberlist: MemberlistStats; serfDropped: number; memberTime: number; eventTime: number; queryTime: number; members: number; failed: number; left: number; healthScore: number };
+  /** Keyring management, as `serf keys`. */
+  keys(): { list(): string[]; install(k: string): void; use(k: string): void; remove(k: string): void };
+}
+
+// Implementation entry point: createSerf(config: SerfConfig): Promise<Serf>   -- ./serf.ts
