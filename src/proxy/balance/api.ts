@@ -1,0 +1,35 @@
+// Contract of the load-balancing algorithms (HAProxy's `balance`). Pure: no sockets, no timers.
+// The proxy engine keeps one Balancer per backend and calls update() whenever the usable set changes.
+
+export interface BalanceTarget {
+  readonly name: string;
+  /** effective weight 0..256 (0 = never picked by weighted algorithms) */
+  readonly weight: number;
+  /** current sessions on this server (leastconn, random(2)) */
+  readonly active: number;
+}
+
+export interface PickContext {
+  /** client IP as text (source) */
+  clientIp: string;
+  /** request path including query (uri); undefined in tcp mode */
+  path?: string;
+}
+
+export interface Balancer<T extends BalanceTarget> {
+  /** The usable servers of one tier (active, or backup when no active is usable). Order is stable. */
+  update(servers: readonly T[]): void;
+  /** Choose a server; `accept` rejects candidates (full maxconn, already tried on retry). */
+  pick(ctx: PickContext, accept?: (s: T) => boolean): T | undefined;
+}
+
+export type BalanceSpec =
+  | { algo: 'roundrobin' } // smooth weighted, dynamic weights
+  | { algo: 'static-rr' }
+  | { algo: 'leastconn' }
+  | { algo: 'source' } // consistent hash of client IP
+  | { algo: 'uri'; len?: number; depth?: number; whole?: boolean } // consistent hash of the path before '?'
+  | { algo: 'random'; draws: number }; // random(2) = power of two choices
+
+// Implementation entry point: createBalancer<T>(spec: BalanceSpec): Balancer<T>   -- ./index.ts
+// Parsing of HAProxy's words ("roundrobin", "uri len 10 depth 2", "random(2)"): parseBalance(text) -- ./parse.ts
