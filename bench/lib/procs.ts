@@ -1,0 +1,48 @@
+// Process helpers for benchmarks: start, wait for a TCP port, stop.
+import { spawn, fork, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export function have(cmd: string, arg = '-v'): boolean {
+  return spawnSync(cmd, [arg]).error === undefined;
+}
+
+export async function waitPort(port: number, host = '127.0.0.1', timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, host);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`port ${host}:${port} did not open within ${timeoutMs}ms`);
+    await sleep(50);
+  }
+}
+
+export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
+  return p;
+}
+
+export function startNode(script: string, args: string[]): ChildProcess {
+  return fork(script, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+}
+
+export async function stop(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const gone = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  const t = setTimeout(() => p.kill('SIGKILL'), 5000);
+  await gone;
+  clearTimeout(t);
+}
+
+export function rssKiB(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  const r = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)]);
+  const v = Number(String(r.stdout).trim());
+  return Number.isFinite(v) && v > 0 ? v : undefined;
+}

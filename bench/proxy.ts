@@ -1,0 +1,120 @@
+// npm run bench:proxy — the built-in proxy and HAProxy in front of the same backends, driven by the same wrk runs,
+// side by side in one run. Not a test: prints figures (req/s, MB/s, p50, p99) and ratios builtin/HAProxy.
+// Env: BENCH_SECONDS (default 10), BENCH_CONNS (50), HAPROXY_THREADS (1), BENCH_TESTS (ka,close,tcp1m,http1m).
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/helpers/ports.js';
+import { have, rssKiB, start, startNode, stop, waitPort } from './lib/procs.js';
+import { haveWrk, runWrk, type WrkResult } from './lib/wrk.js';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const conns = Number(process.env.BENCH_CONNS ?? 50);
+const threads = Number(process.env.HAPROXY_THREADS ?? 1);
+const tests = (process.env.BENCH_TESTS ?? 'ka,close,tcp1m,http1m').split(',');
+
+if (!haveWrk()) {
+  console.error('bench:proxy needs wrk: apt-get install -y wrk');
+  process.exit(2);
+}
+const withHaproxy = have('haproxy', '-v');
+if (!withHaproxy) console.error('haproxy not found (apt-get install -y haproxy): printing the built-in proxy only');
+
+const dir = mkdtempSync(join(tmpdir(), 'lbagent-bench-'));
+const [b1, b2, b3, lbHttp, lbTcp, lbAdmin, hapHttp, hapTcp] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+const backends = [b1!, b2!, b3!];
+
+const lbConfig = `
+global: { log_level: warn }
+defaults: { timeout: { connect: 5s, client: 30s, server: 30s } }
+admin: { bind: "127.0.0.1:${lbAdmin}" }
+frontends:
+  web: { bind: "127.0.0.1:${lbHttp}", mode: http, default_backend: app }
+  stream: { bind: "127.0.0.1:${lbTcp}", mode: tcp, default_backend: app_tcp }
+backends:
+  app:
+    mode: http
+    balance: roundrobin
+    servers:
+${backends.map((p, i) => `      - { name: s${i + 1}, addr: "127.0.0.1:${p}" }`).join('\n')}
+  app_tcp:
+    mode: tcp
+    balance: roundrobin
+    servers:
+${backends.map((p, i) => `      - { name: s${i + 1}, addr: "127.0.0.1:${p}" }`).join('\n')}
+`;
+const hapConfig = `
+global
+    nbthread ${threads}
+    maxconn 10000
+defaults
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+frontend web
+    mode http
+    bind 127.0.0.1:${hapHttp}
+    default_backend app
+frontend stream
+    mode tcp
+    bind 127.0.0.1:${hapTcp}
+    default_backend app_tcp
+backend app
+    mode http
+    balance roundrobin
+${backends.map((p, i) => `    server s${i + 1} 127.0.0.1:${p}`).join('\n')}
+backend app_tcp
+    mode tcp
+    balance roundrobin
+${backends.map((p, i) => `    server s${i + 1} 127.0.0.1:${p}`).join('\n')}
+`;
+writeFileSync(join(dir, 'lbagent.yml'), lbConfig);
+writeFileSync(join(dir, 'haproxy.cfg'), hapConfig);
+
+const backend = startNode(join(root, 'bench', 'lib', 'backend-server.mjs'), backends.map(String));
+const lb = start(process.execPath, [join(root, 'bin', 'lbagent.js'), 'balancer', '-c', join(dir, 'lbagent.yml')], { LBAGENT_LOG_FORMAT: 'json' });
+const hap = withHaproxy ? start('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]) : undefined;
+
+type Row = { test: string; target: string; r: WrkResult; rss?: number };
+const rows: Row[] = [];
+try {
+  await Promise.all([...backends, lbHttp!, lbTcp!].map((p) => waitPort(p)));
+  if (hap) await Promise.all([waitPort(hapHttp!), waitPort(hapTcp!)]);
+
+  const plan: Record<string, { path: string; headers?: string[]; tcp?: boolean }> = {
+    ka: { path: '/' },
+    close: { path: '/', headers: ['Connection: close'] },
+    tcp1m: { path: '/1m', tcp: true },
+    http1m: { path: '/1m' },
+  };
+  for (const test of tests) {
+    const p = plan[test];
+    if (!p) continue;
+    const targets: [string, number, number | undefined][] = [[`builtin`, p.tcp ? lbTcp! : lbHttp!, lb.pid]];
+    if (hap) targets.push([`haproxy nbthread ${threads}`, p.tcp ? hapTcp! : hapHttp!, hap.pid]);
+    for (const [target, port, pid] of targets) {
+      // A short warm-up so JIT and connection pools are in steady state for both.
+      await runWrk(`http://127.0.0.1:${port}${p.path}`, { connections: conns, seconds: 2, headers: p.headers });
+      const r = await runWrk(`http://127.0.0.1:${port}${p.path}`, { connections: conns, seconds, headers: p.headers });
+      rows.push({ test, target, r, rss: rssKiB(pid) });
+      process.stderr.write(`${test} ${target}: ${r.rps.toFixed(0)} req/s\n`);
+    }
+  }
+} finally {
+  await Promise.all([stop(lb), stop(hap), stop(backend)]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+console.log(`\nbench:proxy — wrk -t2 -c${conns} -d${seconds}s, 3 backends on 127.0.0.1, ${new Date().toISOString()}`);
+console.log('| test | target | req/s | MB/s | p50 ms | p99 ms | errors | RSS KiB | builtin/HAProxy req/s | p99 ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const row of rows) {
+  const ref = rows.find((x) => x.test === row.test && x.target.startsWith('haproxy'));
+  const ratio = ref && row.target === 'builtin' ? fmt(row.r.rps / ref.r.rps, 2) : '';
+  const p99 = ref && row.target === 'builtin' ? fmt(row.r.p99ms / ref.r.p99ms, 2) : '';
+  console.log(`| ${row.test} | ${row.target} | ${fmt(row.r.rps)} | ${fmt(row.r.mbps, 1)} | ${fmt(row.r.p50ms, 2)} | ${fmt(row.r.p99ms, 2)} | ${row.r.errors + row.r.non2xx} | ${row.rss ?? '-'} | ${ratio} | ${p99} |`);
+}
+console.log('\nGoals: keep-alive ≥ 0.5× HAProxy, TCP streaming ≥ 0.8×, p99 ≤ 2× (see ../shared/docs/anchors.md for reference figures).');
