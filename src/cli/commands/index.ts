@@ -1,10 +1,12 @@
 // Every command, in the order `lbagent --help` lists them.
 import type { Command } from '../command.js';
 import { planned } from '../command.js';
+import { balancer } from './balancer.js';
+import { check } from './check.js';
 
 export const commands: Command[] = [
-  planned('balancer', 'Run the load balancer: built-in proxy (or HAProxy driver), gossip node and controller', 'Usage: lbagent balancer -c FILE'),
-  planned('check', 'Validate a config file like haproxy -c (also roles.yml)', 'Usage: lbagent check -c FILE'),
+  balancer,
+  check,
   planned('demo', 'Start a demo cluster on 127.0.0.1: one balancer, three app servers with agents', 'Usage: lbagent demo'),
   planned('agent', 'Run the gossip agent (serf agent) in the foreground', 'Usage: lbagent agent [options]'),
   planned('join', 'Join a cluster: start the agent, or ask the running agent to join', 'Usage: lbagent join [options] ADDR...'),

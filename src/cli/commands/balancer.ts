@@ -1,0 +1,67 @@
+// `lbagent balancer -c FILE`: the proxy and its admin API in the foreground.
+// SIGTERM/SIGINT: stop accepting, finish in-flight up to the grace time, exit 0.
+// SIGHUP or a change of the file: validate and apply in place, or log the errors and keep the running config.
+import { watch } from 'chokidar';
+import { parseArgs } from 'node:util';
+import { formatConfigError } from '../../config/index.js';
+import { loadMainConfig } from '../../config/main.js';
+import { createLogger } from '../../log/logger.js';
+import { startBalancer } from '../../proxy/balancer.js';
+import type { Command } from '../command.js';
+
+export const balancer: Command = {
+  name: 'balancer',
+  summary: 'Run the load balancer: built-in proxy (or HAProxy driver), gossip node and controller',
+  usage: 'Usage: lbagent balancer -c FILE\n\n  -c, --config FILE   lbagent.yml (reloaded in place on SIGHUP or when it changes)',
+  async run(argv) {
+    const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
+    const file = values.config;
+    if (!file) {
+      process.stderr.write(`${this.usage}\n`);
+      return 2;
+    }
+    const first = loadMainConfig(file);
+    if (!first.ok) {
+      for (const e of first.errors) process.stderr.write(`[ALERT] ${formatConfigError(e)}\n`);
+      return 1;
+    }
+    const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? first.value.global?.log_level });
+    const handle = await startBalancer(first.value, log);
+
+    let reloading = Promise.resolve();
+    const reload = (why: string) => {
+      reloading = reloading.then(async () => {
+        const next = loadMainConfig(file);
+        if (!next.ok) {
+          for (const e of next.errors) log.error({ file }, `reload rejected: ${formatConfigError(e)}`);
+          log.warn({ file }, 'keeping the running configuration');
+          return;
+        }
+        try {
+          await handle.reload(next.value);
+          log.info({ file, trigger: why }, `configuration ${file} applied`);
+        } catch (err) {
+          log.error({ file, err }, `reload failed: ${(err as Error).message}`);
+        }
+      });
+    };
+    process.on('SIGHUP', () => reload('SIGHUP'));
+    const watcher = watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
+    watcher.on('change', () => reload('file changed'));
+    watcher.on('add', () => reload('file changed'));
+
+    await new Promise<void>((resolve) => {
+      const stop = (sig: string) => {
+        log.info({ signal: sig }, `${sig} received: stopping, finishing in-flight requests`);
+        resolve();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+    await watcher.close();
+    await handle.stop();
+    log.info('Proxy stopped.');
+    log.flush?.();
+    return 0;
+  },
+};

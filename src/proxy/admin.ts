@@ -1,0 +1,150 @@
+// The admin API: HTTP+JSON over a small node:http server (control plane, not the data path).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Endpoint } from '../config/index.js';
+import type { AdminState, ServerSpec } from '../interfaces/pool-driver.js';
+import type { BuiltinProxy } from './builtin-proxy.js';
+import { NotFound } from './backend.js';
+import { createMetrics } from './metrics.js';
+import { collectStats } from './stats.js';
+
+export interface AdminOptions {
+  bind: Endpoint;
+  token?: string;
+}
+
+class BadRequest extends Error {}
+
+const STATES: Record<string, AdminState> = { ready: 'ready', drain: 'drain', maint: 'maint' };
+const MAX_BODY = 1024 * 1024;
+
+export class AdminServer {
+  private server?: Server;
+  private readonly metrics;
+
+  constructor(private readonly proxy: BuiltinProxy, private readonly opts: AdminOptions, private readonly log: Logger) {
+    this.metrics = createMetrics(proxy);
+  }
+
+  async start(): Promise<Endpoint> {
+    const server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.bind.port, this.opts.bind.host, () => resolve());
+    });
+    this.server = server;
+    const a = server.address() as { address: string; port: number };
+    this.log.info({ admin: `${a.address}:${a.port}` }, `admin API listening on ${a.address}:${a.port}`);
+    return { host: a.address, port: a.port };
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const send = (status: number, body: unknown, type = 'application/json') => {
+      const text = type === 'application/json' ? JSON.stringify(body, null, 2) + '\n' : String(body);
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    try {
+      if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+        res.setHeader('www-authenticate', 'Bearer');
+        return send(401, { error: 'missing or wrong bearer token' });
+      }
+      const url = new URL(req.url ?? '/', 'http://admin');
+      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      const method = req.method ?? 'GET';
+      const p = this.proxy;
+      if (method === 'GET' && url.pathname === '/metrics') return send(200, await this.metrics.metrics(), this.metrics.contentType);
+      if (parts[0] !== 'v1') return send(404, { error: 'not found' });
+      const [, what, name, sub, server, field] = parts;
+      if (method === 'GET' && what === 'stats' && !name) return send(200, collectStats(p));
+      if (method === 'GET' && what === 'frontends' && !name) return send(200, collectStats(p).frontends);
+      if (what === 'backends') {
+        if (method === 'GET' && !name) return send(200, collectStats(p).backends);
+        if (method === 'GET' && name && !sub) {
+          const be = p.backend(name);
+          return send(200, { ...be.view(), stats: collectStats(p).backends.find((b) => b.name === name) });
+        }
+        if (method === 'PUT' && name && sub === 'servers' && !server) {
+          const body = await readJson(req);
+          const list = Array.isArray(body) ? body : (body as { servers?: unknown })?.servers;
+          if (!Array.isArray(list)) throw new BadRequest('body must be a list of servers (or {"servers": [...]})');
+          const result = await p.setServers(name, list.map(toSpec));
+          return send(200, result);
+        }
+        if ((method === 'PUT' || method === 'POST') && name && sub === 'servers' && server && field) {
+          const body = (await readJson(req)) as Record<string, unknown>;
+          if (field === 'state') {
+            const state = STATES[String(body?.state)];
+            if (!state) throw new BadRequest('state must be one of ready, drain, maint');
+            await p.setState(name, server, state);
+            return send(200, p.backend(name).server(server).view({ current: 0, max: 0 }));
+          }
+          if (field === 'weight') {
+            const w = body?.weight;
+            if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 256) throw new BadRequest('weight must be an integer 0..256');
+            await p.setWeight(name, server, w);
+            return send(200, p.backend(name).server(server).view({ current: 0, max: 0 }));
+          }
+        }
+      }
+      return send(404, { error: 'not found' });
+    } catch (err) {
+      if (err instanceof NotFound) return send(404, { error: err.message });
+      if (err instanceof BadRequest || err instanceof RangeError || err instanceof SyntaxError) return send(400, { error: err.message });
+      this.log.error({ err }, 'admin API error');
+      return send(500, { error: (err as Error).message });
+    }
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw new BadRequest('body too large');
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) throw new BadRequest('empty body');
+  return JSON.parse(text);
+}
+
+function toSpec(v: unknown, i: number): ServerSpec {
+  const o = v as Record<string, unknown>;
+  const fail = (what: string) => {
+    throw new BadRequest(`servers[${i}]: ${what}`);
+  };
+  if (!o || typeof o !== 'object') fail('must be an object');
+  if (typeof o.name !== 'string' || !o.name) fail('name is required');
+  let addr = o.addr;
+  let port = o.port;
+  if (typeof addr === 'string' && port === undefined) {
+    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
+    if (!m) fail('addr must be host:port');
+    addr = m![1] ?? m![2];
+    port = Number(m![3]);
+  }
+  if (typeof addr !== 'string' || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) fail('addr and port are required');
+  const weight = o.weight;
+  if (weight !== undefined && (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 256)) fail('weight must be 0..256');
+  const state = o.state === undefined ? undefined : STATES[String(o.state)];
+  if (o.state !== undefined && !state) fail('state must be ready, drain or maint');
+  return {
+    name: o.name as string,
+    addr: addr as string,
+    port: port as number,
+    weight: weight as number | undefined,
+    backup: o.backup === true,
+    monitorOnly: o.monitor === true || o.monitorOnly === true,
+    state,
+    check: typeof o.check === 'boolean' ? { enabled: o.check } : undefined,
+  };
+}

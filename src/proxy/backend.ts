@@ -1,0 +1,237 @@
+// A backend at run time: its servers, the balancer over the usable tier, the queue, and in-place list changes.
+import type { Logger } from 'pino';
+import type { AdminState, ApplyResult, BackendView, ServerSpec } from '../interfaces/pool-driver.js';
+import type { Balancer, PickContext } from './balance/api.js';
+import { makeBalancer } from './balancing.js';
+import type { BackendDef } from './model.js';
+import { ServerRuntime } from './server.js';
+
+interface Waiter {
+  ctx: PickContext;
+  accept?: (s: ServerRuntime) => boolean;
+  resolve: (r: Acquired) => void;
+  timer: NodeJS.Timeout;
+}
+
+export type Acquired = { server: ServerRuntime } | { error: 'noserver' | 'queue-timeout' | 'aborted' };
+
+export class BackendRuntime {
+  readonly servers = new Map<string, ServerRuntime>();
+  /** removed servers still finishing their sessions */
+  readonly removing = new Set<ServerRuntime>();
+  private balancer: Balancer<ServerRuntime>;
+  private queue: Waiter[] = [];
+  maxQueue = 0;
+  total = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  deniedReq = 0;
+  errors = 0;
+  lastChange = Date.now();
+  private tier: 'active' | 'backup' | 'none' = 'none';
+
+  constructor(public def: BackendDef, private readonly log: Logger) {
+    this.balancer = makeBalancer(def.balance);
+    for (const spec of def.servers) this.servers.set(spec.name, new ServerRuntime(spec, def.maxconn[spec.name] ?? 0));
+    this.refresh();
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  get active(): number {
+    let n = 0;
+    for (const s of this.servers.values()) n += s.active;
+    for (const s of this.removing) n += s.active;
+    return n;
+  }
+
+  /** Recompute the usable tier: active servers, or backup ones when no active is usable (HAProxy). */
+  refresh(): void {
+    const all = [...this.servers.values()];
+    const active = all.filter((s) => s.usable && !s.backup);
+    const backup = all.filter((s) => s.usable && s.backup);
+    const tier = active.length ? 'active' : backup.length ? 'backup' : 'none';
+    this.balancer.update(tier === 'active' ? active : backup);
+    if (tier !== this.tier) {
+      if (tier === 'none' && this.tier !== 'none') this.log.warn({ backend: this.name }, `backend ${this.name} has no server available!`);
+      this.tier = tier;
+      this.lastChange = Date.now();
+    }
+    this.serveQueue();
+  }
+
+  /** Change settings in place (config reload); the server list is diffed separately. */
+  redefine(def: BackendDef): void {
+    if (def.balance !== this.def.balance) this.balancer = makeBalancer(def.balance);
+    this.def = def;
+    for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? s.maxconn;
+    this.applyServers(def.servers);
+  }
+
+  /** Pick a server now, or wait in the queue while usable servers are all at maxconn. */
+  acquire(ctx: PickContext, accept?: (s: ServerRuntime) => boolean): Promise<Acquired> {
+    const pick = this.pickNow(ctx, accept);
+    if (pick !== undefined) return Promise.resolve(pick);
+    return new Promise((resolve) => {
+      const w: Waiter = {
+        ctx,
+        accept,
+        resolve,
+        timer: setTimeout(() => {
+          this.queue = this.queue.filter((x) => x !== w);
+          resolve({ error: 'queue-timeout' });
+        }, this.def.timeouts.queue),
+      };
+      this.queue.push(w);
+      if (this.queue.length > this.maxQueue) this.maxQueue = this.queue.length;
+    });
+  }
+
+  /** A server, an error, or undefined when the caller has to queue. */
+  private pickNow(ctx: PickContext, accept?: (s: ServerRuntime) => boolean): Acquired | undefined {
+    const s = this.balancer.pick(ctx, (c) => !c.full && (!accept || accept(c)));
+    if (s) {
+      s.take();
+      this.total++;
+      return { server: s };
+    }
+    // Nobody to pick at all (not merely full): the sorry path, not the queue.
+    const anyCandidate = this.balancer.pick(ctx, (c) => !accept || accept(c));
+    if (!anyCandidate) return { error: 'noserver' };
+    return undefined;
+  }
+
+  /** A request or session ended on `server`: free its slot and hand it to the queue. */
+  release(server: ServerRuntime): void {
+    server.active--;
+    if (server.removing && server.active === 0) this.finishRemoval(server);
+    this.serveQueue();
+  }
+
+  private serveQueue(): void {
+    while (this.queue.length) {
+      const w = this.queue[0]!;
+      const r = this.pickNow(w.ctx, w.accept);
+      if (r === undefined) return;
+      this.queue.shift();
+      clearTimeout(w.timer);
+      w.resolve(r);
+    }
+  }
+
+  /** Apply a desired server list in place. */
+  applyServers(specs: ServerSpec[], maxconn: Record<string, number> = this.def.maxconn): ApplyResult {
+    const result: ApplyResult = { added: [], removed: [], changed: [] };
+    const wanted = new Map(specs.map((s) => [s.name, s]));
+    for (const [name, s] of this.servers) {
+      const spec = wanted.get(name);
+      if (!spec || spec.addr !== s.addr || spec.port !== s.port) {
+        this.remove(s);
+        if (!spec) result.removed.push(name);
+      }
+    }
+    for (const spec of specs) {
+      const cur = this.servers.get(spec.name);
+      if (!cur) {
+        const s = new ServerRuntime(spec, maxconn[spec.name] ?? 0);
+        this.servers.set(spec.name, s);
+        this.log.info({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} added at ${s.addr}:${s.port}`);
+        result.added.push(spec.name);
+        continue;
+      }
+      const before = cur.status;
+      const weight = spec.weight ?? 1;
+      const admin = spec.state ?? 'ready';
+      const changed = cur.weight !== weight || cur.backup !== (spec.backup ?? false) || cur.monitorOnly !== (spec.monitorOnly ?? false) || cur.admin !== admin;
+      cur.weight = weight;
+      cur.backup = spec.backup ?? false;
+      cur.monitorOnly = spec.monitorOnly ?? false;
+      cur.admin = admin;
+      cur.reason = spec.reason;
+      cur.noteTransition(before);
+      if (changed) result.changed.push(spec.name);
+    }
+    this.refresh();
+    return result;
+  }
+
+  /** No new traffic at once; sessions finish up to the grace time, then are cut. */
+  private remove(s: ServerRuntime): void {
+    this.servers.delete(s.name);
+    s.removing = true;
+    s.closeIdle();
+    this.log.info({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} removed, ${s.active} sessions active`);
+    if (s.active === 0 && s.sessions.size === 0) {
+      this.finishRemoval(s);
+      return;
+    }
+    this.removing.add(s);
+    const timer = setTimeout(() => {
+      if (s.gone) return;
+      for (const sess of [...s.sessions]) sess.abort();
+      this.finishRemoval(s);
+    }, this.def.graceMs);
+    timer.unref();
+  }
+
+  private finishRemoval(s: ServerRuntime): void {
+    if (s.gone) return;
+    s.gone = true;
+    s.closeIdle();
+    this.removing.delete(s);
+  }
+
+  setState(name: string, state: AdminState): void {
+    const s = this.server(name);
+    const before = s.status;
+    s.admin = state;
+    s.noteTransition(before);
+    if (state === 'maint') s.closeIdle();
+    if (before !== s.status) this.log.info({ backend: this.name, server: name }, `Server ${this.name}/${name} is ${s.status === 'MAINT' ? 'going DOWN for maintenance' : s.status === 'DRAIN' ? 'going into DRAIN mode' : 'UP (leaving forced maintenance)'}.`);
+    this.refresh();
+  }
+
+  setWeight(name: string, weight: number): void {
+    if (!Number.isInteger(weight) || weight < 0 || weight > 256) throw new RangeError('weight must be an integer 0..256');
+    this.server(name).weight = weight;
+    this.refresh();
+  }
+
+  server(name: string): ServerRuntime {
+    const s = this.servers.get(name);
+    if (!s) throw new NotFound(`no such server '${name}' in backend '${this.name}'`);
+    return s;
+  }
+
+  /** Fail every waiter (shutdown) and drop idle connections. */
+  close(): void {
+    for (const w of this.queue) {
+      clearTimeout(w.timer);
+      w.resolve({ error: 'aborted' });
+    }
+    this.queue = [];
+    for (const s of this.servers.values()) s.closeIdle();
+  }
+
+  /** Remove every server (backend deleted by a reload). */
+  retire(): void {
+    this.applyServers([]);
+    this.close();
+  }
+
+  view(): BackendView {
+    const q = { current: 0, max: 0 };
+    return {
+      name: this.name,
+      servers: [...this.servers.values(), ...this.removing].map((s) => s.view(q)),
+    };
+  }
+}
+
+export class NotFound extends Error {}

@@ -1,0 +1,55 @@
+// Start the built-in proxy and its admin API from a validated main config. The CLI runs this; the controller
+// engineer adds the gossip node and controller on top of the returned handle (its PoolDriver).
+import type { Logger } from 'pino';
+import type { MainConfig } from '../config/main.js';
+import type { PoolDriver } from '../interfaces/pool-driver.js';
+import { AdminServer } from './admin.js';
+import { BuiltinProxy } from './builtin-proxy.js';
+import type { Endpoint } from '../config/index.js';
+import { resolveModel } from './model.js';
+
+export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
+
+export interface BalancerHandle {
+  driver: PoolDriver;
+  proxy: BuiltinProxy;
+  /** where the admin API listens */
+  admin: Endpoint;
+  /** Apply a new, already validated config in place (listeners of unchanged frontends stay open). */
+  reload(config: MainConfig): Promise<void>;
+  /** Stop accepting, let in-flight requests finish up to `graceMs` (default: the largest backend grace). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startBalancer(config: MainConfig, logger: Logger): Promise<BalancerHandle> {
+  let model = resolveModel(config);
+  const proxy = new BuiltinProxy(model, logger);
+  await proxy.start();
+  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token }, logger);
+  let admin: Endpoint;
+  try {
+    admin = await adminServer.start();
+  } catch (err) {
+    await proxy.stop();
+    throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
+  }
+  return {
+    driver: proxy,
+    proxy,
+    admin,
+    async reload(next) {
+      model = resolveModel(next);
+      await proxy.reload(model);
+      logger.info('configuration reloaded in place');
+    },
+    async stop(graceMs) {
+      const grace = graceMs ?? Math.max(0, ...model.backends.map((b) => b.graceMs));
+      await proxy.stop(grace);
+      await adminServer.stop();
+    },
+  };
+}
+
+function fmt(e: Endpoint): string {
+  return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}

@@ -1,0 +1,195 @@
+// The proxy sections of lbagent.yml (global, defaults, frontends, backends, listen, admin), in HAProxy's words.
+// Exported as a zod object shape so the top-level schema (src/config/main.ts) can extend it with other sections.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { duration, endpoint, oneOf } from '../config/index.js';
+import type { Endpoint } from '../config/index.js';
+import { parseBalance } from './balance/index.js';
+
+const strict = z.strictObject;
+
+export const timeoutsSchema = strict({
+  connect: duration().optional(),
+  client: duration().optional(),
+  server: duration().optional(),
+  'http-request': duration().optional(),
+  'http-keep-alive': duration().optional(),
+  queue: duration().optional(),
+  check: duration().optional(),
+});
+export type Timeouts = z.output<typeof timeoutsSchema>;
+
+const CIDR_EXPECTED = 'an address or CIDR such as 10.0.0.0/8 or ::1/128';
+/** An address or CIDR, kept as text (matched with net.BlockList at run time). */
+const cidr = () =>
+  z.string().transform((v, ctx) => {
+    const [addr, bits, extra] = v.split('/');
+    const family = isIP(addr ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      ctx.addIssue({ code: 'custom', message: `invalid network '${v}'`, params: { expected: CIDR_EXPECTED } });
+      return z.NEVER;
+    }
+    return v;
+  });
+
+/** `option forwardfor` (true) or `option forwardfor except CIDR` ({ except }). */
+const forwardfor = z.union([z.boolean(), strict({ except: z.union([cidr(), z.array(cidr())]).optional() })]);
+
+const bindList = z.union([endpoint('0.0.0.0'), z.array(endpoint('0.0.0.0')).min(1)]).transform((b) => (Array.isArray(b) ? b : [b]));
+
+const mode = oneOf(['http', 'tcp'] as const);
+
+const frontendKeys = {
+  bind: bindList,
+  mode: mode.optional(),
+  default_backend: z.string().optional(),
+  maxconn: z.number().int().min(1).optional(),
+  timeout: timeoutsSchema.optional(),
+  forwardfor: forwardfor.optional(),
+  /** HTTP routing rules (issue 6); accepted as a list for now. */
+  rules: z.array(z.unknown()).optional(),
+};
+
+const weight = z.number().int().min(0).max(256);
+
+const serverSchema = strict({
+  name: z.string().min(1),
+  addr: endpoint('127.0.0.1'),
+  weight: weight.optional(),
+  backup: z.boolean().optional(),
+  maxconn: z.number().int().min(0).optional(),
+  check: z.boolean().optional(),
+  /** checked and shown in stats, never given traffic */
+  monitor: z.boolean().optional(),
+  inter: duration().optional(),
+  rise: z.number().int().min(1).optional(),
+  fall: z.number().int().min(1).optional(),
+  /** check a different port than the traffic port */
+  port: z.number().int().min(1).max(65535).optional(),
+});
+export type ServerConfig = z.output<typeof serverSchema>;
+
+const checkSchema = strict({
+  type: oneOf(['tcp', 'tcp-expect', 'http'] as const).optional(),
+  send: z.string().optional(),
+  expect: z.string().optional(),
+  method: z.string().regex(/^[A-Z]+$/).optional(),
+  path: z.string().startsWith('/').optional(),
+  host: z.string().optional(),
+  status: z.union([z.number().int(), z.string().regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/)]).optional(),
+  body: z.string().optional(),
+  inter: duration().optional(),
+  rise: z.number().int().min(1).optional(),
+  fall: z.number().int().min(1).optional(),
+});
+export type CheckConfig = z.output<typeof checkSchema>;
+
+const sorrySchema = z.union([
+  strict({ redirect: z.string().min(1) }),
+  strict({ response: strict({ status: z.number().int().min(200).max(599).optional(), body: z.string().optional() }) }),
+  strict({ backend: z.string().min(1) }),
+]);
+export type SorryConfig = z.output<typeof sorrySchema>;
+
+const backendKeys = {
+  mode: mode.optional(),
+  balance: z.string().optional(),
+  servers: z.array(serverSchema).optional(),
+  check: checkSchema.optional(),
+  retries: z.number().int().min(0).max(100).optional(),
+  redispatch: z.boolean().optional(),
+  sorry: sorrySchema.optional(),
+  /** how long removed servers may finish their sessions */
+  grace: duration().optional(),
+  timeout: timeoutsSchema.optional(),
+};
+
+export const frontendSchema = strict(frontendKeys);
+export const backendSchema = strict(backendKeys);
+export const listenSchema = strict({ ...frontendKeys, ...backendKeys });
+
+export const globalSchema = strict({
+  maxconn: z.number().int().min(1).optional(),
+  log_level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const).optional(),
+});
+
+export const defaultsSchema = strict({
+  mode: mode.optional(),
+  balance: z.string().optional(),
+  maxconn: z.number().int().min(1).optional(),
+  retries: z.number().int().min(0).max(100).optional(),
+  redispatch: z.boolean().optional(),
+  grace: duration().optional(),
+  forwardfor: forwardfor.optional(),
+  timeout: timeoutsSchema.optional(),
+});
+
+export const adminSchema = strict({
+  bind: endpoint('127.0.0.1').optional(),
+  token: z.string().min(1).optional(),
+});
+
+/** The proxy's top-level keys, for the main schema to compose. */
+export const proxySectionsShape = {
+  global: globalSchema.optional(),
+  defaults: defaultsSchema.optional(),
+  frontends: z.record(z.string(), frontendSchema).optional(),
+  backends: z.record(z.string(), backendSchema).optional(),
+  listen: z.record(z.string(), listenSchema).optional(),
+  admin: adminSchema.optional(),
+};
+
+export const proxySectionsSchema = strict(proxySectionsShape);
+export type ProxySections = z.output<typeof proxySectionsSchema>;
+
+type Issue = { path: (string | number)[]; message: string; expected?: string };
+
+/** Cross-references a schema cannot express: names exist and are unique. Paths point at the offending key. */
+export function crossCheck(cfg: ProxySections): Issue[] {
+  const issues: Issue[] = [];
+  const backendNames = new Set([...Object.keys(cfg.backends ?? {}), ...Object.keys(cfg.listen ?? {})]);
+  const frontendNames = new Set(Object.keys(cfg.frontends ?? {}));
+  for (const name of Object.keys(cfg.listen ?? {})) {
+    if (cfg.backends?.[name]) issues.push({ path: ['listen', name], message: `listen '${name}' has the same name as backend '${name}'`, expected: 'unique proxy names' });
+    if (frontendNames.has(name)) issues.push({ path: ['listen', name], message: `listen '${name}' has the same name as frontend '${name}'`, expected: 'unique proxy names' });
+  }
+  const known = [...backendNames].join(', ') || 'none defined';
+  for (const [name, fe] of Object.entries(cfg.frontends ?? {})) {
+    if (!fe.default_backend) issues.push({ path: ['frontends', name], message: `frontend '${name}' has no default_backend`, expected: 'default_backend: NAME' });
+    else if (!backendNames.has(fe.default_backend)) {
+      issues.push({ path: ['frontends', name, 'default_backend'], message: `unable to find required default_backend '${fe.default_backend}'`, expected: `one of: ${known}` });
+    }
+  }
+  const sections: [string, Record<string, z.output<typeof backendSchema>> | undefined][] = [['backends', cfg.backends], ['listen', cfg.listen]];
+  for (const [section, map] of sections) {
+    for (const [name, be] of Object.entries(map ?? {})) {
+      const sorry = be.sorry;
+      if (sorry && 'backend' in sorry) {
+        if (!backendNames.has(sorry.backend)) issues.push({ path: [section, name, 'sorry', 'backend'], message: `unable to find sorry backend '${sorry.backend}'`, expected: `one of: ${known}` });
+        else if (sorry.backend === name) issues.push({ path: [section, name, 'sorry', 'backend'], message: `backend '${name}' cannot be its own sorry backend` });
+      }
+      const seen = new Map<string, number>();
+      (be.servers ?? []).forEach((s, i) => {
+        if (seen.has(s.name)) issues.push({ path: [section, name, 'servers', i, 'name'], message: `server '${s.name}' already defined in backend '${name}' (servers[${seen.get(s.name)}])`, expected: 'unique server names' });
+        else seen.set(s.name, i);
+      });
+      const balance = be.balance !== undefined ? parseBalance(be.balance) : undefined;
+      if (balance && 'error' in balance) issues.push({ path: [section, name, 'balance'], message: balance.error, expected: balance.expected });
+    }
+  }
+  // Two listeners on one address:port would fail at bind time; say so here with a position.
+  const binds = new Map<string, string>();
+  for (const [section, map] of [['frontends', cfg.frontends], ['listen', cfg.listen]] as const) {
+    for (const [name, fe] of Object.entries(map ?? {})) {
+      fe.bind.forEach((b: Endpoint, i: number) => {
+        const key = `${b.host}:${b.port}`;
+        const other = binds.get(key);
+        const path = fe.bind.length > 1 ? [section, name, 'bind', i] : [section, name, 'bind'];
+        if (other && b.port !== 0) issues.push({ path, message: `address ${key} is already bound by ${other}`, expected: 'one proxy per address:port' });
+        else binds.set(key, `${section === 'listen' ? 'listen' : 'frontend'} '${name}'`);
+      });
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,119 @@
+// A frontend at run time: one net.Server per bind, maxconn (frontend and global), sessions by mode.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Endpoint } from '../config/index.js';
+import { FrontendStats, type EngineContext } from './context.js';
+import { HttpSession } from './http/session.js';
+import type { FrontendDef } from './model.js';
+import { TcpSession } from './tcp-session.js';
+
+/** Connections across every frontend, for `global.maxconn`. */
+export class ConnLimit {
+  current = 0;
+  constructor(public max: number) {}
+}
+
+interface Session {
+  shutdown(): void;
+  abort?(): void;
+}
+
+export class FrontendRuntime {
+  readonly stats = new FrontendStats();
+  private listeners: Server[] = [];
+  private readonly sessions = new Set<Session>();
+  private readonly sockets = new Set<Socket>();
+  /** accepted connections waiting for a maxconn slot (HAProxy leaves them in the accept queue) */
+  private waiting: Socket[] = [];
+  private stopping = false;
+
+  constructor(public def: FrontendDef, private readonly ctx: EngineContext, private readonly global: ConnLimit) {}
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  async listen(): Promise<void> {
+    for (const b of this.def.binds) this.listeners.push(await this.bind(b));
+  }
+
+  /** Addresses actually bound (port 0 resolves to the kernel's choice). */
+  addresses(): Endpoint[] {
+    return this.listeners.map((l) => {
+      const a = l.address() as { address: string; port: number };
+      return { host: a.address, port: a.port };
+    });
+  }
+
+  private bind(b: Endpoint): Promise<Server> {
+    return new Promise((resolve, reject) => {
+      const srv = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (sock) => this.accept(sock));
+      srv.once('error', reject);
+      srv.listen({ host: b.host, port: b.port, backlog: 1024 }, () => {
+        srv.removeListener('error', reject);
+        srv.on('error', (err) => this.ctx.log.error({ frontend: this.name, err }, `frontend ${this.name}: ${err.message}`));
+        this.ctx.log.info({ frontend: this.name, bind: `${b.host}:${b.port}` }, `Proxy ${this.name} started.`);
+        resolve(srv);
+      });
+    });
+  }
+
+  private accept(sock: Socket): void {
+    sock.on('error', () => {});
+    if (this.stopping) return void sock.destroy();
+    if (this.stats.current >= this.def.maxconn || this.global.current >= this.global.max) {
+      this.waiting.push(sock);
+      sock.once('close', () => (this.waiting = this.waiting.filter((s) => s !== sock)));
+      return;
+    }
+    this.start(sock);
+  }
+
+  private start(sock: Socket): void {
+    this.stats.current++;
+    this.global.current++;
+    this.stats.total++;
+    if (this.stats.current > this.stats.max) this.stats.max = this.stats.current;
+    this.sockets.add(sock);
+    let session: Session | undefined = undefined;
+    const onClose = () => {
+      if (!this.sockets.delete(sock)) return;
+      if (session) this.sessions.delete(session);
+      this.stats.current--;
+      this.global.current--;
+      this.admitWaiting();
+    };
+    const ref = { def: this.def, stats: this.stats };
+    session = this.def.mode === 'tcp' ? new TcpSession(sock, ref, this.ctx, onClose) : new HttpSession(sock, ref, this.ctx, onClose);
+    this.sessions.add(session);
+    sock.once('close', onClose);
+    if (this.def.mode === 'http') sock.resume();
+  }
+
+  private admitWaiting(): void {
+    while (this.waiting.length && this.stats.current < this.def.maxconn && this.global.current < this.global.max) {
+      const s = this.waiting.shift()!;
+      if (!s.destroyed) this.start(s);
+    }
+  }
+
+  /** Stop accepting; idle HTTP connections close, busy ones close after their exchange. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const s of this.waiting) s.destroy();
+    this.waiting = [];
+    // net.Server.close() waits for every connection; stop listening now and let sessions end on their own.
+    const closed = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
+    this.listeners = [];
+    for (const s of this.sessions) s.shutdown();
+    await Promise.race([Promise.all(closed), new Promise((r) => setImmediate(r))]);
+  }
+
+  get connections(): number {
+    return this.sockets.size;
+  }
+
+  /** Cut whatever is left (end of the grace time). */
+  destroyAll(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+}

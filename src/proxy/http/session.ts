@@ -1,0 +1,643 @@
+// One client connection in `mode http`: parse request heads on the raw socket, forward them over pooled
+// keep-alive server connections, pass bodies through by their framing, and log one line per request.
+import { BlockList, isIPv6, type Socket } from 'node:net';
+import { logAccess } from '../access-log.js';
+import type { BackendRuntime } from '../backend.js';
+import type { EngineContext, FrontendRef } from '../context.js';
+import type { FrontendDef } from '../model.js';
+import type { Abortable, ServerRuntime } from '../server.js';
+import { BodyWalker, FramingError } from './framing.js';
+import {
+  headEnd, HeadError, headerTokens, headerValues, hopByHop, parseRequestHead, parseResponseHead, requestFraming, responseFraming,
+  type Framing, type RequestHead,
+} from './head.js';
+import { buildResponse } from './responses.js';
+
+/** HAProxy's tune.bufsize: a request head must fit in it. */
+export const MAX_HEAD = 16 * 1024;
+const MAX_RESPONSE_HEAD = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
+const exceptLists = new WeakMap<FrontendDef, BlockList>();
+function exceptList(def: FrontendDef): BlockList {
+  let bl = exceptLists.get(def);
+  if (!bl) {
+    bl = new BlockList();
+    for (const c of def.forwardfor?.except ?? []) {
+      const [addr, bits] = c.split('/') as [string, string | undefined];
+      const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+      if (bits === undefined) bl.addAddress(addr, type);
+      else bl.addSubnet(addr, Number(bits), type);
+    }
+    exceptLists.set(def, bl);
+  }
+  return bl;
+}
+
+export function clientAddress(sock: Socket): string {
+  const a = sock.remoteAddress ?? '';
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
+}
+
+interface Exchange extends Abortable {
+  head: RequestHead;
+  line: string;
+  start: number;
+  Tq: number;
+  Tw: number;
+  Tc: number;
+  Tr: number;
+  keepAlive: boolean;
+  reqWalker: BodyWalker;
+  /** body bytes that arrived with the head */
+  bodyStart: Buffer;
+  backend?: BackendRuntime;
+  server?: ServerRuntime;
+  conn?: Socket;
+  reused: boolean;
+  retries: number;
+  /** some request bytes beyond a reused connection's first write reached the server */
+  bytesToServer: number;
+  respStarted: boolean;
+  respWalker?: BodyWalker;
+  decodeChunked: boolean;
+  serverReusable: boolean;
+  bytesOut: number;
+  status?: number;
+  finished: boolean;
+  phase: 'Q' | 'C' | 'H' | 'D';
+  /** response head lines, written with the first body bytes once the connection header is known */
+  pendingHead?: string[];
+}
+
+export class HttpSession {
+  private buf: Buffer = EMPTY;
+  private state: 'idle' | 'head' | 'busy' | 'closed' = 'idle';
+  private timer?: NodeJS.Timeout;
+  private reqStart = Date.now();
+  private x?: Exchange;
+  private clientEnded = false;
+  private readonly client: string;
+  private requests = 0;
+
+  constructor(private readonly sock: Socket, private readonly fe: FrontendRef, private readonly ctx: EngineContext, private readonly onClose: () => void) {
+    this.client = clientAddress(sock);
+    sock.setNoDelay(true);
+    sock.on('data', (c: Buffer) => this.onData(c));
+    sock.on('end', () => this.onClientEnd());
+    sock.on('error', () => {});
+    sock.on('close', () => this.onClientClose());
+    sock.on('timeout', () => this.onClientTimeout());
+    // The first request has `timeout http-request` from the accept.
+    this.arm(fe.def.timeouts.httpRequest, () => this.headTimeout());
+  }
+
+  private arm(ms: number, fn: () => void): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(fn, ms);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.fe.stats.bytesIn += chunk.length;
+    if (this.state === 'closed') return;
+    if (this.state === 'busy') {
+      const x = this.x!;
+      if (!x.reqWalker.done && x.conn && !x.finished) return this.forwardRequestBody(x, chunk);
+      // Pipelined bytes of the next request: keep them, stop reading until this exchange ends.
+      this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+      this.sock.pause();
+      return;
+    }
+    if (this.state === 'idle') {
+      this.state = 'head';
+      this.reqStart = Date.now();
+      if (this.requests > 0) this.arm(this.fe.def.timeouts.httpRequest, () => this.headTimeout());
+    }
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    this.tryHead();
+  }
+
+  private tryHead(): void {
+    const end = headEnd(this.buf);
+    if (end < 0) {
+      if (this.buf.length > MAX_HEAD) this.reject(431, 'PR', 'header block too large');
+      else if (this.buf.length) this.state = 'head';
+      return;
+    }
+    if (end > MAX_HEAD + 4) return this.reject(431, 'PR', 'header block too large');
+    let head: RequestHead;
+    let framing: Framing;
+    try {
+      head = parseRequestHead(this.buf, end);
+      framing = requestFraming(head);
+    } catch (err) {
+      return this.reject(err instanceof HeadError ? err.status : 400, 'PR', (err as Error).message);
+    }
+    clearTimeout(this.timer);
+    this.state = 'busy';
+    this.requests++;
+    this.fe.stats.requests++;
+    const rest = this.buf.subarray(end);
+    const reqWalker = new BodyWalker(framing);
+    let n: number;
+    try {
+      n = reqWalker.feed(rest);
+    } catch {
+      return this.reject(400, 'PR', 'invalid chunked body');
+    }
+    this.buf = n === rest.length ? EMPTY : rest.subarray(n);
+    const conn = headerTokens(head.headers, 'connection');
+    const now = Date.now();
+    const x: Exchange = {
+      head,
+      line: `${head.method} ${head.uri} HTTP/1.${head.version === 11 ? 1 : 0}`,
+      start: this.reqStart,
+      Tq: now - this.reqStart,
+      Tw: -1,
+      Tc: -1,
+      Tr: -1,
+      keepAlive: head.version === 11 ? !conn.includes('close') : conn.includes('keep-alive'),
+      reqWalker,
+      bodyStart: rest.subarray(0, n),
+      reused: false,
+      retries: 0,
+      bytesToServer: 0,
+      respStarted: false,
+      decodeChunked: false,
+      serverReusable: false,
+      bytesOut: 0,
+      finished: false,
+      phase: 'Q',
+      abort: () => this.abortExchange(x),
+    };
+    this.x = x;
+    this.sock.pause();
+    const be = this.ctx.backend(this.fe.def.backend);
+    if (!be) return this.respond(x, 503, 'SC');
+    void this.dispatch(x, be, 0);
+  }
+
+  /** Choose a server (waiting in the queue if all are full), connect with retries, send the request. */
+  private async dispatch(x: Exchange, be: BackendRuntime, hops: number): Promise<void> {
+    x.backend = be;
+    const tried = new Set<ServerRuntime>();
+    const qStart = Date.now();
+    let got = await be.acquire({ clientIp: this.client, path: x.head.uri });
+    if (x.finished) {
+      if ('server' in got) be.release(got.server);
+      return;
+    }
+    x.Tw = Date.now() - qStart;
+    if ('error' in got) {
+      if (got.error === 'queue-timeout') return this.respond(x, 503, 'sQ');
+      if (got.error === 'aborted') return this.respond(x, 503, 'KQ');
+      return this.sorry(x, be, hops);
+    }
+    const cStart = Date.now();
+    x.phase = 'C';
+    for (;;) {
+      const server: ServerRuntime = got.server;
+      x.server = server;
+      server.sessions.add(x);
+      const idle = server.takeIdle();
+      let conn: Socket | undefined = idle;
+      if (!conn) {
+        try {
+          conn = await server.connect(be.def.timeouts.connect);
+        } catch {
+          server.failedConns++;
+        }
+      }
+      if (x.finished) {
+        conn?.destroy();
+        return;
+      }
+      if (conn) {
+        x.Tc = Date.now() - cStart;
+        x.reused = idle !== undefined;
+        x.conn = conn;
+        return this.send(x);
+      }
+      // Connect failed: retry; on the last retry, redispatch to another server when allowed.
+      server.sessions.delete(x);
+      if (x.retries >= be.def.retries) {
+        be.release(server);
+        x.server = undefined;
+        be.errors++;
+        return this.respond(x, 503, 'SC');
+      }
+      x.retries++;
+      tried.add(server);
+      if (be.def.redispatch && x.retries === be.def.retries) {
+        be.release(server);
+        const next = await be.acquire({ clientIp: this.client, path: x.head.uri }, (s) => !tried.has(s));
+        if (x.finished) {
+          if ('server' in next) be.release(next.server);
+          return;
+        }
+        if ('error' in next) {
+          x.server = undefined;
+          return this.respond(x, 503, 'SC');
+        }
+        got = next;
+      } else if (!server.usable && !server.removing) {
+        // The server went away while we retried: pick again rather than hammer it.
+        be.release(server);
+        const next = await be.acquire({ clientIp: this.client, path: x.head.uri });
+        if (x.finished) {
+          if ('server' in next) be.release(next.server);
+          return;
+        }
+        if ('error' in next) {
+          x.server = undefined;
+          return this.respond(x, 503, 'SC');
+        }
+        got = next;
+      }
+    }
+  }
+
+  private requestHead(x: Exchange): Buffer {
+    const h = x.head;
+    const drop = hopByHop(h.headers);
+    const lines = [`${h.method} ${h.uri} HTTP/1.1`];
+    for (const [n, v] of h.headers) if (!drop.has(n.toLowerCase())) lines.push(`${n}: ${v}`);
+    if (x.reqWalker && requestIsChunked(h)) lines.push('transfer-encoding: chunked');
+    const ff = this.fe.def.forwardfor;
+    if (ff) {
+      const type = isIPv6(this.client) ? 'ipv6' : 'ipv4';
+      if (!exceptList(this.fe.def).check(this.client, type)) lines.push(`x-forwarded-for: ${this.client}`);
+      lines.push('x-forwarded-proto: http');
+      const host = headerValues(h.headers, 'host')[0];
+      if (host !== undefined) lines.push(`x-forwarded-host: ${host}`);
+      lines.push(`x-forwarded-port: ${this.sock.localPort ?? ''}`);
+    }
+    return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
+  }
+
+  private send(x: Exchange): void {
+    const conn = x.conn!;
+    const sentAt = Date.now();
+    x.phase = 'H';
+    conn.removeAllListeners('data');
+    conn.removeAllListeners('end');
+    conn.removeAllListeners('close');
+    conn.removeAllListeners('timeout');
+    let rbuf: Buffer = EMPTY;
+    conn.on('data', (c: Buffer) => {
+      if (x.finished || x.conn !== conn) return;
+      x.server!.bytesOut += c.length;
+      x.backend!.bytesOut += c.length;
+      if (x.respStarted) return this.forwardResponseBody(x, c);
+      rbuf = rbuf.length ? Buffer.concat([rbuf, c]) : c;
+      for (;;) {
+        const end = headEnd(rbuf);
+        if (end < 0) {
+          if (rbuf.length > MAX_RESPONSE_HEAD) return this.serverFailed(x, 502, 'PH');
+          return;
+        }
+        let rh;
+        try {
+          rh = parseResponseHead(rbuf, end);
+        } catch {
+          x.server!.failedResp++;
+          return this.serverFailed(x, 502, 'PH');
+        }
+        if (rh.status >= 100 && rh.status < 200) {
+          // Interim responses (100 Continue) go to HTTP/1.1 clients as they are; 101 upgrades are not supported.
+          if (rh.status === 101) return this.serverFailed(x, 502, 'PH');
+          if (x.head.version === 11) this.sock.write(rbuf.subarray(0, end));
+          rbuf = rbuf.subarray(end);
+          continue;
+        }
+        x.Tr = Date.now() - sentAt;
+        x.status = rh.status;
+        x.phase = 'D';
+        let framing: Framing;
+        try {
+          framing = responseFraming(x.head.method, rh);
+        } catch {
+          x.server!.failedResp++;
+          return this.serverFailed(x, 502, 'PH');
+        }
+        const srvConn = headerTokens(rh.headers, 'connection');
+        x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
+        x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
+        if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
+        const drop = hopByHop(rh.headers);
+        const lines = [`HTTP/1.${x.head.version === 11 ? 1 : 0} ${rh.status} ${rh.reason}`];
+        for (const [n, v] of rh.headers) if (!drop.has(n.toLowerCase())) lines.push(`${n}: ${v}`);
+        if (framing.kind === 'chunked' && !x.decodeChunked) lines.push('transfer-encoding: chunked');
+        x.respWalker = new BodyWalker(framing);
+        x.respStarted = true;
+        this.fe.stats.countStatus(rh.status);
+        const rest = rbuf.subarray(end);
+        rbuf = EMPTY;
+        x.pendingHead = lines;
+        return this.forwardResponseBody(x, rest);
+      }
+    });
+    conn.on('end', () => this.serverClosed(x, conn));
+    conn.on('close', () => this.serverClosed(x, conn));
+    conn.on('timeout', () => {
+      if (x.conn !== conn || x.finished) return;
+      if (!x.respStarted) this.serverFailed(x, 504, 'sH');
+      else this.kill(x, 'sD');
+    });
+    conn.setTimeout(x.backend!.def.timeouts.server);
+    const head = this.requestHead(x);
+    const first = x.bodyStart.length ? Buffer.concat([head, x.bodyStart]) : head;
+    x.bytesToServer = x.bodyStart.length;
+    x.server!.bytesIn += first.length;
+    x.backend!.bytesIn += first.length;
+    conn.write(first);
+    conn.resume();
+    if (!x.reqWalker.done) {
+      // Stream the rest of the body as it comes; `timeout client` while waiting for it.
+      this.sock.setTimeout(this.fe.def.timeouts.client);
+      this.sock.resume();
+    }
+  }
+
+  private forwardRequestBody(x: Exchange, chunk: Buffer): void {
+    let n: number;
+    try {
+      n = x.reqWalker.feed(chunk);
+    } catch {
+      return this.kill(x, 'PD');
+    }
+    const part = n === chunk.length ? chunk : chunk.subarray(0, n);
+    if (n < chunk.length) this.buf = chunk.subarray(n);
+    x.bytesToServer += part.length;
+    x.server!.bytesIn += part.length;
+    x.backend!.bytesIn += part.length;
+    const conn = x.conn!;
+    if (!conn.write(part)) {
+      this.sock.pause();
+      conn.once('drain', () => {
+        if (!x.finished && !x.reqWalker.done) this.sock.resume();
+      });
+    }
+    if (x.reqWalker.done) {
+      this.sock.setTimeout(0);
+      this.sock.pause();
+    }
+  }
+
+  private forwardResponseBody(x: Exchange, chunk: Buffer): void {
+    const walker = x.respWalker!;
+    let out: Buffer[] = [];
+    let n = 0;
+    try {
+      if (x.decodeChunked) n = walker.feed(chunk, out);
+      else {
+        n = walker.feed(chunk);
+        out = [n === chunk.length ? chunk : chunk.subarray(0, n)];
+      }
+    } catch (err) {
+      if (err instanceof FramingError) return this.kill(x, 'SD');
+      throw err;
+    }
+    if (n < chunk.length) x.serverReusable = false; // extra bytes after the response: do not trust this connection
+    if (x.pendingHead) {
+      const lines = x.pendingHead;
+      x.pendingHead = undefined;
+      if (walker.done && !x.reqWalker.done) x.keepAlive = false;
+      if (!x.keepAlive || this.clientEnded) lines.push('connection: close');
+      else if (x.head.version === 10) lines.push('connection: keep-alive');
+      out.unshift(Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'));
+    }
+    let ok = true;
+    for (const b of out) {
+      if (!b.length) continue;
+      x.bytesOut += b.length;
+      this.fe.stats.bytesOut += b.length;
+      ok = this.sock.write(b) && ok;
+    }
+    if (walker.done) return this.complete(x);
+    if (!ok) {
+      const conn = x.conn!;
+      conn.pause();
+      this.sock.setTimeout(this.fe.def.timeouts.client);
+      this.sock.once('drain', () => {
+        this.sock.setTimeout(0);
+        if (!x.finished) conn.resume();
+      });
+    }
+  }
+
+  private serverClosed(x: Exchange, conn: Socket): void {
+    if (x.finished || x.conn !== conn) return;
+    if (x.respStarted && x.respWalker?.kind === 'close') {
+      x.serverReusable = false;
+      return this.complete(x);
+    }
+    if (!x.respStarted) {
+      // A reused keep-alive connection the server closed before answering: safe to replay only an idempotent
+      // request whose bytes are all still in hand (no streamed body).
+      if (x.reused && IDEMPOTENT.has(x.head.method) && x.reqWalker.done && x.bytesToServer === x.bodyStart.length) {
+        x.conn = undefined;
+        conn.destroy();
+        void this.reconnect(x);
+        return;
+      }
+      x.server!.failedResp++;
+      return this.serverFailed(x, 502, 'SH');
+    }
+    this.kill(x, 'SD');
+  }
+
+  private async reconnect(x: Exchange): Promise<void> {
+    const server = x.server!;
+    const fresh = server.takeIdle();
+    let conn = fresh;
+    if (!conn) {
+      try {
+        conn = await server.connect(x.backend!.def.timeouts.connect);
+      } catch {
+        server.failedConns++;
+      }
+    }
+    if (x.finished) {
+      conn?.destroy();
+      return;
+    }
+    if (!conn) return this.serverFailed(x, 503, 'SC');
+    x.reused = fresh !== undefined;
+    x.conn = conn;
+    this.send(x);
+  }
+
+  /** The server failed before a response reached the client: answer with an error. */
+  private serverFailed(x: Exchange, status: number, term: string): void {
+    x.conn?.destroy();
+    x.conn = undefined;
+    x.backend!.errors++;
+    if (x.respStarted) return this.kill(x, term);
+    this.respond(x, status, term);
+  }
+
+  /** The backend has no usable server: its sorry rule, else 503. */
+  private sorry(x: Exchange, be: BackendRuntime, hops: number): void {
+    const rule = be.def.sorry;
+    if (rule && 'backend' in rule && hops < 1) {
+      const other = this.ctx.backend(rule.backend);
+      if (other) return void this.dispatch(x, other, hops + 1);
+    }
+    if (rule && 'redirect' in rule) return this.respond(x, 302, '--', { body: '', headers: [['location', rule.redirect]] });
+    if (rule && 'response' in rule) {
+      const status = rule.response.status ?? 503;
+      return this.respond(x, status, status >= 500 ? 'SC' : '--', { body: rule.response.body ?? '', headers: [['content-type', 'text/plain']] });
+    }
+    this.respond(x, 503, 'SC');
+  }
+
+  /** Answer the exchange with a response the proxy writes itself. Errors close the connection. */
+  private respond(x: Exchange, status: number, term: string, opts: { body?: string; headers?: [string, string][] } = {}): void {
+    const keepAlive = x.keepAlive && status < 400 && x.reqWalker.done && !this.clientEnded;
+    x.keepAlive = keepAlive;
+    const res = buildResponse(status, { ...opts, keepAlive, http10: x.head.version === 10 });
+    x.status = status;
+    x.bytesOut += res.length;
+    this.fe.stats.bytesOut += res.length;
+    this.fe.stats.countStatus(status);
+    if (status >= 500) this.fe.stats.errors++;
+    this.sock.write(res);
+    this.complete(x, term);
+  }
+
+  /** The exchange ended (normally, or with a response we wrote). */
+  private complete(x: Exchange, term = '--'): void {
+    if (x.finished) return;
+    x.finished = true;
+    const conn = x.conn;
+    if (x.server) {
+      x.server.sessions.delete(x);
+      if (conn) {
+        conn.removeAllListeners('timeout');
+        if (x.serverReusable && x.reqWalker.done && term === '--') x.server.putIdle(conn);
+        else conn.destroy();
+      }
+      x.backend!.release(x.server);
+    } else conn?.destroy();
+    this.log(x, term);
+    this.x = undefined;
+    if (!x.keepAlive || this.clientEnded || this.state === 'closed') return this.close(true);
+    this.state = 'idle';
+    this.reqStart = Date.now();
+    this.arm(this.fe.def.timeouts.httpKeepAlive, () => this.keepAliveTimeout());
+    this.sock.resume();
+    if (this.buf.length) {
+      this.state = 'head';
+      this.arm(this.fe.def.timeouts.httpRequest, () => this.headTimeout());
+      this.tryHead();
+    }
+  }
+
+  /** Cut the exchange and the client connection (after a response had started, or on abort). */
+  private kill(x: Exchange, term: string): void {
+    x.conn?.destroy();
+    x.keepAlive = false;
+    if (!x.finished) {
+      x.serverReusable = false;
+      this.complete(x, term);
+    }
+    this.close(false);
+  }
+
+  private abortExchange(x: Exchange): void {
+    this.kill(x, `K${x.phase}`);
+  }
+
+  private log(x: Exchange, term: string): void {
+    logAccess(this.ctx.accessLog, {
+      client: this.client,
+      frontend: this.fe.def.name,
+      backend: x.backend?.name ?? '<NOSRV>',
+      server: x.server?.name ?? '<NOSRV>',
+      timers: { Tq: x.Tq, Tw: x.Tw, Tc: x.Tc, Tr: x.Tr, Tt: Date.now() - x.start },
+      status: x.status,
+      bytesRead: x.bytesOut,
+      termination: term,
+      retries: x.retries,
+      request: x.line,
+    });
+  }
+
+  /** A request we refuse before choosing a backend (400, 408, 431): answer, log, close. */
+  private reject(status: 400 | 408 | 431 | 502, term: string, why: string): void {
+    clearTimeout(this.timer);
+    this.fe.stats.errors++;
+    this.fe.stats.countStatus(status);
+    const res = buildResponse(status, { keepAlive: false });
+    this.sock.write(res);
+    const now = Date.now();
+    logAccess(this.ctx.accessLog, {
+      client: this.client, frontend: this.fe.def.name, backend: this.fe.def.name, server: '<NOSRV>',
+      timers: { Tq: -1, Tw: -1, Tc: -1, Tr: -1, Tt: now - this.reqStart }, status, bytesRead: res.length, termination: term, retries: 0,
+      request: '<BADREQ>',
+    });
+    this.ctx.log.debug({ frontend: this.fe.def.name, client: this.client, status }, `bad request: ${why}`);
+    this.close(true);
+  }
+
+  private headTimeout(): void {
+    if (this.state === 'head' || (this.state === 'idle' && this.requests === 0)) {
+      // Nothing at all on a fresh connection: HAProxy closes silently ("cR" without 408 only for empty keep-alive).
+      this.reject(408, 'cR', 'timeout http-request');
+    }
+  }
+
+  private keepAliveTimeout(): void {
+    if (this.state === 'idle') this.close(true);
+  }
+
+  private onClientTimeout(): void {
+    const x = this.x;
+    if (x && !x.finished) this.kill(x, x.respStarted ? 'cD' : 'cD');
+    else this.close(false);
+  }
+
+  private onClientEnd(): void {
+    this.clientEnded = true;
+    if (this.state !== 'busy') this.close(true);
+  }
+
+  private onClientClose(): void {
+    const x = this.x;
+    if (x && !x.finished) {
+      x.conn?.destroy();
+      x.keepAlive = false;
+      x.serverReusable = false;
+      this.state = 'closed';
+      this.complete(x, `C${x.phase === 'Q' ? 'Q' : x.phase === 'C' ? 'C' : x.phase}`);
+    }
+    this.close(false);
+  }
+
+  private close(graceful: boolean): void {
+    if (this.state === 'closed' && this.sock.destroyed) return;
+    const first = this.state !== 'closed';
+    this.state = 'closed';
+    clearTimeout(this.timer);
+    this.sock.setTimeout(0);
+    if (graceful && !this.sock.destroyed) {
+      this.sock.end();
+      // Do not wait forever for the peer to close its side.
+      setTimeout(() => this.sock.destroy(), 5000).unref();
+    } else this.sock.destroy();
+    if (first) this.onClose();
+  }
+
+  /** Graceful stop: close the connection now when idle, or after the current exchange. */
+  shutdown(): void {
+    if (this.state === 'idle' || this.state === 'head') this.close(true);
+    else this.clientEnded = true;
+  }
+}
+
+function requestIsChunked(h: RequestHead): boolean {
+  const te = headerTokens(h.headers, 'transfer-encoding');
+  return te[te.length - 1] === 'chunked';
+}

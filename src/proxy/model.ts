@@ -1,0 +1,132 @@
+// Resolve the proxy sections into the runtime model: defaults applied, `listen` split into a frontend and a backend.
+import type { Endpoint } from '../config/index.js';
+import type { ServerSpec } from '../interfaces/pool-driver.js';
+import type { CheckConfig, ProxySections, SorryConfig, Timeouts } from './config.js';
+
+export type Mode = 'http' | 'tcp';
+
+export interface ResolvedTimeouts {
+  connect: number;
+  client: number;
+  server: number;
+  httpRequest: number;
+  httpKeepAlive: number;
+  queue: number;
+  check?: number;
+}
+
+export interface FrontendDef {
+  name: string;
+  binds: Endpoint[];
+  mode: Mode;
+  backend: string;
+  maxconn: number;
+  timeouts: ResolvedTimeouts;
+  /** undefined: no X-Forwarded-For; otherwise the networks whose clients get none */
+  forwardfor?: { except: string[] };
+}
+
+export interface BackendDef {
+  name: string;
+  mode: Mode;
+  balance: string;
+  servers: ServerSpec[];
+  /** per-server maxconn, by server name (ServerSpec has no maxconn; the config does) */
+  maxconn: Record<string, number>;
+  check?: CheckConfig;
+  retries: number;
+  redispatch: boolean;
+  sorry?: SorryConfig;
+  graceMs: number;
+  timeouts: ResolvedTimeouts;
+}
+
+export interface ProxyModel {
+  maxconn: number;
+  frontends: FrontendDef[];
+  backends: BackendDef[];
+}
+
+// HAProxy warns when timeouts are missing; these are its commonly recommended values.
+export const DEFAULT_TIMEOUTS = { connect: 5000, client: 50_000, server: 50_000 };
+export const DEFAULT_MAXCONN = 10_000;
+export const DEFAULT_GRACE_MS = 10_000;
+export const DEFAULT_RETRIES = 3;
+
+function resolveTimeouts(...layers: (Timeouts | undefined)[]): ResolvedTimeouts {
+  const pick = <K extends keyof Timeouts>(k: K): number | undefined => {
+    for (const l of layers) if (l?.[k] !== undefined) return l[k] as number;
+    return undefined;
+  };
+  const client = pick('client') ?? DEFAULT_TIMEOUTS.client;
+  const connect = pick('connect') ?? DEFAULT_TIMEOUTS.connect;
+  // As HAProxy: http-request falls back to client, http-keep-alive to http-request, queue to connect.
+  const httpRequest = pick('http-request') ?? client;
+  return {
+    connect,
+    client,
+    server: pick('server') ?? DEFAULT_TIMEOUTS.server,
+    httpRequest,
+    httpKeepAlive: pick('http-keep-alive') ?? httpRequest,
+    queue: pick('queue') ?? connect,
+    check: pick('check'),
+  };
+}
+
+export function resolveModel(cfg: ProxySections): ProxyModel {
+  const d = cfg.defaults ?? {};
+  const maxconn = cfg.global?.maxconn ?? DEFAULT_MAXCONN;
+  const frontends: FrontendDef[] = [];
+  const backends: BackendDef[] = [];
+
+  const fe = (name: string, f: NonNullable<ProxySections['listen']>[string] | NonNullable<ProxySections['frontends']>[string], backend: string) => {
+    const ff = f.forwardfor ?? d.forwardfor;
+    const except = typeof ff === 'object' && ff.except !== undefined ? (Array.isArray(ff.except) ? ff.except : [ff.except]) : [];
+    frontends.push({
+      name,
+      binds: f.bind,
+      mode: f.mode ?? d.mode ?? 'http',
+      backend,
+      maxconn: f.maxconn ?? d.maxconn ?? maxconn,
+      timeouts: resolveTimeouts(f.timeout, d.timeout),
+      forwardfor: ff ? { except } : undefined,
+    });
+  };
+  const be = (name: string, b: NonNullable<ProxySections['listen']>[string] | NonNullable<ProxySections['backends']>[string]) => {
+    const maxconns: Record<string, number> = {};
+    const servers: ServerSpec[] = (b.servers ?? []).map((s) => {
+      if (s.maxconn) maxconns[s.name] = s.maxconn;
+      const checkOn = s.check ?? false;
+      return {
+        name: s.name,
+        addr: s.addr.host,
+        port: s.addr.port,
+        weight: s.weight ?? 1,
+        backup: s.backup ?? false,
+        monitorOnly: s.monitor ?? false,
+        check: { enabled: checkOn || (s.monitor ?? false), inter: s.inter, rise: s.rise, fall: s.fall, port: s.port },
+      };
+    });
+    backends.push({
+      name,
+      mode: b.mode ?? d.mode ?? 'http',
+      balance: b.balance ?? d.balance ?? 'roundrobin',
+      servers,
+      maxconn: maxconns,
+      check: b.check,
+      retries: b.retries ?? d.retries ?? DEFAULT_RETRIES,
+      redispatch: b.redispatch ?? d.redispatch ?? false,
+      sorry: b.sorry,
+      graceMs: b.grace ?? d.grace ?? DEFAULT_GRACE_MS,
+      timeouts: resolveTimeouts(b.timeout, d.timeout),
+    });
+  };
+
+  for (const [name, f] of Object.entries(cfg.frontends ?? {})) fe(name, f, f.default_backend ?? '');
+  for (const [name, b] of Object.entries(cfg.backends ?? {})) be(name, b);
+  for (const [name, l] of Object.entries(cfg.listen ?? {})) {
+    fe(name, l, name);
+    be(name, l);
+  }
+  return { maxconn, frontends, backends };
+}

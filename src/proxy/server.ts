@@ -1,0 +1,172 @@
+// One server of a backend at run time: its state in HAProxy's words, counters, idle connection pool, sessions.
+import { connect, type Socket } from 'node:net';
+import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../interfaces/pool-driver.js';
+import type { BalanceTarget } from './balance/api.js';
+
+/** Something running on this server that can be cut when a removed server's grace time ends. */
+export interface Abortable {
+  abort(): void;
+}
+
+export class ServerRuntime implements BalanceTarget {
+  name: string;
+  addr: string;
+  port: number;
+  weight: number;
+  backup: boolean;
+  monitorOnly: boolean;
+  admin: AdminState;
+  maxconn: number;
+  /** health as seen by checks; true when not checked */
+  checkUp = true;
+  checked: boolean;
+  check: ServerCheckView = { status: 'none' };
+  reason?: string;
+  removing = false;
+  /** removal completed: never used again */
+  gone = false;
+
+  active = 0;
+  maxActive = 0;
+  total = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  failedConns = 0;
+  failedResp = 0;
+  lastChange = Date.now();
+  downtimeMs = 0;
+  private downSince?: number;
+
+  readonly idle = new Set<Socket>();
+  readonly sessions = new Set<Abortable>();
+
+  constructor(spec: ServerSpec, maxconn: number) {
+    this.name = spec.name;
+    this.addr = spec.addr;
+    this.port = spec.port;
+    this.weight = spec.weight ?? 1;
+    this.backup = spec.backup ?? false;
+    this.monitorOnly = spec.monitorOnly ?? false;
+    this.admin = spec.state ?? 'ready';
+    this.maxconn = maxconn;
+    this.checked = spec.check?.enabled ?? false;
+    this.reason = spec.reason;
+    if (this.checked) this.check = { status: 'pending' };
+  }
+
+  get status(): ServerStatus {
+    if (this.admin === 'maint') return 'MAINT';
+    if (!this.checkUp) return 'DOWN';
+    if (this.admin === 'drain') return 'DRAIN';
+    return this.checked ? 'UP' : 'no check';
+  }
+
+  /** May take new traffic (balancer candidate). */
+  get usable(): boolean {
+    return !this.removing && !this.gone && !this.monitorOnly && this.admin === 'ready' && this.checkUp;
+  }
+
+  get full(): boolean {
+    return this.maxconn > 0 && this.active >= this.maxconn;
+  }
+
+  /** Record a status transition for lastChange / downtime. */
+  noteTransition(before: ServerStatus): void {
+    const after = this.status;
+    if (before === after) return;
+    const now = Date.now();
+    this.lastChange = now;
+    const wasDown = before === 'DOWN' || before === 'MAINT';
+    const isDown = after === 'DOWN' || after === 'MAINT';
+    if (!wasDown && isDown) this.downSince = now;
+    if (wasDown && !isDown && this.downSince !== undefined) {
+      this.downtimeMs += now - this.downSince;
+      this.downSince = undefined;
+    }
+  }
+
+  currentDowntime(): number {
+    return this.downtimeMs + (this.downSince !== undefined ? Date.now() - this.downSince : 0);
+  }
+
+  take(): void {
+    this.active++;
+    this.total++;
+    if (this.active > this.maxActive) this.maxActive = this.active;
+  }
+
+  /** A pooled keep-alive connection, or undefined. */
+  takeIdle(): Socket | undefined {
+    for (const s of this.idle) {
+      this.idle.delete(s);
+      if (!s.destroyed && s.readyState === 'open') return s;
+      s.destroy();
+    }
+    return undefined;
+  }
+
+  /** Park a connection for reuse; it is dropped if the server closes it or sends anything unasked. */
+  putIdle(sock: Socket): void {
+    if (this.removing || this.gone || this.admin === 'maint' || sock.destroyed) {
+      sock.destroy();
+      return;
+    }
+    sock.removeAllListeners('data');
+    sock.removeAllListeners('end');
+    sock.removeAllListeners('timeout');
+    sock.setTimeout(0);
+    const drop = () => {
+      this.idle.delete(sock);
+      sock.destroy();
+    };
+    sock.on('data', drop);
+    sock.on('end', drop);
+    this.idle.add(sock);
+    sock.resume();
+  }
+
+  closeIdle(): void {
+    for (const s of this.idle) s.destroy();
+    this.idle.clear();
+  }
+
+  connect(timeoutMs: number): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const sock = connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true });
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error('connect timeout'));
+      }, timeoutMs);
+      sock.once('connect', () => {
+        clearTimeout(timer);
+        sock.removeAllListeners('error');
+        sock.on('error', () => {}); // errors surface as 'close'; the user attaches its own handlers
+        resolve(sock);
+      });
+      sock.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  view(queue: { current: number; max: number }): ServerView {
+    return {
+      name: this.name,
+      addr: this.addr,
+      port: this.port,
+      weight: this.weight,
+      backup: this.backup,
+      monitorOnly: this.monitorOnly,
+      admin: this.admin,
+      status: this.status,
+      check: this.check,
+      sessions: { current: this.active, max: this.maxActive, total: this.total },
+      queue,
+      lastChange: this.lastChange,
+      downtimeMs: this.currentDowntime(),
+      ...(this.removing ? { removing: true } : {}),
+      ...(this.reason ? { reason: this.reason } : {}),
+    };
+  }
+}

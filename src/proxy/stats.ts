@@ -1,0 +1,85 @@
+// Stats in one JSON shape for the admin API and /metrics: per frontend, backend and server.
+import type { BuiltinProxy } from './builtin-proxy.js';
+
+export interface ServerStats {
+  name: string;
+  status: string;
+  weight: number;
+  addr: string;
+  backup: boolean;
+  monitor: boolean;
+  scur: number;
+  smax: number;
+  stot: number;
+  qcur: number;
+  bin: number;
+  bout: number;
+  econ: number;
+  eresp: number;
+  check: { status: string; lastResult?: string; durationMs?: number };
+  lastChange: number;
+  downtimeMs: number;
+  removing: boolean;
+}
+
+export function collectStats(proxy: BuiltinProxy) {
+  const now = Date.now();
+  return {
+    uptimeMs: now - proxy.startedAt,
+    connections: proxy.connections,
+    frontends: [...proxy.frontends.values()].map((f) => ({
+      name: f.name,
+      status: 'OPEN',
+      mode: f.def.mode,
+      bind: f.addresses().map((a) => `${a.host}:${a.port}`),
+      scur: f.stats.current,
+      smax: f.stats.max,
+      slim: f.def.maxconn,
+      stot: f.stats.total,
+      reqTotal: f.stats.requests,
+      bin: f.stats.bytesIn,
+      bout: f.stats.bytesOut,
+      ereq: f.stats.errors,
+      hrsp: f.stats.statuses,
+    })),
+    backends: [...proxy.backendMap.values()].map((b) => {
+      const servers: ServerStats[] = [...b.servers.values(), ...b.removing].map((s) => ({
+        name: s.name,
+        status: s.status,
+        weight: s.weight,
+        addr: `${s.addr}:${s.port}`,
+        backup: s.backup,
+        monitor: s.monitorOnly,
+        scur: s.active,
+        smax: s.maxActive,
+        stot: s.total,
+        qcur: 0,
+        bin: s.bytesIn,
+        bout: s.bytesOut,
+        econ: s.failedConns,
+        eresp: s.failedResp,
+        check: s.check,
+        lastChange: s.lastChange,
+        downtimeMs: s.currentDowntime(),
+        removing: s.removing,
+      }));
+      const up = [...b.servers.values()].some((s) => s.usable);
+      return {
+        name: b.name,
+        mode: b.def.mode,
+        balance: b.def.balance,
+        status: up ? 'UP' : 'DOWN',
+        scur: b.active,
+        stot: b.total,
+        qcur: b.queued,
+        qmax: b.maxQueue,
+        bin: b.bytesIn,
+        bout: b.bytesOut,
+        econ: servers.reduce((n, s) => n + s.econ, 0),
+        eresp: servers.reduce((n, s) => n + s.eresp, 0),
+        lastChange: b.lastChange,
+        servers,
+      };
+    }),
+  };
+}
