@@ -23,7 +23,12 @@ export class BuiltinProxy implements PoolDriver {
   }
 
   async start(): Promise<void> {
-    for (const f of this.model.frontends) await this.openFrontend(f);
+    try {
+      for (const f of this.model.frontends) await this.openFrontend(f);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   private async openFrontend(def: FrontendDef): Promise<void> {

@@ -1,0 +1,228 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/wait.js';
+import { closed, openSocket, rawRequest, readResponse, startBackend, startProxy, type Backend } from './fixtures.js';
+
+const get = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: example.test\r\n${extra}\r\n`;
+
+async function withBackends(t: import('node:test').TestContext, names: string[]): Promise<Backend[]> {
+  const bs = await Promise.all(names.map((n) => startBackend(n)));
+  t.after(() => Promise.all(bs.map((b) => b.close())));
+  return bs;
+}
+
+test('forwards requests over keep-alive on both sides, round-robin, with forwarded headers', async (t) => {
+  const [a, b] = await withBackends(t, ['a', 'b']);
+  const lb = await startProxy(`
+defaults: { forwardfor: true, timeout: { connect: 2s, client: 10s, server: 10s } }
+listen:
+  web: { bind: "127.0.0.1:0", servers: [ { name: a, addr: "127.0.0.1:${a!.port}" }, { name: b, addr: "127.0.0.1:${b!.port}" } ] }
+`);
+  t.after(() => lb.stop());
+  const s = await openSocket(lb.port('web'));
+  t.after(() => s.destroy());
+  const bodies: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const p = readResponse(s);
+    s.write(get(`/r${i}`));
+    const r = await p;
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.connection, undefined, 'HTTP/1.1 keep-alive needs no Connection header');
+    bodies.push(r.body);
+  }
+  assert.deepEqual(bodies, ['a /r0 0', 'b /r1 0', 'a /r2 0', 'b /r3 0']);
+  const h = a!.seen[0]!.headers;
+  assert.equal(h['x-forwarded-for'], '127.0.0.1');
+  assert.equal(h['x-forwarded-proto'], 'http');
+  assert.equal(h['x-forwarded-host'], 'example.test');
+  assert.equal(h['x-forwarded-port'], String(lb.port('web')));
+  // One client connection, and the server side reused its pooled connection.
+  assert.equal(lb.proxy.frontends.get('web')!.stats.total, 1);
+  const view = (await lb.proxy.snapshot())[0]!;
+  assert.deepEqual(view.servers.map((x) => x.sessions.total), [2, 2]);
+});
+
+test('request bodies pass through by Content-Length and chunked framing; HTTP/1.0 gets a close-delimited reply', async (t) => {
+  const [a] = await withBackends(t, ['a']);
+  const lb = await startProxy(`listen: { web: { bind: "127.0.0.1:0", servers: [ { name: a, addr: "127.0.0.1:${a!.port}" } ] } }`);
+  t.after(() => lb.stop());
+  const s = await openSocket(lb.port('web'));
+  t.after(() => s.destroy());
+  let p = readResponse(s);
+  s.write('POST /cl HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world');
+  assert.equal((await p).body, 'a /cl 11');
+  p = readResponse(s);
+  s.write('POST /ch HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n');
+  assert.equal((await p).body, 'a /ch 8');
+  const r10 = await rawRequest(lb.port('web'), 'GET /ten HTTP/1.0\r\nHost: x\r\n\r\n');
+  assert.equal(r10.status, 200);
+  assert.match(r10.raw, /^HTTP\/1\.0 200/);
+  assert.equal(r10.body, 'a /ten 0');
+  // XFF is off without `forwardfor`.
+  assert.equal(a!.seen[0]!.headers['x-forwarded-for'], undefined);
+});
+
+test('forwardfor except CIDR skips X-Forwarded-For for those clients', async (t) => {
+  const [a] = await withBackends(t, ['a']);
+  const lb = await startProxy(`listen: { web: { bind: "127.0.0.1:0", forwardfor: { except: 127.0.0.0/8 }, servers: [ { name: a, addr: "127.0.0.1:${a!.port}" } ] } }`);
+  t.after(() => lb.stop());
+  const r = await rawRequest(lb.port('web'), get('/'));
+  assert.equal(r.status, 200);
+  assert.equal(a!.seen[0]!.headers['x-forwarded-for'], undefined);
+  assert.equal(a!.seen[0]!.headers['x-forwarded-proto'], 'http');
+});
+
+test('bad requests: 400 malformed, 431 header block too large, 408 slow header; the proxy keeps serving', async (t) => {
+  const [a] = await withBackends(t, ['a']);
+  const lb = await startProxy(`
+listen:
+  web: { bind: "127.0.0.1:0", timeout: { http-request: 300ms }, servers: [ { name: a, addr: "127.0.0.1:${a!.port}" } ] }
+`);
+  t.after(() => lb.stop());
+  const port = lb.port('web');
+  assert.equal((await rawRequest(port, 'GARBAGE\r\n\r\n')).status, 400);
+  assert.equal((await rawRequest(port, 'GET / HTTP/1.1\r\nBad Header\r\n\r\n')).status, 400);
+  assert.equal((await rawRequest(port, 'POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')).status, 400);
+  assert.equal((await rawRequest(port, `GET / HTTP/1.1\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`)).status, 431);
+  // slowloris: a head that never ends
+  const s = await openSocket(port);
+  t.after(() => s.destroy());
+  const p = readResponse(s);
+  s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+  const r = await p;
+  assert.equal(r.status, 408);
+  await closed(s);
+  assert.equal(a!.seen.length, 0, 'no bad request reached the server');
+  assert.equal((await rawRequest(port, get('/ok'))).body, 'a /ok 0');
+});
+
+test('backup servers serve only while no active server is usable', async (t) => {
+  const [a, bk] = await withBackends(t, ['a', 'backup']);
+  const lb = await startProxy(`
+listen:
+  web: { bind: "127.0.0.1:0", servers: [ { name: a, addr: "127.0.0.1:${a!.port}" }, { name: bk, addr: "127.0.0.1:${bk!.port}", backup: true } ] }
+`);
+  t.after(() => lb.stop());
+  const port = lb.port('web');
+  assert.equal((await rawRequest(port, get('/1'))).body, 'a /1 0');
+  assert.equal((await rawRequest(port, get('/2'))).body, 'a /2 0');
+  await lb.proxy.setState('web', 'a', 'maint');
+  assert.equal((await rawRequest(port, get('/3'))).body, 'backup /3 0');
+  await lb.proxy.setState('web', 'a', 'ready');
+  assert.equal((await rawRequest(port, get('/4'))).body, 'a /4 0');
+});
+
+test('sorry rules when no server is usable: default 503, redirect, response, other backend', async (t) => {
+  const [other] = await withBackends(t, ['other']);
+  const lb = await startProxy(`
+frontends:
+  none: { bind: "127.0.0.1:0", default_backend: empty }
+  redir: { bind: "127.0.0.1:0", default_backend: goaway }
+  resp: { bind: "127.0.0.1:0", default_backend: custom }
+  fallback: { bind: "127.0.0.1:0", default_backend: primary }
+backends:
+  empty: { servers: [] }
+  goaway: { sorry: { redirect: "https://status.example.test/" } }
+  custom: { sorry: { response: { body: "back soon" } } }
+  primary: { sorry: { backend: spare } }
+  spare: { servers: [ { name: o, addr: "127.0.0.1:${other!.port}" } ] }
+`);
+  t.after(() => lb.stop());
+  const none = await rawRequest(lb.port('none'), get('/'));
+  assert.equal(none.status, 503);
+  assert.match(none.body, /No server is available/);
+  const redir = await rawRequest(lb.port('redir'), get('/'));
+  assert.equal(redir.status, 302);
+  assert.equal(redir.headers.location, 'https://status.example.test/');
+  const resp = await rawRequest(lb.port('resp'), get('/'));
+  assert.equal(resp.status, 503);
+  assert.equal(resp.body, 'back soon');
+  assert.equal((await rawRequest(lb.port('fallback'), get('/x'))).body, 'other /x 0');
+});
+
+test('connect failures are retried, and redispatched to another server on the last retry', async (t) => {
+  const [good] = await withBackends(t, ['good']);
+  const dead = await freePort();
+  const lb = await startProxy(`
+listen:
+  noredisp: { bind: "127.0.0.1:0", retries: 2, servers: [ { name: dead, addr: "127.0.0.1:${dead}" } ] }
+  redisp: { bind: "127.0.0.1:0", retries: 2, redispatch: true, balance: static-rr, servers: [ { name: dead, addr: "127.0.0.1:${dead}" }, { name: good, addr: "127.0.0.1:${good!.port}" } ] }
+`);
+  t.after(() => lb.stop());
+  const r1 = await rawRequest(lb.port('noredisp'), get('/'));
+  assert.equal(r1.status, 503);
+  const deadView = (await lb.proxy.snapshot()).find((b) => b.name === 'noredisp')!;
+  assert.equal(lb.proxy.backend('noredisp').servers.get('dead')!.failedConns, 3, 'one attempt and two retries');
+  assert.equal(deadView.servers[0]!.sessions.current, 0);
+  // static-rr starts with `dead`; the last retry goes to `good`.
+  for (let i = 0; i < 4; i++) assert.equal((await rawRequest(lb.port('redisp'), get(`/${i}`))).status, 200);
+});
+
+test('maxconn per server queues requests; timeout queue answers 503', async (t) => {
+  let release: (() => void)[] = [];
+  const slow = await startBackend('slow', (_req, res) => {
+    release.push(() => res.end('slow done'));
+  });
+  t.after(() => {
+    for (const r of release) r();
+    return slow.close();
+  });
+  const lb = await startProxy(`
+listen:
+  web: { bind: "127.0.0.1:0", timeout: { queue: 300ms }, servers: [ { name: s, addr: "127.0.0.1:${slow.port}", maxconn: 1 } ] }
+`);
+  t.after(() => lb.stop());
+  const port = lb.port('web');
+  const first = openSocket(port).then(async (s) => {
+    const p = readResponse(s);
+    s.write(get('/first'));
+    return p.finally(() => s.destroy());
+  });
+  await waitFor('first request at the server', () => slow.seen.length === 1);
+  // The second waits in the queue, then times out.
+  const second = await rawRequest(port, get('/second'));
+  assert.equal(second.status, 503);
+  assert.equal(slow.seen.length, 1, 'the queued request never reached the busy server');
+  // A queued request gets the slot when the first finishes.
+  const third = openSocket(port).then(async (s) => {
+    const p = readResponse(s);
+    s.write(get('/third'));
+    return p.finally(() => s.destroy());
+  });
+  await waitFor('third request queued', () => lb.proxy.backend('web').queued === 1);
+  release.shift()!();
+  assert.equal((await first).body, 'slow done');
+  await waitFor('third request at the server', () => slow.seen.length === 2);
+  release.shift()!();
+  assert.equal((await third).status, 200);
+  release = [];
+});
+
+test('timeout server answers 504 when the server does not respond', async (t) => {
+  const pending: import('node:http').ServerResponse[] = [];
+  const mute = await startBackend('mute', (_req, res) => void pending.push(res));
+  t.after(() => mute.close());
+  const lb = await startProxy(`
+listen:
+  web: { bind: "127.0.0.1:0", timeout: { server: 300ms }, servers: [ { name: m, addr: "127.0.0.1:${mute.port}" } ] }
+`);
+  t.after(() => lb.stop());
+  const r = await rawRequest(lb.port('web'), get('/'));
+  assert.equal(r.status, 504);
+});
+
+test('timeout http-keep-alive closes an idle client connection between requests', async (t) => {
+  const [a] = await withBackends(t, ['a']);
+  const lb = await startProxy(`
+listen:
+  web: { bind: "127.0.0.1:0", timeout: { http-keep-alive: 200ms }, servers: [ { name: a, addr: "127.0.0.1:${a!.port}" } ] }
+`);
+  t.after(() => lb.stop());
+  const s = await openSocket(lb.port('web'));
+  t.after(() => s.destroy());
+  const p = readResponse(s);
+  s.write(get('/'));
+  assert.equal((await p).status, 200);
+  await closed(s);
+});
