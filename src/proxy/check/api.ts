@@ -47,7 +47,8 @@ export interface HealthCheckOptions {
   /** start UP (HAProxy starts servers UP, then the first failures bring them down after `fall`) */
   initiallyUp: boolean;
   /** called on every completed check (stats: last check, duration) */
-  onResult?: (r: CheckResult, health: { up: boolean; count: number; of: number }) => void;
+  /** `changed`: the rise/fall counter moved (HAProxy's `option log-health-checks` logs the check line only then) */
+  onResult?: (r: CheckResult, health: { up: boolean; count: number; of: number; changed?: boolean }) => void;
   /** called when the server crosses rise/fall: up=true → UP, false → DOWN */
   onTransition: (up: boolean, r: CheckResult) => void;
   /** TLS to the server for checks (issue 6 fills this in); plain TCP when undefined */
