@@ -54,6 +54,26 @@ export function prepareKind(kind: CheckKind, addr: string, port: number): Prepar
   }
 }
 
+/** Why a check kind cannot run (bad regex or status list), for config validation before createHealthCheck. */
+export function checkKindError(kind: CheckKind): { error: string; expected: string } | undefined {
+  const regex = (what: string, re: string | undefined) => {
+    if (re === undefined) return undefined;
+    try {
+      new RegExp(re);
+      return undefined;
+    } catch (err) {
+      return { error: `invalid ${what} regex '${re}': ${(err as Error).message}`, expected: 'a JavaScript regular expression, e.g. ^SSH-' };
+    }
+  };
+  if (kind.type === 'tcp-expect') return regex('expect', kind.expect);
+  if (kind.type === 'http') {
+    const status = parseExpectStatus(kind.expectStatus);
+    if (typeof status !== 'function') return status;
+    return regex('body', kind.expectBody);
+  }
+  return undefined;
+}
+
 export interface HealthCheckExtras {
   /** random source for the first check's spread (tests); default Math.random */
   random?: () => number;

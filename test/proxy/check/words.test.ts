@@ -131,3 +131,13 @@ test('response parser: framing by length, chunked, close; garbage is invalid', (
   assert.deepEqual(p('HTTP/1.1 200 OK\r\n', true), { done: true, invalid: true });
   assert.deepEqual(p('HTTP/1.1 200 OK\r\nbad header\r\n\r\n'), { done: true, invalid: true });
 });
+
+test('checkKindError: bad regexes and status lists are reported, good kinds pass', async () => {
+  const { checkKindError } = await import('../../../src/proxy/check/index.js');
+  assert.equal(checkKindError({ type: 'tcp' }), undefined);
+  assert.equal(checkKindError({ type: 'tcp-expect', expect: '^SSH-' }), undefined);
+  assert.equal(checkKindError({ type: 'http', method: 'GET', path: '/', expectStatus: '200-399', expectBody: 'ok$' }), undefined);
+  assert.match(checkKindError({ type: 'tcp-expect', expect: '(' })!.error, /invalid expect regex/);
+  assert.match(checkKindError({ type: 'http', method: 'GET', path: '/', expectBody: '[' })!.error, /invalid body regex/);
+  assert.match(checkKindError({ type: 'http', method: 'GET', path: '/', expectStatus: '2xx' })!.error, /invalid status/);
+});
