@@ -2,7 +2,7 @@
 // Exported as a zod object shape so the top-level schema (src/config/main.ts) can extend it with other sections.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration, endpoint, oneOf } from '../config/index.js';
+import { duration, endpoint, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../config/index.js';
 import type { Endpoint } from '../config/index.js';
 import { parseBalance } from './balance/index.js';
 
@@ -36,7 +36,17 @@ const cidr = () =>
 /** `option forwardfor` (true) or `option forwardfor except CIDR` ({ except }). */
 const forwardfor = z.union([z.boolean(), strict({ except: z.union([cidr(), z.array(cidr())]).optional() })]);
 
-const bindList = z.union([endpoint('0.0.0.0'), z.array(endpoint('0.0.0.0')).min(1)]).transform((b) => (Array.isArray(b) ? b : [b]));
+/** One `addr:port` or a list; a union of endpoint() would hide the address error behind "Invalid input". */
+const bindList = z.union([z.string(), z.array(z.string()).min(1)]).transform((v, ctx): Endpoint[] => {
+  const list = Array.isArray(v) ? v : [v];
+  const out: Endpoint[] = [];
+  list.forEach((text, i) => {
+    const ep = parseEndpoint(text, '0.0.0.0');
+    if (ep) out.push(ep);
+    else ctx.addIssue({ code: 'custom', path: Array.isArray(v) ? [i] : [], message: `invalid address '${text}'`, params: { expected: ENDPOINT_EXPECTED } });
+  });
+  return out;
+});
 
 const mode = oneOf(['http', 'tcp'] as const);
 
