@@ -21,6 +21,12 @@ export interface Balancer<T extends BalanceTarget> {
   update(servers: readonly T[]): void;
   /** Choose a server; `accept` rejects candidates (full maxconn, already tried on retry). */
   pick(ctx: PickContext, accept?: (s: T) => boolean): T | undefined;
+  /**
+   * Optional: tell the balancer that `s.active` just changed (session taken or released). leastconn then
+   * keeps its servers in a heap and picks in O(log n); without these calls it scans the servers per pick.
+   * Once called, it must be called on every change of `active` of a server in the current update() list.
+   */
+  loadChanged?(s: T): void;
 }
 
 export type BalanceSpec =
