@@ -5,6 +5,7 @@ import type { Balancer, PickContext } from './balance/api.js';
 import { makeBalancer } from './balancing.js';
 import type { BackendDef } from './model.js';
 import { ServerRuntime } from './server.js';
+import { attachCheck } from './server-check.js';
 
 interface Waiter {
   ctx: PickContext;
@@ -32,7 +33,7 @@ export class BackendRuntime {
 
   constructor(public def: BackendDef, private readonly log: Logger) {
     this.balancer = makeBalancer(def.balance);
-    for (const spec of def.servers) this.servers.set(spec.name, new ServerRuntime(spec, def.maxconn[spec.name] ?? 0));
+    for (const spec of def.servers) this.addServer(spec, def.maxconn[spec.name] ?? 0);
     this.refresh();
   }
 
@@ -139,8 +140,7 @@ export class BackendRuntime {
     for (const spec of specs) {
       const cur = this.servers.get(spec.name);
       if (!cur) {
-        const s = new ServerRuntime(spec, maxconn[spec.name] ?? 0);
-        this.servers.set(spec.name, s);
+        const s = this.addServer(spec, maxconn[spec.name] ?? 0);
         this.log.info({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} added at ${s.addr}:${s.port}`);
         result.added.push(spec.name);
         continue;
@@ -161,9 +161,23 @@ export class BackendRuntime {
     return result;
   }
 
+  private addServer(spec: ServerSpec, maxconn: number): ServerRuntime {
+    const s = new ServerRuntime(spec, maxconn);
+    this.servers.set(spec.name, s);
+    if (s.checked) {
+      const counts = () => {
+        const up = [...this.servers.values()].filter((x) => x.usable);
+        return { active: up.filter((x) => !x.backup).length, backup: up.filter((x) => x.backup).length };
+      };
+      attachCheck(this.def, spec, s, this.log, counts, () => this.refresh());
+    }
+    return s;
+  }
+
   /** No new traffic at once; sessions finish up to the grace time, then are cut. */
   private remove(s: ServerRuntime): void {
     this.servers.delete(s.name);
+    s.healthCheck?.stop();
     s.removing = true;
     s.closeIdle();
     this.log.info({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} removed, ${s.active} sessions active`);
@@ -216,7 +230,10 @@ export class BackendRuntime {
       w.resolve({ error: 'aborted' });
     }
     this.queue = [];
-    for (const s of this.servers.values()) s.closeIdle();
+    for (const s of this.servers.values()) {
+      s.closeIdle();
+      s.healthCheck?.stop();
+    }
   }
 
   /** Remove every server (backend deleted by a reload). */

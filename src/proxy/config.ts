@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { duration, endpoint, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../config/index.js';
 import type { Endpoint } from '../config/index.js';
 import { parseBalance } from './balance/index.js';
+import { checkKindError } from './check/index.js';
+import { checkKindOf } from './server-check.js';
 
 const strict = z.strictObject;
 
@@ -184,6 +186,8 @@ export function crossCheck(cfg: ProxySections): Issue[] {
         if (seen.has(s.name)) issues.push({ path: [section, name, 'servers', i, 'name'], message: `server '${s.name}' already defined in backend '${name}' (servers[${seen.get(s.name)}])`, expected: 'unique server names' });
         else seen.set(s.name, i);
       });
+      const checkError = be.check ? checkKindError(checkKindOf(be.check)) : undefined;
+      if (checkError) issues.push({ path: [section, name, 'check'], message: checkError.error, expected: checkError.expected });
       const balance = be.balance !== undefined ? parseBalance(be.balance) : undefined;
       if (balance && 'error' in balance) issues.push({ path: [section, name, 'balance'], message: balance.error, expected: balance.expected });
     }

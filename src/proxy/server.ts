@@ -37,6 +37,7 @@ export class ServerRuntime implements BalanceTarget {
   downtimeMs = 0;
   private downSince?: number;
 
+  healthCheck?: { stop(): void };
   readonly idle = new Set<Socket>();
   readonly sessions = new Set<Abortable>();
 

@@ -1,0 +1,69 @@
+// Health checks of one server, from the backend's `check:` section and the server's overrides, wired to its state.
+import type { Logger } from 'pino';
+import type { ServerSpec } from '../interfaces/pool-driver.js';
+import type { CheckKind, CheckTiming } from './check/api.js';
+import { checkFailedLine, checkSucceededLine, createHealthCheck, DEFAULT_TIMING, serverDownLine, serverUpLine } from './check/index.js';
+import type { CheckConfig } from './config.js';
+import type { BackendDef } from './model.js';
+import type { ServerRuntime } from './server.js';
+
+export function checkKindOf(c: CheckConfig | undefined): CheckKind {
+  if (!c || c.type === undefined || c.type === 'tcp') {
+    if (c?.expect !== undefined && c.type !== 'tcp') return { type: 'tcp-expect', send: c.send, expect: c.expect };
+    return { type: 'tcp' };
+  }
+  if (c.type === 'tcp-expect') return { type: 'tcp-expect', send: c.send, expect: c.expect ?? '' };
+  return {
+    type: 'http',
+    method: c.method ?? 'GET',
+    path: c.path ?? '/',
+    host: c.host,
+    expectStatus: c.status === undefined ? undefined : String(c.status),
+    expectBody: c.body,
+  };
+}
+
+export function checkTimingOf(def: BackendDef, spec: ServerSpec): CheckTiming {
+  const o = spec.check ?? {};
+  const inter = o.inter ?? def.check?.inter ?? DEFAULT_TIMING.interMs;
+  return {
+    interMs: inter,
+    rise: o.rise ?? def.check?.rise ?? DEFAULT_TIMING.rise,
+    fall: o.fall ?? def.check?.fall ?? DEFAULT_TIMING.fall,
+    timeoutMs: def.timeouts.check ?? inter,
+  };
+}
+
+/** Start checking `server`; transitions flip its health and call `changed` so the backend re-balances. */
+export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRuntime, log: Logger, counts: () => { active: number; backup: number }, changed: () => void): void {
+  const backend = def.name;
+  const handle = createHealthCheck({
+    backend,
+    server: server.name,
+    addr: server.addr,
+    port: spec.check?.port ?? server.port,
+    kind: checkKindOf(def.check),
+    timing: checkTimingOf(def, spec),
+    initiallyUp: true,
+    onResult(r, health) {
+      server.check = { status: r.ok ? 'passed' : 'failed', lastResult: r.reason + (r.code !== undefined ? `, code: ${r.code}` : ''), durationMs: r.durationMs };
+      // One line when the health counter moves, as HAProxy logs it.
+      if ((health as { changed?: boolean }).changed) {
+        const line = r.ok ? checkSucceededLine(backend, server.name, r, health, { backup: server.backup }) : checkFailedLine(backend, server.name, r, health, { backup: server.backup });
+        log.info({ backend, server: server.name }, line);
+      }
+    },
+    onTransition(up, r) {
+      const before = server.status;
+      server.checkUp = up;
+      server.noteTransition(before);
+      changed();
+      const c = counts();
+      const o = { backup: server.backup, result: r, sessions: server.active };
+      if (up) log.warn({ backend, server: server.name }, serverUpLine(backend, server.name, c.active, c.backup, o));
+      else log.warn({ backend, server: server.name }, serverDownLine(backend, server.name, c.active, c.backup, o));
+    },
+  });
+  server.healthCheck = handle;
+  handle.start();
+}
