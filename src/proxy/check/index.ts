@@ -4,6 +4,7 @@ import type { CheckKind, CheckResult, CheckTiming, HealthCheckHandle, HealthChec
 import { HealthCounter } from './health.js';
 import { runProbe, type PreparedKind, type Probe } from './probe.js';
 import { parseExpectStatus } from './expect-status.js';
+import { REASON } from './words.js';
 
 export type { CheckKind, CheckResult, CheckTiming, HealthCheckHandle, HealthCheckOptions } from './api.js';
 export {
@@ -14,6 +15,7 @@ export {
   serverDownLine,
   noServerLine,
   describeResult,
+  summarizeResult,
   type HealthView,
   type TransitionOptions,
 } from './words.js';
@@ -106,7 +108,14 @@ export function createHealthCheck(opts: HealthCheckOptions & HealthCheckExtras):
 
   const runOnce = async () => {
     timer = undefined;
-    const p = runProbe({ addr: opts.addr, port: opts.port, timeoutMs: timing.timeoutMs, tls: opts.tls }, kind);
+    let p: Probe;
+    try {
+      p = runProbe({ addr: opts.addr, port: opts.port, timeoutMs: timing.timeoutMs, tls: opts.tls }, kind);
+    } catch (err) {
+      // e.g. unusable TLS options: a failed check, not a crash
+      const failed: CheckResult = { ok: false, reason: REASON.SOCKERR, info: (err as Error).message, durationMs: 0 };
+      p = { done: Promise.resolve(failed), cancel: () => {} };
+    }
     probe = p;
     const r = await p.done;
     if (probe === p) probe = undefined;

@@ -12,6 +12,7 @@ export const REASON = {
   L7RSP: 'Layer7 invalid response',
   L7OK: 'Layer7 check passed',
   L7STS: 'Layer7 wrong status',
+  SOCKERR: 'Socket error',
 } as const;
 
 /** The HAProxy counter shown as "status: x/y UP|DOWN". */
@@ -32,6 +33,14 @@ export function describeResult(r: CheckResult): string {
   if (r.code !== undefined) s += `, code: ${r.code}`;
   if (r.info !== undefined && r.info !== '') s += `, info: "${r.info}"`;
   s += `, check duration: ${Math.round(r.durationMs)}ms`;
+  return s;
+}
+
+/** The result as stats show it: "Layer7 wrong status, code: 404, info: "Not Found"" (no duration). */
+export function summarizeResult(r: CheckResult): string {
+  let s = r.reason;
+  if (r.code !== undefined) s += `, code: ${r.code}`;
+  if (r.info !== undefined && r.info !== '') s += `, info: "${r.info}"`;
   return s;
 }
 

@@ -67,3 +67,10 @@ test('checks over TLS: http and connect-only pass; handshake problems are Layer6
   assert.deepEqual([notTls()!.ok, notTls()!.reason], [false, REASON.L6RSP]);
   assert.deepEqual([noHandshake()!.ok, noHandshake()!.reason], [false, REASON.L6TOUT]);
 });
+
+test('unusable TLS options fail the check instead of crashing', async (t) => {
+  const port = await freePort();
+  const r = firstResult(t, port, { type: 'tcp' }, { minVersion: 'TLSv9' });
+  await waitFor('a result', () => r());
+  assert.deepEqual([r()!.ok, r()!.reason], [false, REASON.SOCKERR]);
+});

@@ -141,3 +141,9 @@ test('checkKindError: bad regexes and status lists are reported, good kinds pass
   assert.match(checkKindError({ type: 'http', method: 'GET', path: '/', expectBody: '[' })!.error, /invalid body regex/);
   assert.match(checkKindError({ type: 'http', method: 'GET', path: '/', expectStatus: '2xx' })!.error, /invalid status/);
 });
+
+test('summarizeResult: the stats form of a result', async () => {
+  const { summarizeResult } = await import('../../../src/proxy/check/index.js');
+  assert.equal(summarizeResult({ ok: false, reason: REASON.L7STS, code: 404, info: 'Not Found', durationMs: 3 }), 'Layer7 wrong status, code: 404, info: "Not Found"');
+  assert.equal(summarizeResult({ ok: true, reason: REASON.L4OK, durationMs: 0 }), 'Layer4 check passed');
+});
