@@ -28,7 +28,7 @@ export interface CheckTiming {
 /** One check's outcome, in HAProxy's vocabulary. */
 export interface CheckResult {
   ok: boolean;
-  /** e.g. "Layer4 check passed", "Layer4 connection problem", "Layer4 timeout", "Layer7 wrong status", "Layer7 OK", "Layer6 invalid response" */
+  /** e.g. "Layer4 check passed", "Layer4 connection problem", "Layer4 timeout", "Layer7 wrong status", "Layer7 check passed", "Layer6 invalid response" */
   reason: string;
   /** HTTP status when any */
   code?: number;
@@ -64,8 +64,12 @@ export interface HealthCheckHandle {
   retime(t: CheckTiming): void;
 }
 
-// Implementation entry points -- ./index.ts:
+// Implementation entry points -- ./index.ts (line formats checked against haproxy 2.6's own output):
 //   createHealthCheck(opts: HealthCheckOptions): HealthCheckHandle
-//   checkFailedLine(backend, server, r, health): string  -> "Health check for server web/web11 failed, reason: Layer7 wrong status, code: 404, check duration: 8ms, status: 0/2 DOWN."
-//   checkSucceededLine(...)                              -> "Health check for server web/web11 succeeded, reason: Layer7 check passed, code: 200, check duration: 1ms, status: 1/2 DOWN."
-//   serverUpLine(backend, server, active, backup) / serverDownLine(...) -> "Server web/web11 is UP. 2 active and 0 backup servers online." / "Server web/web11 is DOWN. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."
+//   checkFailedLine(backend, server, r, health)    -> "Health check for server web/web11 failed, reason: Layer7 wrong status, code: 404, info: "Not Found", check duration: 8ms, status: 0/2 DOWN."
+//   checkSucceededLine(backend, server, r, health) -> "Health check for server web/web11 succeeded, reason: Layer7 check passed, code: 200, check duration: 1ms, status: 1/2 DOWN."
+//   serverUpLine(backend, server, active, backup, {result?}) -> "Server web/web11 is UP. 2 active and 0 backup servers online. 0 sessions requeued, 0 total in queue."
+//   serverDownLine(backend, server, active, backup, {result?, sessions?}) -> "Server web/web11 is DOWN. 1 active and 0 backup servers left. 0 sessions active, 0 requeued, 0 remaining in queue."
+//     (with `result`, HAProxy's form without `option log-health-checks`: "Server web/web11 is DOWN, reason: …, check duration: 1ms. 1 active …")
+//   noServerLine(backend) -> "backend web has no server available!"; summarizeResult(r) -> "Layer7 wrong status, code: 404, info: "Not Found"" (stats)
+//   checkKindError(kind) -> {error, expected} for config validation (bad regex / status list); createHealthCheck throws on those.
