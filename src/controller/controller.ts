@@ -1,0 +1,278 @@
+// The controller: MemberSource in, PoolDriver out. Every event only marks the picture dirty; a debounced,
+// serialised run (p-queue, concurrency 1) recomputes the desired pools from scratch and applies what differs.
+// A burst of events therefore costs a handful of applications, and two never run at once against one driver.
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import type { MemberSource, MemberSourceEvent, MemberStatus } from '../interfaces/member-source.js';
+import type { PoolDriver } from '../interfaces/pool-driver.js';
+import { desiredPools, toSpec, type DesiredServer, type ObservedMember } from './desired.js';
+import { PauseBook } from './pauses.js';
+import type { RolesConfig } from './roles.js';
+
+export interface ControllerOptions {
+  pauseState: 'drain' | 'maint';
+  failedGraceMs: number;
+  leaveGraceMs: number;
+  /** recompute and re-apply even with no event, to repair drift (ms; 0 = never) */
+  resyncMs: number;
+  /** wait this long after the last event before applying (restarted by each event) */
+  quiescentMs?: number;
+  /** but never longer than this after the first event of a burst */
+  quantumMs?: number;
+  defaultPort?: number;
+}
+
+export const CONTROLLER_DEFAULTS: ControllerOptions = {
+  pauseState: 'drain',
+  failedGraceMs: 30_000,
+  leaveGraceMs: 10_000,
+  resyncMs: 30_000,
+  quiescentMs: 50,
+  quantumMs: 250,
+};
+
+export interface ControllerStats {
+  /** runs that computed the desired pools */
+  recomputes: number;
+  /** setServers calls made */
+  applications: number;
+  /** setServers calls that failed (retried on the next run) */
+  applyErrors: number;
+  /** user events that were not pause/resume or named no node */
+  ignoredEvents: number;
+}
+
+export class Controller {
+  private readonly queue = new PQueue({ concurrency: 1 });
+  private readonly pauses = new PauseBook();
+  private readonly statusSince = new Map<string, { status: MemberStatus; since: number }>();
+  /** what each managed backend was last successfully set to */
+  private readonly applied = new Map<string, DesiredServer[]>();
+  private readonly warnedRoles = new Set<string>();
+  private readonly warnedBackends = new Set<string>();
+  private unsubscribe?: () => void;
+  private quiescentTimer?: NodeJS.Timeout;
+  private quantumTimer?: NodeJS.Timeout;
+  private graceTimer?: NodeJS.Timeout;
+  private resyncTimer?: NodeJS.Timeout;
+  private queued = false;
+  private stopped = false;
+  readonly stats: ControllerStats = { recomputes: 0, applications: 0, applyErrors: 0, ignoredEvents: 0 };
+  private readonly opts: ControllerOptions;
+
+  constructor(
+    private readonly source: MemberSource,
+    private readonly driver: PoolDriver,
+    private roles: RolesConfig,
+    private readonly log: Logger,
+    opts: Partial<ControllerOptions> = {},
+  ) {
+    this.opts = { ...CONTROLLER_DEFAULTS, ...opts };
+  }
+
+  /** Subscribe and apply the first picture; resolves once it is applied. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.source.subscribe((e) => this.onEvent(e));
+    if (this.opts.resyncMs > 0) {
+      this.resyncTimer = setInterval(() => this.schedule(true), this.opts.resyncMs);
+      this.resyncTimer.unref();
+    }
+    await this.reconcileNow();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const t of [this.quiescentTimer, this.quantumTimer, this.graceTimer, this.resyncTimer]) if (t) clearTimeout(t);
+    await this.queue.onIdle();
+  }
+
+  /** roles.yml changed (already validated): apply in place. */
+  setRoles(roles: RolesConfig): void {
+    this.roles = roles;
+    this.warnedRoles.clear();
+    this.schedule(true);
+  }
+
+  /** Recompute and apply now (after anything queued); resolves when done. */
+  reconcileNow(): Promise<void> {
+    return this.queue.add(() => this.run());
+  }
+
+  /** Resolves when no run is queued or running. */
+  idle(): Promise<void> {
+    return this.queue.onIdle();
+  }
+
+  /** The desired servers last applied, per backend (for `lbagent servers` reasons). */
+  appliedPools(): ReadonlyMap<string, readonly DesiredServer[]> {
+    return this.applied;
+  }
+
+  private onEvent(e: MemberSourceEvent): void {
+    if (e.type === 'user') {
+      const r = this.pauses.onUserEvent(e.name, e.payload, e.ltime);
+      if (!r.applied) {
+        if (e.name === 'pause' || e.name === 'resume') this.log.warn({ event: e.name, ltime: e.ltime }, `user event '${e.name}' ignored: ${r.why}`);
+        this.stats.ignoredEvents++;
+        return;
+      }
+      this.log.info({ node: r.node, ltime: e.ltime, replayed: e.replayed }, `${r.paused ? 'pause' : 'resume'} ${r.node} (ltime ${e.ltime}${e.replayed ? ', replayed' : ''})`);
+    }
+    this.schedule(false);
+  }
+
+  /** Debounce like serf's coalescer: a quiescent timer restarted by each event, bounded by a quantum. */
+  private schedule(immediate: boolean): void {
+    if (this.stopped) return;
+    const fire = () => {
+      if (this.quiescentTimer) clearTimeout(this.quiescentTimer);
+      if (this.quantumTimer) clearTimeout(this.quantumTimer);
+      this.quiescentTimer = this.quantumTimer = undefined;
+      if (this.queued || this.stopped) return; // a queued run will read the latest state anyway
+      this.queued = true;
+      void this.queue.add(() => this.run());
+    };
+    if (immediate) return fire();
+    if (this.quiescentTimer) clearTimeout(this.quiescentTimer);
+    this.quiescentTimer = setTimeout(fire, this.opts.quiescentMs ?? 50);
+    this.quantumTimer ??= setTimeout(fire, this.opts.quantumMs ?? 250);
+  }
+
+  private observe(now: number): ObservedMember[] {
+    const out: ObservedMember[] = [];
+    const seen = new Set<string>();
+    for (const m of this.source.members()) {
+      seen.add(m.name);
+      let rec = this.statusSince.get(m.name);
+      if (!rec || rec.status !== m.status) {
+        rec = { status: m.status, since: now };
+        this.statusSince.set(m.name, rec);
+      }
+      out.push({ ...m, since: rec.since });
+    }
+    for (const name of this.statusSince.keys()) if (!seen.has(name)) this.statusSince.delete(name);
+    return out;
+  }
+
+  private async run(): Promise<void> {
+    this.queued = false;
+    if (this.stopped) return;
+    this.stats.recomputes++;
+    const now = Date.now();
+    let known: Set<string>;
+    try {
+      known = new Set(await this.driver.backends());
+    } catch (err) {
+      this.log.error({ err }, `cannot list the data plane's backends: ${(err as Error).message}; retrying`);
+      this.retryLater();
+      return;
+    }
+    const result = desiredPools(this.observe(now), this.pauses.view(), this.roles, {
+      localName: this.source.localName(),
+      pauseState: this.opts.pauseState,
+      failedGraceMs: this.opts.failedGraceMs,
+      leaveGraceMs: this.opts.leaveGraceMs,
+      defaultPort: this.opts.defaultPort,
+      knownBackends: known,
+    }, now);
+
+    for (const r of result.unknownRoles) {
+      if (this.warnedRoles.has(r)) continue;
+      this.warnedRoles.add(r);
+      this.log.warn({ role: r }, `role '${r}' is not in roles.yml: its members are ignored`);
+    }
+    for (const b of result.unknownBackends) {
+      if (this.warnedBackends.has(b)) continue;
+      this.warnedBackends.add(b);
+      this.log.warn({ backend: b }, `roles.yml names backend '${b}', which the proxy does not have: ignored`);
+    }
+
+    // Backends no longer named by roles.yml are emptied once, then no longer managed.
+    for (const name of this.applied.keys()) if (!result.pools.has(name) && known.has(name)) result.pools.set(name, []);
+
+    let failed = false;
+    for (const [backend, servers] of result.pools) {
+      const before = this.applied.get(backend);
+      if (before && sameList(before, servers)) continue;
+      try {
+        this.stats.applications++;
+        await this.driver.setServers(backend, servers.map(toSpec));
+      } catch (err) {
+        this.stats.applyErrors++;
+        failed = true;
+        this.log.error({ backend, err }, `${backend}: applying the server list failed: ${(err as Error).message}; retrying`);
+        continue;
+      }
+      for (const line of describeChanges(backend, before ?? [], servers)) this.log.info({ backend }, line);
+      if (servers.length === 0 && !hasRef(this.roles, backend)) this.applied.delete(backend);
+      else this.applied.set(backend, servers);
+    }
+    if (failed) this.retryLater();
+
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    if (result.nextChangeAt !== undefined && !this.stopped) {
+      this.graceTimer = setTimeout(() => this.schedule(true), Math.max(0, result.nextChangeAt - Date.now()) + 5);
+      this.graceTimer.unref();
+    }
+  }
+
+  private retryLater(): void {
+    if (this.stopped) return;
+    const t = setTimeout(() => this.schedule(true), 1000);
+    t.unref();
+  }
+}
+
+function hasRef(roles: RolesConfig, backend: string): boolean {
+  return Object.values(roles.roles).some((r) => [...(r.lb ?? []), ...(r.monitor ?? [])].some((ref) => ref.backend === backend));
+}
+
+function sameList(a: readonly DesiredServer[], b: readonly DesiredServer[]): boolean {
+  return a.length === b.length && a.every((s, i) => sameServer(s, b[i]!));
+}
+
+/** Equal for the data plane (the reason text changes with the clock and is not worth an application). */
+function sameServer(a: DesiredServer, b: DesiredServer): boolean {
+  const { reason: _ra, ...x } = a;
+  const { reason: _rb, ...y } = b;
+  return JSON.stringify(x) === JSON.stringify(y);
+}
+
+/** One readable line per server that changed: `web: +web-03 10.0.0.13:80 (join)`, `web: ~web-02 drain (pause)`. */
+export function describeChanges(backend: string, before: readonly DesiredServer[], after: readonly DesiredServer[]): string[] {
+  const lines: string[] = [];
+  const prev = new Map(before.map((s) => [s.name, s]));
+  const next = new Map(after.map((s) => [s.name, s]));
+  for (const s of after) {
+    const p = prev.get(s.name);
+    const state = s.state && s.state !== 'ready' ? ` ${s.state}` : '';
+    const mon = s.monitorOnly ? ' monitor' : '';
+    if (!p) {
+      lines.push(`${backend}: +${s.name} ${hostPort(s)}${state}${mon} (${s.cause})`);
+      continue;
+    }
+    const what: string[] = [];
+    if (p.addr !== s.addr || p.port !== s.port) what.push(hostPort(s));
+    if ((p.state ?? 'ready') !== (s.state ?? 'ready')) what.push(s.state ?? 'ready');
+    if ((p.weight ?? 1) !== (s.weight ?? 1)) what.push(`weight ${s.weight ?? 1}`);
+    if (Boolean(p.backup) !== Boolean(s.backup)) what.push(s.backup ? 'backup' : 'not backup');
+    if (Boolean(p.monitorOnly) !== Boolean(s.monitorOnly)) what.push(s.monitorOnly ? 'monitor only' : 'in rotation');
+    if (JSON.stringify(p.check) !== JSON.stringify(s.check)) what.push('check settings');
+    if (what.length) {
+      const cause = s.cause === 'join' && (p.state ?? 'ready') !== 'ready' ? 'resume' : s.cause === 'join' ? 'update' : s.cause;
+      lines.push(`${backend}: ~${s.name} ${what.join(', ')} (${cause})`);
+    }
+  }
+  for (const p of before) {
+    if (next.has(p.name)) continue;
+    const cause = p.cause === 'join' || p.cause === 'pause' ? 'role' : p.cause;
+    lines.push(`${backend}: -${p.name} (${cause})`);
+  }
+  return lines;
+}
+
+function hostPort(s: { addr: string; port: number }): string {
+  return s.addr.includes(':') ? `[${s.addr}]:${s.port}` : `${s.addr}:${s.port}`;
+}

@@ -1,0 +1,183 @@
+// The desired pools as a pure function of what is known now: members (with how long they have been in their
+// status), pauses, roles.yml and the clock. Level-triggered: the controller calls it again after every change,
+// and it returns the whole picture, never a delta.
+import type { Member, MemberStatus } from '../interfaces/member-source.js';
+import type { AdminState, ServerCheckOverrides, ServerSpec } from '../interfaces/pool-driver.js';
+import type { PauseRecord } from './pauses.js';
+import { BALANCER_ROLE, type BackendRef, type CheckOverrides, type RoleDef, type RolesConfig } from './roles.js';
+
+/** A member and the time (ms since epoch) it entered its current status. */
+export interface ObservedMember extends Member {
+  since: number;
+}
+
+export interface DesiredOptions {
+  /** the balancer's own node: never in a pool */
+  localName?: string;
+  /** admin state of a paused node (HAProxy words: drain keeps sessions, maint cuts new and persistent ones) */
+  pauseState: 'drain' | 'maint';
+  /** a failed member stays in maint this long, then leaves the pool */
+  failedGraceMs: number;
+  /** a leaving/left member drains this long, then leaves the pool */
+  leaveGraceMs: number;
+  /** traffic port when neither roles.yml nor the member's `port` tag says */
+  defaultPort?: number;
+  /** Backends the data plane has; refs to others are reported, not used. Undefined: all allowed. */
+  knownBackends?: ReadonlySet<string>;
+}
+
+/** Short word for why a server is in its state, used in the controller's log lines. */
+export type Cause = 'join' | 'pause' | 'failed' | 'leave';
+
+export interface DesiredServer extends ServerSpec {
+  member: string;
+  cause: Cause;
+}
+
+export interface DesiredResult {
+  pools: Map<string, DesiredServer[]>;
+  /** roles seen on members that roles.yml does not define (the balancer role excluded) */
+  unknownRoles: Set<string>;
+  /** backends roles.yml names that the data plane does not have */
+  unknownBackends: Set<string>;
+  /** earliest time a grace period ends and the answer changes by itself; undefined if none pending */
+  nextChangeAt?: number;
+}
+
+/** Server names follow member names so stats, cookies and logs keep them across restarts. */
+export function serverName(member: string): string {
+  const n = member.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return n.length > 0 ? n : '_';
+}
+
+/** A member's roles: the `role` tag, comma-separated for members with several. */
+export function memberRoles(m: Member): string[] {
+  const tag = m.tags.role;
+  if (!tag) return [];
+  return [...new Set(tag.split(',').map((r) => r.trim()).filter(Boolean))];
+}
+
+export function desiredPools(
+  members: readonly ObservedMember[],
+  pauses: ReadonlyMap<string, PauseRecord>,
+  roles: RolesConfig,
+  options: DesiredOptions,
+  now: number,
+): DesiredResult {
+  const pools = new Map<string, DesiredServer[]>();
+  const unknownRoles = new Set<string>();
+  const unknownBackends = new Set<string>();
+  let nextChangeAt: number | undefined;
+
+  // Every backend roles.yml names gets an entry, so one whose last server went away is emptied.
+  for (const role of Object.values(roles.roles)) {
+    for (const ref of [...(role.lb ?? []), ...(role.monitor ?? [])]) {
+      if (options.knownBackends && !options.knownBackends.has(ref.backend)) unknownBackends.add(ref.backend);
+      else pools.set(ref.backend, []);
+    }
+  }
+
+  const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const m of sorted) {
+    if (m.name === options.localName) continue;
+    const placement = placeMember(m, pauses.get(m.name), options, now);
+    if (!placement) continue;
+    if (placement.until !== undefined) nextChangeAt = Math.min(nextChangeAt ?? Infinity, placement.until);
+    for (const roleName of memberRoles(m)) {
+      if (roleName === BALANCER_ROLE) continue;
+      const role = roles.roles[roleName];
+      if (!role) {
+        unknownRoles.add(roleName);
+        continue;
+      }
+      const entries: Array<[BackendRef, boolean]> = [
+        ...(role.lb ?? []).map((r): [BackendRef, boolean] => [r, false]),
+        ...(role.monitor ?? []).map((r): [BackendRef, boolean] => [r, true]),
+      ];
+      for (const [ref, monitorOnly] of entries) {
+        const list = pools.get(ref.backend);
+        if (!list) continue; // unknown backend, reported above
+        const name = serverName(m.name);
+        if (list.some((s) => s.name === name)) continue; // two roles of one member in one backend: the first wins
+        list.push(buildServer(m, name, ref, role, roles.defaults, monitorOnly, placement, options));
+      }
+    }
+  }
+  return { pools, unknownRoles, unknownBackends, nextChangeAt };
+}
+
+interface Placement {
+  state: AdminState;
+  cause: Cause;
+  reason: string;
+  /** when this placement expires (end of a grace period) */
+  until?: number;
+}
+
+/** Where a member's status and pause put it, or undefined if it is out of every pool. */
+function placeMember(m: ObservedMember, pause: PauseRecord | undefined, o: DesiredOptions, now: number): Placement | undefined {
+  const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))}s`;
+  const status: MemberStatus = m.status;
+  if (status === 'failed') {
+    const until = m.since + o.failedGraceMs;
+    if (now >= until) return undefined;
+    return { state: 'maint', cause: 'failed', reason: `member failed ${ago(now - m.since)} ago; removed after failed_grace ${ago(o.failedGraceMs)}`, until };
+  }
+  if (status === 'leaving' || status === 'left') {
+    const until = m.since + o.leaveGraceMs;
+    if (now >= until) return undefined;
+    return { state: 'drain', cause: 'leave', reason: `member ${status} ${ago(now - m.since)} ago: draining; removed after leave_grace ${ago(o.leaveGraceMs)}`, until };
+  }
+  if (pause?.paused) {
+    return { state: o.pauseState, cause: 'pause', reason: `paused by user event 'pause' (ltime ${pause.ltime}): ${o.pauseState}` };
+  }
+  const resumed = pause ? ` (resumed at ltime ${pause.ltime})` : '';
+  return { state: 'ready', cause: 'join', reason: `member alive${resumed}` };
+}
+
+function buildServer(
+  m: ObservedMember,
+  name: string,
+  ref: BackendRef,
+  role: RoleDef,
+  defaults: RolesConfig['defaults'],
+  monitorOnly: boolean,
+  p: Placement,
+  o: DesiredOptions,
+): DesiredServer {
+  const tagPort = Number(m.tags.port);
+  const port = ref.port ?? role.port ?? (Number.isInteger(tagPort) && tagPort > 0 && tagPort < 65536 ? tagPort : undefined) ?? defaults?.port ?? o.defaultPort ?? 80;
+  const spec: DesiredServer = {
+    name,
+    addr: m.addr,
+    port,
+    member: m.name,
+    cause: p.cause,
+    state: p.state,
+    reason: `role ${m.tags.role}${monitorOnly ? ' (monitor only)' : ''}; ${p.reason}`,
+  };
+  const weight = ref.weight ?? role.weight ?? defaults?.weight;
+  if (weight !== undefined) spec.weight = weight;
+  const backup = ref.backup ?? role.backup ?? defaults?.backup;
+  if (backup) spec.backup = true;
+  if (monitorOnly) spec.monitorOnly = true;
+  const check = toCheck({ ...defaults?.check, ...role.check, ...ref.check });
+  if (check) spec.check = check;
+  return spec;
+}
+
+function toCheck(c: CheckOverrides): ServerCheckOverrides | undefined {
+  const out: ServerCheckOverrides = {};
+  if (c.enabled !== undefined) out.enabled = c.enabled;
+  if (c.interval !== undefined) out.inter = c.interval;
+  if (c.rise !== undefined) out.rise = c.rise;
+  if (c.fall !== undefined) out.fall = c.fall;
+  if (c.port !== undefined) out.port = c.port;
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The ServerSpec the driver gets: our bookkeeping fields stripped. */
+export function toSpec(s: DesiredServer): ServerSpec {
+  const { member: _m, cause: _c, ...spec } = s;
+  return spec;
+}

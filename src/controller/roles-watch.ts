@@ -1,0 +1,30 @@
+// Follow roles.yml on disk: a valid change is handed over to be applied in place; an invalid one is
+// rejected with its file:line:col errors logged, and the last good roles stay in force.
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+import { formatConfigError } from '../config/index.js';
+import { loadRoles, type RolesConfig } from './roles.js';
+
+export interface RolesWatcher {
+  close(): Promise<void>;
+  /** Resolves once chokidar watches the file (tests edit it only after). */
+  ready: Promise<void>;
+}
+
+export function watchRoles(file: string, onValid: (roles: RolesConfig) => void, log: Logger): RolesWatcher {
+  const watcher: FSWatcher = watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
+  const reload = () => {
+    const r = loadRoles(file);
+    if (!r.ok) {
+      for (const e of r.errors) log.error({ file }, `roles rejected: ${formatConfigError(e)}`);
+      log.warn({ file }, `keeping the last good roles from ${file}`);
+      return;
+    }
+    log.info({ file, roles: Object.keys(r.value.roles) }, `roles ${file} applied`);
+    onValid(r.value);
+  };
+  watcher.on('change', reload);
+  watcher.on('add', reload);
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return { ready, close: () => watcher.close() };
+}

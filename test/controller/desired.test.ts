@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { desiredPools, serverName, type DesiredOptions, type ObservedMember } from '../../src/controller/desired.js';
+import { PauseBook } from '../../src/controller/pauses.js';
+import { parseRoles, type RolesConfig } from '../../src/controller/roles.js';
+import type { MemberStatus } from '../../src/interfaces/member-source.js';
+
+function roles(text: string): RolesConfig {
+  const r = parseRoles('roles.yml', text);
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.value;
+}
+
+const ROLES = roles([
+  'roles:',
+  '  web:',
+  '    lb: [web]',
+  '    monitor: [canary]',
+  '    port: 8080',
+  '  api:',
+  '    lb: [{ backend: api, weight: 5, check: { interval: 1s } }, { backend: web, port: 9000, backup: true }]',
+].join('\n'));
+
+const NOW = 1_000_000;
+const OPTS: DesiredOptions = { localName: 'lb-1', pauseState: 'drain', failedGraceMs: 30_000, leaveGraceMs: 10_000 };
+
+function member(name: string, role: string, status: MemberStatus = 'alive', since = NOW - 1000, addr = '10.0.0.1'): ObservedMember {
+  return { name, addr, port: 7946, tags: { role }, status, since };
+}
+
+function pick(result: ReturnType<typeof desiredPools>, backend: string) {
+  return (result.pools.get(backend) ?? []).map((s) => ({ name: s.name, port: s.port, state: s.state, monitorOnly: s.monitorOnly, backup: s.backup, weight: s.weight }));
+}
+
+test('desired: roles place alive members in lb and monitor backends, with overrides', () => {
+  const r = desiredPools([member('web-01', 'web'), member('api-01', 'api', 'alive', NOW, '10.0.0.2')], new Map(), ROLES, OPTS, NOW);
+  assert.deepEqual(pick(r, 'web'), [
+    { name: 'api-01', port: 9000, state: 'ready', monitorOnly: undefined, backup: true, weight: undefined },
+    { name: 'web-01', port: 8080, state: 'ready', monitorOnly: undefined, backup: undefined, weight: undefined },
+  ]);
+  assert.deepEqual(pick(r, 'canary'), [{ name: 'web-01', port: 8080, state: 'ready', monitorOnly: true, backup: undefined, weight: undefined }]);
+  assert.deepEqual(pick(r, 'api'), [{ name: 'api-01', port: 80, state: 'ready', monitorOnly: undefined, backup: undefined, weight: 5 }]);
+  assert.deepEqual(r.pools.get('api')![0]!.check, { inter: 1000 });
+});
+
+// [what, member, pause?, expected web entry (undefined = not in pool)]
+const table: Array<[string, ObservedMember, boolean | undefined, { state: string; cause: string } | undefined]> = [
+  ['alive', member('w', 'web'), undefined, { state: 'ready', cause: 'join' }],
+  ['paused → drain', member('w', 'web'), true, { state: 'drain', cause: 'pause' }],
+  ['resumed → ready', member('w', 'web'), false, { state: 'ready', cause: 'join' }],
+  ['failed just now → maint', member('w', 'web', 'failed', NOW - 5000), undefined, { state: 'maint', cause: 'failed' }],
+  ['failed and paused → maint (failure wins)', member('w', 'web', 'failed', NOW - 5000), true, { state: 'maint', cause: 'failed' }],
+  ['failed past failed_grace → removed', member('w', 'web', 'failed', NOW - 30_000), undefined, undefined],
+  ['leaving → drain', member('w', 'web', 'leaving', NOW - 100), undefined, { state: 'drain', cause: 'leave' }],
+  ['left within grace → drain', member('w', 'web', 'left', NOW - 9_999), undefined, { state: 'drain', cause: 'leave' }],
+  ['left past grace → removed', member('w', 'web', 'left', NOW - 10_000), undefined, undefined],
+  ['role lb never in a pool', member('w', 'lb'), undefined, undefined],
+  ['the local node never', member('lb-1', 'web'), undefined, undefined],
+  ['no role tag', { ...member('w', 'web'), tags: {} }, undefined, undefined],
+  ['unknown role', member('w', 'db'), undefined, undefined],
+];
+for (const [what, m, paused, expected] of table) {
+  test(`desired: ${what}`, () => {
+    const book = new PauseBook();
+    if (paused !== undefined) book.onUserEvent(paused ? 'pause' : 'resume', m.name, 1);
+    const r = desiredPools([m], book.view(), ROLES, OPTS, NOW);
+    const s = r.pools.get('web')?.find((x) => x.member === m.name);
+    assert.deepEqual(s ? { state: s.state, cause: s.cause } : undefined, expected);
+    assert.ok(r.pools.has('web'), 'a backend named by roles.yml is always in the answer (emptied, not forgotten)');
+    if (expected) assert.ok(s!.reason && s!.reason.length > 0);
+  });
+}
+
+test('desired: pause_state maint', () => {
+  const book = new PauseBook();
+  book.onUserEvent('pause', 'w 10.0.0.1 web', 3);
+  const r = desiredPools([member('w', 'web')], book.view(), ROLES, { ...OPTS, pauseState: 'maint' }, NOW);
+  assert.equal(r.pools.get('web')![0]!.state, 'maint');
+});
+
+test('desired: unknown roles and backends are reported; nextChangeAt is the earliest grace end', () => {
+  const r = desiredPools(
+    [member('a', 'db'), member('b', 'web', 'failed', NOW - 1000), member('c', 'web', 'left', NOW - 2000)],
+    new Map(), ROLES, { ...OPTS, knownBackends: new Set(['web', 'api']) }, NOW);
+  assert.deepEqual([...r.unknownRoles], ['db']);
+  assert.deepEqual([...r.unknownBackends], ['canary']);
+  assert.equal(r.pools.has('canary'), false);
+  assert.equal(r.nextChangeAt, NOW - 2000 + 10_000);
+});
+
+test('desired: stable names from member names; member port tag used when roles.yml says none', () => {
+  assert.equal(serverName('web 01/x'), 'web_01_x');
+  const rr = roles('roles:\n  app:\n    lb: [app]\n');
+  const m = { ...member('app-1', 'app'), tags: { role: 'app', port: '3000' } };
+  const r = desiredPools([m], new Map(), rr, OPTS, NOW);
+  assert.equal(r.pools.get('app')![0]!.port, 3000);
+  // same input, same output, whatever the member order
+  const m2 = member('app-0', 'app');
+  assert.deepEqual(desiredPools([m, m2], new Map(), rr, OPTS, NOW).pools, desiredPools([m2, m], new Map(), rr, OPTS, NOW).pools);
+});
