@@ -3,6 +3,33 @@ import { connect, type Socket } from 'node:net';
 import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../interfaces/pool-driver.js';
 import type { BalanceTarget } from './balance/api.js';
 
+/** Who currently owns a server connection's events (the exchange using it, or the idle pool). */
+export interface ConnHandler {
+  data(chunk: Buffer): void;
+  /** the server closed or reset the connection */
+  end(): void;
+  timeout(): void;
+}
+
+const HANDLER = Symbol('connHandler');
+type Bound = Socket & { [HANDLER]?: ConnHandler };
+const NOOP: ConnHandler = { data() {}, end() {}, timeout() {} };
+
+/** Listeners are attached once per connection and dispatch to the current owner (cheaper than re-adding them per request). */
+function bindConn(sock: Socket): void {
+  const b = sock as Bound;
+  b[HANDLER] = NOOP;
+  sock.on('data', (c: Buffer) => b[HANDLER]!.data(c));
+  sock.on('end', () => b[HANDLER]!.end());
+  sock.on('close', () => b[HANDLER]!.end());
+  sock.on('timeout', () => b[HANDLER]!.timeout());
+  sock.on('error', () => {}); // surfaces as 'close'
+}
+
+export function setConnHandler(sock: Socket, h: ConnHandler): void {
+  (sock as Bound)[HANDLER] = h;
+}
+
 /** Something running on this server that can be cut when a removed server's grace time ends. */
 export interface Abortable {
   abort(): void;
@@ -112,16 +139,12 @@ export class ServerRuntime implements BalanceTarget {
       sock.destroy();
       return;
     }
-    sock.removeAllListeners('data');
-    sock.removeAllListeners('end');
-    sock.removeAllListeners('timeout');
     sock.setTimeout(0);
     const drop = () => {
       this.idle.delete(sock);
       sock.destroy();
     };
-    sock.on('data', drop);
-    sock.on('end', drop);
+    setConnHandler(sock, { data: drop, end: drop, timeout: drop });
     this.idle.add(sock);
     sock.resume();
   }
@@ -141,7 +164,7 @@ export class ServerRuntime implements BalanceTarget {
       sock.once('connect', () => {
         clearTimeout(timer);
         sock.removeAllListeners('error');
-        sock.on('error', () => {}); // errors surface as 'close'; the user attaches its own handlers
+        bindConn(sock);
         resolve(sock);
       });
       sock.once('error', (err) => {

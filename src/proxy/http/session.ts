@@ -5,7 +5,7 @@ import { logAccess } from '../access-log.js';
 import type { BackendRuntime } from '../backend.js';
 import type { EngineContext, FrontendRef } from '../context.js';
 import type { FrontendDef } from '../model.js';
-import type { Abortable, ServerRuntime } from '../server.js';
+import { setConnHandler, type Abortable, type ServerRuntime } from '../server.js';
 import { BodyWalker, FramingError } from './framing.js';
 import {
   headEnd, HeadError, headerTokens, headerValues, hopByHop, parseRequestHead, parseResponseHead, requestFraming, responseFraming,
@@ -280,12 +280,8 @@ export class HttpSession {
     const conn = x.conn!;
     const sentAt = Date.now();
     x.phase = 'H';
-    conn.removeAllListeners('data');
-    conn.removeAllListeners('end');
-    conn.removeAllListeners('close');
-    conn.removeAllListeners('timeout');
     let rbuf: Buffer = EMPTY;
-    conn.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       if (x.finished || x.conn !== conn) return;
       x.server!.bytesOut += c.length;
       x.backend!.bytesOut += c.length;
@@ -337,13 +333,15 @@ export class HttpSession {
         x.pendingHead = lines;
         return this.forwardResponseBody(x, rest);
       }
-    });
-    conn.on('end', () => this.serverClosed(x, conn));
-    conn.on('close', () => this.serverClosed(x, conn));
-    conn.on('timeout', () => {
-      if (x.conn !== conn || x.finished) return;
-      if (!x.respStarted) this.serverFailed(x, 504, 'sH');
-      else this.kill(x, 'sD');
+    };
+    setConnHandler(conn, {
+      data: onData,
+      end: () => this.serverClosed(x, conn),
+      timeout: () => {
+        if (x.conn !== conn || x.finished) return;
+        if (!x.respStarted) this.serverFailed(x, 504, 'sH');
+        else this.kill(x, 'sD');
+      },
     });
     conn.setTimeout(x.backend!.def.timeouts.server);
     const head = this.requestHead(x);
@@ -408,12 +406,13 @@ export class HttpSession {
       else if (x.head.version === 10) lines.push('connection: keep-alive');
       out.unshift(Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'));
     }
+    // One write (one syscall) for head and body when both are here.
+    const data = out.length === 1 ? out[0]! : Buffer.concat(out);
     let ok = true;
-    for (const b of out) {
-      if (!b.length) continue;
-      x.bytesOut += b.length;
-      this.fe.stats.bytesOut += b.length;
-      ok = this.sock.write(b) && ok;
+    if (data.length) {
+      x.bytesOut += data.length;
+      this.fe.stats.bytesOut += data.length;
+      ok = this.sock.write(data);
     }
     if (walker.done) return this.complete(x);
     if (!ok) {
@@ -515,7 +514,6 @@ export class HttpSession {
     if (x.server) {
       x.server.sessions.delete(x);
       if (conn) {
-        conn.removeAllListeners('timeout');
         if (x.serverReusable && x.reqWalker.done && term === '--') x.server.putIdle(conn);
         else conn.destroy();
       }
