@@ -94,6 +94,12 @@ export class Controller {
     this.schedule(true);
   }
 
+  /** The data plane was reset (e.g. its config reloaded): forget what was applied and apply everything again. */
+  resync(): void {
+    this.applied.clear();
+    this.schedule(true);
+  }
+
   /** Recompute and apply now (after anything queued); resolves when done. */
   reconcileNow(): Promise<void> {
     return this.queue.add(() => this.run());
@@ -233,11 +239,9 @@ function sameList(a: readonly DesiredServer[], b: readonly DesiredServer[]): boo
   return a.length === b.length && a.every((s, i) => sameServer(s, b[i]!));
 }
 
-/** Equal for the data plane (the reason text changes with the clock and is not worth an application). */
+/** Equal for the data plane, reason included (it changes only with the state, so `lbagent servers` stays true). */
 function sameServer(a: DesiredServer, b: DesiredServer): boolean {
-  const { reason: _ra, ...x } = a;
-  const { reason: _rb, ...y } = b;
-  return JSON.stringify(x) === JSON.stringify(y);
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** One readable line per server that changed: `web: +web-03 10.0.0.13:80 (join)`, `web: ~web-02 drain (pause)`. */

@@ -116,17 +116,19 @@ interface Placement {
 
 /** Where a member's status and pause put it, or undefined if it is out of every pool. */
 function placeMember(m: ObservedMember, pause: PauseRecord | undefined, o: DesiredOptions, now: number): Placement | undefined {
-  const ago = (ms: number) => `${Math.max(0, Math.round(ms / 1000))}s`;
+  // Reasons name instants, not ages, so they only change when the state does.
+  const at = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+  const secs = (ms: number) => `${+(ms / 1000).toFixed(3)}s`;
   const status: MemberStatus = m.status;
   if (status === 'failed') {
     const until = m.since + o.failedGraceMs;
     if (now >= until) return undefined;
-    return { state: 'maint', cause: 'failed', reason: `member failed ${ago(now - m.since)} ago; removed after failed_grace ${ago(o.failedGraceMs)}`, until };
+    return { state: 'maint', cause: 'failed', reason: `member failed at ${at(m.since)}: maint; removed at ${at(until)} (failed_grace ${secs(o.failedGraceMs)})`, until };
   }
   if (status === 'leaving' || status === 'left') {
     const until = m.since + o.leaveGraceMs;
     if (now >= until) return undefined;
-    return { state: 'drain', cause: 'leave', reason: `member ${status} ${ago(now - m.since)} ago: draining; removed after leave_grace ${ago(o.leaveGraceMs)}`, until };
+    return { state: 'drain', cause: 'leave', reason: `member ${status} at ${at(m.since)}: drain; removed at ${at(until)} (leave_grace ${secs(o.leaveGraceMs)})`, until };
   }
   if (pause?.paused) {
     return { state: o.pauseState, cause: 'pause', reason: `paused by user event 'pause' (ltime ${pause.ltime}): ${o.pauseState}` };

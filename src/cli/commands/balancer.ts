@@ -7,6 +7,8 @@ import { formatConfigError } from '../../config/index.js';
 import { loadMainConfig } from '../../config/main.js';
 import { createLogger } from '../../log/logger.js';
 import { startBalancer } from '../../proxy/balancer.js';
+import { startControlPlane } from '../../controller/balancer.js';
+import { loadBalancerConfig } from '../../controller/config.js';
 import type { Command } from '../command.js';
 
 export const balancer: Command = {
@@ -25,8 +27,21 @@ export const balancer: Command = {
       for (const e of first.errors) process.stderr.write(`[ALERT] ${formatConfigError(e)}\n`);
       return 1;
     }
+    // The gossip/controller/roles sections, validated with positions by the controller's schema.
+    const control = loadBalancerConfig(file);
+    if (!control.ok) {
+      for (const e of control.errors) process.stderr.write(`[ALERT] ${formatConfigError(e)}\n`);
+      return 1;
+    }
     const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? first.value.global?.log_level });
     const handle = await startBalancer(first.value, log);
+    let plane: Awaited<ReturnType<typeof startControlPlane>>;
+    try {
+      plane = await startControlPlane(file, control.value, handle.driver, log);
+    } catch (err) {
+      await handle.stop(0);
+      throw err;
+    }
 
     let reloading = Promise.resolve();
     const reload = (why: string) => {
@@ -39,6 +54,7 @@ export const balancer: Command = {
         }
         try {
           await handle.reload(next.value);
+          plane?.controller.resync(); // a reload resets backends to their static servers: re-apply the live pools
           log.info({ file, trigger: why }, `configuration ${file} applied`);
         } catch (err) {
           log.error({ file, err }, `reload failed: ${(err as Error).message}`);
@@ -59,6 +75,7 @@ export const balancer: Command = {
       process.once('SIGINT', () => stop('SIGINT'));
     });
     await watcher.close();
+    await plane?.stop();
     await handle.stop();
     log.info('Proxy stopped.');
     log.flush?.();

@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { planned } from '../command.js';
 import { balancer } from './balancer.js';
 import { check } from './check.js';
+import { servers } from './servers.js';
 
 export const commands: Command[] = [
   balancer,
@@ -15,5 +16,5 @@ export const commands: Command[] = [
   planned('event', 'Send a user event; pause/resume without payload send "NODE IP ROLE" for this node', 'Usage: lbagent event NAME [PAYLOAD]'),
   planned('tags', "Change this node's tags at run time", 'Usage: lbagent tags [--set k=v]... [--delete k]...'),
   planned('keygen', 'Print a new base64 encryption key for --encrypt', 'Usage: lbagent keygen'),
-  { ...planned('servers', 'Show the live pools and why each server is in its state', 'Usage: lbagent servers [--admin URL] [--format text|json]'), aliases: ['pools'] },
+  servers,
 ];

@@ -1,0 +1,81 @@
+// The controller's and gossip node's sections of lbagent.yml, on top of the proxy's main schema.
+import { hostname } from 'node:os';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { duration, endpoint, loadConfigFile, oneOf, parseConfigText } from '../config/index.js';
+import type { ConfigResult, Endpoint, LoadOptions } from '../config/index.js';
+import { mainBaseSchema, withCrossChecks } from '../config/main.js';
+import { rolesFileSchema } from './roles.js';
+
+const KEY_EXPECTED = 'a base64 key of 16, 24 or 32 bytes (lbagent keygen)';
+const encryptKey = z.string().refine((k) => [16, 24, 32].includes(Buffer.from(k, 'base64').length) && /^[A-Za-z0-9+/]+=*$/.test(k), {
+  message: 'invalid encryption key',
+  params: { expected: KEY_EXPECTED },
+});
+
+export const gossipSchema = z.strictObject({
+  /** node name (default: the host name) */
+  node: z.string().min(1).optional(),
+  bind: endpoint('0.0.0.0').optional(),
+  advertise: endpoint('0.0.0.0').optional(),
+  /** members to join at start (serf -join), with replay of old user events */
+  join: z.array(z.string().min(1)).optional(),
+  encrypt: z.union([encryptKey, z.array(encryptKey).min(1)]).optional(),
+  profile: oneOf(['lan', 'wan', 'local'] as const).optional(),
+  /** extra tags for the balancer's node; role is always lb */
+  tags: z.record(z.string(), z.string()).optional(),
+});
+export type GossipConfig = z.output<typeof gossipSchema>;
+
+export const controllerSchema = z.strictObject({
+  pause_state: oneOf(['drain', 'maint'] as const).optional(),
+  failed_grace: duration().optional(),
+  leave_grace: duration().optional(),
+  resync: duration().optional(),
+});
+export type ControllerConfig = z.output<typeof controllerSchema>;
+
+export const balancerSchema = withCrossChecks(
+  mainBaseSchema.extend({
+    gossip: gossipSchema.optional(),
+    controller: controllerSchema.optional(),
+    /** path of roles.yml (relative to this file), or the roles inline */
+    roles: z.union([z.string().min(1), rolesFileSchema]).optional(),
+  }),
+);
+export type BalancerConfig = z.output<typeof balancerSchema>;
+
+export function loadBalancerConfig(file: string, opts?: LoadOptions): ConfigResult<BalancerConfig> {
+  return loadConfigFile(file, balancerSchema, opts);
+}
+
+export function parseBalancerConfig(file: string, text: string, opts?: LoadOptions): ConfigResult<BalancerConfig> {
+  return parseConfigText(file, text, balancerSchema, opts);
+}
+
+/** roles.yml path as written in `roles:`, relative to the main config file. */
+export function rolesPath(configFile: string, roles: string): string {
+  return isAbsolute(roles) ? roles : resolve(dirname(configFile), roles);
+}
+
+export interface GossipSettings {
+  node: string;
+  bind: Endpoint;
+  advertise?: Endpoint;
+  join: string[];
+  encryptKeys?: string[];
+  profile: 'lan' | 'wan' | 'local';
+  tags: Record<string, string>;
+}
+
+export function gossipSettings(g: GossipConfig): GossipSettings {
+  return {
+    node: g.node ?? hostname(),
+    bind: g.bind ?? { host: '0.0.0.0', port: 7946 },
+    advertise: g.advertise,
+    join: g.join ?? [],
+    encryptKeys: g.encrypt === undefined ? undefined : Array.isArray(g.encrypt) ? g.encrypt : [g.encrypt],
+    profile: g.profile ?? 'lan',
+    tags: { ...g.tags, role: 'lb' },
+  };
+}
