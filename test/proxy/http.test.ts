@@ -82,6 +82,7 @@ listen:
   t.after(() => lb.stop());
   const port = lb.port('web');
   assert.equal((await rawRequest(port, 'GARBAGE\r\n\r\n')).status, 400);
+  assert.equal((await rawRequest(port, 'GET / HTTP/1.1\r\n\r\n')).status, 400, 'HTTP/1.1 without Host');
   assert.equal((await rawRequest(port, 'GET / HTTP/1.1\r\nBad Header\r\n\r\n')).status, 400);
   assert.equal((await rawRequest(port, 'POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')).status, 400);
   assert.equal((await rawRequest(port, `GET / HTTP/1.1\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`)).status, 431);
@@ -225,4 +226,19 @@ listen:
   s.write(get('/'));
   assert.equal((await p).status, 200);
   await closed(s);
+});
+
+test('timeout client cuts a request whose body stops arriving', async (t) => {
+  const [a] = await withBackends(t, ['a']);
+  const lb = await startProxy(`
+listen:
+  web: { bind: "127.0.0.1:0", timeout: { client: 300ms }, servers: [ { name: a, addr: "127.0.0.1:${a!.port}" } ] }
+`);
+  t.after(() => lb.stop());
+  const s = await openSocket(lb.port('web'));
+  t.after(() => s.destroy());
+  s.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly a part');
+  await closed(s);
+  await waitFor('server slot released', () => lb.proxy.backend('web').active === 0);
+  assert.equal((await rawRequest(lb.port('web'), get('/after'))).body, 'a /after 0');
 });

@@ -61,7 +61,10 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   const [method, uri, ver] = parts as [string, string, string];
   const v = version(ver);
   if (!TOKEN.test(method) || !v || uri === '' || CTL.test(uri)) throw new HeadError(400, 'malformed request line');
-  return { method, uri, version: v, headers: parseHeaderLines(lines, 400) };
+  const headers = parseHeaderLines(lines, 400);
+  // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host is a 400.
+  if (v === 11 && headerValues(headers, 'host').length !== 1) throw new HeadError(400, 'missing or repeated Host header');
+  return { method, uri, version: v, headers };
 }
 
 export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
