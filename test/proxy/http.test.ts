@@ -242,3 +242,31 @@ listen:
   await waitFor('server slot released', () => lb.proxy.backend('web').active === 0);
   assert.equal((await rawRequest(lb.port('web'), get('/after'))).body, 'a /after 0');
 });
+
+test('a server answering garbage gets 502; random bytes from clients never crash the proxy', async (t) => {
+  const { createServer } = await import('node:net');
+  const junk = createServer((s) => s.on('data', () => s.end('SSH-2.0-OpenSSH\r\n\r\n')));
+  await new Promise<void>((r) => junk.listen(0, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => junk.close(() => r())));
+  const [a] = await withBackends(t, ['a']);
+  const lb = await startProxy(`
+frontends:
+  bad: { bind: "127.0.0.1:0", default_backend: junk }
+  good: { bind: "127.0.0.1:0", default_backend: ok }
+backends:
+  junk: { servers: [ { name: j, addr: "127.0.0.1:${(junk.address() as { port: number }).port}" } ] }
+  ok: { servers: [ { name: a, addr: "127.0.0.1:${a!.port}" } ] }
+`);
+  t.after(() => lb.stop());
+  assert.equal((await rawRequest(lb.port('bad'), get('/'))).status, 502);
+  let seed = 7;
+  const byte = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 256;
+  for (let i = 0; i < 30; i++) {
+    const s = await openSocket(lb.port('good'));
+    const prefix = i % 2 ? 'GET / HTTP/1.1\r\nHost: x\r\n' : '';
+    s.write(Buffer.concat([Buffer.from(prefix), Buffer.from(Array.from({ length: 200 + i * 50 }, byte)), Buffer.from('\r\n\r\n')]));
+    s.on('error', () => {});
+    await closed(s);
+  }
+  assert.equal((await rawRequest(lb.port('good'), get('/still'))).body, 'a /still 0');
+});

@@ -84,13 +84,29 @@ export class HttpSession {
   constructor(private readonly sock: Socket, private readonly fe: FrontendRef, private readonly ctx: EngineContext, private readonly onClose: () => void) {
     this.client = clientAddress(sock);
     sock.setNoDelay(true);
-    sock.on('data', (c: Buffer) => this.onData(c));
+    sock.on('data', (c: Buffer) => this.guard(() => this.onData(c)));
     sock.on('end', () => this.onClientEnd());
     sock.on('error', () => {});
     sock.on('close', () => this.onClientClose());
     sock.on('timeout', () => this.onClientTimeout());
     // The first request has `timeout http-request` from the accept.
     this.arm(fe.def.timeouts.httpRequest, () => this.headTimeout());
+  }
+
+  /** A bug must cost one connection, never the process: log it and cut the connection. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.ctx.log.error({ err, frontend: this.fe.def.name }, `internal error on a connection from ${this.client}: ${(err as Error).message}`);
+      this.fe.stats.errors++;
+      const x = this.x;
+      if (x && !x.finished) {
+        x.conn?.destroy();
+        this.complete(x, 'PD');
+      }
+      this.close(false);
+    }
   }
 
   private arm(ms: number, fn: () => void): void {
@@ -335,7 +351,7 @@ export class HttpSession {
       }
     };
     setConnHandler(conn, {
-      data: onData,
+      data: (c) => this.guard(() => onData(c)),
       end: () => this.serverClosed(x, conn),
       timeout: () => {
         if (x.conn !== conn || x.finished) return;
