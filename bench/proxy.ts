@@ -48,7 +48,7 @@ ${backends.map((p, i) => `      - { name: s${i + 1}, addr: "127.0.0.1:${p}" }`).
 const hapConfig = `
 global
     nbthread ${threads}
-    maxconn 10000
+    maxconn 4096
 defaults
     timeout connect 5s
     timeout client 30s
