@@ -163,19 +163,18 @@ function buildServer(
   const backup = ref.backup ?? role.backup ?? defaults?.backup;
   if (backup) spec.backup = true;
   if (monitorOnly) spec.monitorOnly = true;
-  const check = toCheck({ ...defaults?.check, ...role.check, ...ref.check });
-  if (check) spec.check = check;
+  spec.check = toCheck({ ...defaults?.check, ...role.check, ...ref.check });
   return spec;
 }
 
-function toCheck(c: CheckOverrides): ServerCheckOverrides | undefined {
-  const out: ServerCheckOverrides = {};
-  if (c.enabled !== undefined) out.enabled = c.enabled;
+/** Servers from roles are health-checked (the backend's check, TCP connect if it has none) unless disabled. */
+function toCheck(c: CheckOverrides): ServerCheckOverrides {
+  const out: ServerCheckOverrides = { enabled: c.enabled ?? true };
   if (c.interval !== undefined) out.inter = c.interval;
   if (c.rise !== undefined) out.rise = c.rise;
   if (c.fall !== undefined) out.fall = c.fall;
   if (c.port !== undefined) out.port = c.port;
-  return Object.keys(out).length ? out : undefined;
+  return out;
 }
 
 /** The ServerSpec the driver gets: our bookkeeping fields stripped. */

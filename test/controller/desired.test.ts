@@ -40,7 +40,8 @@ test('desired: roles place alive members in lb and monitor backends, with overri
   ]);
   assert.deepEqual(pick(r, 'canary'), [{ name: 'web-01', port: 8080, state: 'ready', monitorOnly: true, backup: undefined, weight: undefined }]);
   assert.deepEqual(pick(r, 'api'), [{ name: 'api-01', port: 80, state: 'ready', monitorOnly: undefined, backup: undefined, weight: 5 }]);
-  assert.deepEqual(r.pools.get('api')![0]!.check, { inter: 1000 });
+  assert.deepEqual(r.pools.get('api')![0]!.check, { enabled: true, inter: 1000 });
+  assert.deepEqual(r.pools.get('web')![0]!.check, { enabled: true });
 });
 
 // [what, member, pause?, expected web entry (undefined = not in pool)]

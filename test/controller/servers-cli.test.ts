@@ -19,7 +19,7 @@ test('lbagent servers / pools: live pools with reasons, text and json', async (t
   assert.ok(cfg.ok);
   const handle = await startBalancer(cfg.value, silentLogger);
   const source = new ManualMemberSource('lb-1');
-  const roles = parseRoles('roles.yml', 'roles:\n  web: { lb: [web], port: 8080 }\n');
+  const roles = parseRoles('roles.yml', 'roles:\n  web: { lb: [web], port: 8080, check: { enabled: false } }\n');
   assert.ok(roles.ok);
   const ctl = new Controller(source, handle.driver, roles.value, silentLogger, { resyncMs: 0 });
   t.after(async () => {
