@@ -32,6 +32,7 @@ export interface AccessRecord {
 const t = (n: number) => (n < 0 ? '-1' : String(Math.round(n)));
 
 export function logAccess(log: Logger, r: AccessRecord): void {
+  if (!log.isLevelEnabled('info')) return; // do not build the line for nothing
   const timers = `${t(r.timers.Tq)}/${t(r.timers.Tw)}/${t(r.timers.Tc)}/${t(r.timers.Tr)}/${t(r.timers.Tt)}`;
   const req = r.request !== undefined ? ` "${r.request}"` : '';
   const status = r.status !== undefined ? ` ${r.status}` : '';

@@ -71,7 +71,7 @@ export class BackendRuntime {
   redefine(def: BackendDef): void {
     if (def.balance !== this.def.balance) this.balancer = makeBalancer(def.balance);
     this.def = def;
-    for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? s.maxconn;
+    for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? 0;
     this.applyServers(def.servers);
   }
 
