@@ -3,12 +3,13 @@ import type { Command } from '../command.js';
 import { planned } from '../command.js';
 import { balancer } from './balancer.js';
 import { check } from './check.js';
+import { demo } from './demo.js';
 import { servers } from './servers.js';
 
 export const commands: Command[] = [
   balancer,
   check,
-  planned('demo', 'Start a demo cluster on 127.0.0.1: one balancer, three app servers with agents', 'Usage: lbagent demo'),
+  demo,
   planned('agent', 'Run the gossip agent (serf agent) in the foreground', 'Usage: lbagent agent [options]'),
   planned('join', 'Join a cluster: start the agent, or ask the running agent to join', 'Usage: lbagent join [options] ADDR...'),
   planned('leave', 'Make the local agent leave the cluster gracefully and exit', 'Usage: lbagent leave [--rpc-addr ADDR]'),

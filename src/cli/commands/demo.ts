@@ -1,0 +1,56 @@
+// `lbagent demo` (npm run demo): the demo cluster on 127.0.0.1. `--app NAME --port N` runs one of its app
+// servers (the demo starts them as child processes so they can be killed one by one).
+import { parseArgs } from 'node:util';
+import { startAppServer } from '../../demo/app-server.js';
+import { startDemo } from '../../demo/demo.js';
+import type { Command } from '../command.js';
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}
+
+function port(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port '${v}'`);
+  return n;
+}
+
+export const demo: Command = {
+  name: 'demo',
+  summary: 'Start a demo cluster on 127.0.0.1: one balancer, three app servers with agents',
+  usage: [
+    'Usage: lbagent demo [--port N] [--admin-port N] [--apps N]',
+    '',
+    '  --port N         frontend port (default 8080, or a free one if taken)',
+    '  --admin-port N   admin API port (default 9901, or a free one if taken)',
+    '  --apps N         number of app servers (default 3)',
+  ].join('\n'),
+  async run(argv) {
+    const { values } = parseArgs({
+      args: argv,
+      options: { port: { type: 'string' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' } },
+      allowPositionals: false,
+    });
+    if (values.app) {
+      const p = port(values.port);
+      if (!p) throw new Error('--app needs --port');
+      const server = await startAppServer(values.app, p);
+      await untilSignal();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      return 0;
+    }
+    const apps = values.apps === undefined ? 3 : Number(values.apps);
+    if (!Number.isInteger(apps) || apps < 1 || apps > 20) throw new Error(`invalid --apps '${values.apps}' (1..20)`);
+    const signal = untilSignal();
+    const d = await startDemo({ port: port(values.port), adminPort: port(values['admin-port']), apps });
+    const why = await Promise.race([signal, d.exited.then((code) => `balancer exited (${code})`)]);
+    process.stdout.write(`\n${why}: stopping the demo\n`);
+    await d.stop();
+    return why.startsWith('SIG') ? 0 : 1;
+  },
+};
