@@ -1,0 +1,241 @@
+// The agent's options: serf's agent settings, from a config file (YAML, or serf's JSON agent config:
+// JSON is YAML, so one loader gives file:line:col errors for both) overlaid by command-line flags.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { loadConfigFile, oneOf, type ConfigError, type ConfigResult } from '../config/index.js';
+import type { Profile } from '../gossip/memberlist/api.js';
+
+export const DEFAULT_GOSSIP_PORT = 7946;
+export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface AgentOptions {
+  nodeName: string;
+  bind: HostPort;
+  advertise?: HostPort;
+  rpcAddr: HostPort;
+  rpcAuth?: string;
+  /** allow an RPC address that is not loopback (off by default: the RPC can make the node leave) */
+  rpcAllowRemote: boolean;
+  tags: Record<string, string>;
+  encryptKey?: string;
+  startJoin: string[];
+  replayOnJoin: boolean;
+  eventHandlers: string[];
+  logLevel: string;
+  profile: Profile;
+  /** coalesce member and user events before handlers (serf agent's default) */
+  coalesce: boolean;
+  /** serf: SIGINT leaves unless skip_leave_on_interrupt; lbagent leaves on SIGTERM too (shutdown scripts) */
+  leaveOnTerminate: boolean;
+  skipLeaveOnInterrupt: boolean;
+  /** seconds between join retries grow from 1 s to this cap */
+  retryMaxIntervalMs: number;
+}
+
+/** "host:port", "host" (default port), "[v6]:port", ":port". */
+export function parseHostPort(value: string, defaultPort: number, defaultHost = '0.0.0.0'): HostPort | undefined {
+  const v = value.trim();
+  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v);
+  if (bracket) return checkPort({ host: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : defaultPort });
+  const colons = v.split(':').length - 1;
+  if (colons > 1) return { host: v, port: defaultPort }; // bare IPv6
+  const [host, port] = v.split(':');
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) return undefined;
+  return checkPort({ host: host || defaultHost, port: port === undefined ? defaultPort : Number(port) });
+}
+
+function checkPort(hp: HostPort): HostPort | undefined {
+  return hp.port >= 0 && hp.port <= 65535 && hp.host !== '' ? hp : undefined;
+}
+
+export function formatHostPort(hp: HostPort): string {
+  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+}
+
+const hostPort = (defaultPort: number, defaultHost?: string) =>
+  z.string().transform((v, ctx) => {
+    const hp = parseHostPort(v, defaultPort, defaultHost);
+    if (!hp) {
+      ctx.addIssue({ code: 'custom', message: `invalid address '${v}'`, params: { expected: `host[:port], e.g. 10.0.0.5:${defaultPort}` } });
+      return z.NEVER;
+    }
+    return hp;
+  });
+
+const stringList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+/** serf's agent config keys (the ones lbagent acts on); others are accepted and reported as ignored. */
+export const agentFileSchema = z.object({
+  node_name: z.string().min(1).optional(),
+  role: z.string().optional(),
+  tags: z.record(z.string(), z.coerce.string()).optional(),
+  bind: hostPort(DEFAULT_GOSSIP_PORT).optional(),
+  advertise: hostPort(DEFAULT_GOSSIP_PORT).optional(),
+  rpc_addr: hostPort(7373, '127.0.0.1').optional(),
+  rpc_auth: z.string().optional(),
+  encrypt_key: z.string().optional(),
+  start_join: stringList.optional(),
+  retry_join: stringList.optional(),
+  replay_on_join: z.boolean().optional(),
+  event_handlers: stringList.optional(),
+  log_level: oneOf(['trace', 'debug', 'info', 'warn', 'err', 'error', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERR', 'ERROR'] as const).optional(),
+  profile: oneOf(['lan', 'wan', 'local'] as const).optional(),
+  coalesce: z.boolean().optional(),
+  leave_on_terminate: z.boolean().optional(),
+  skip_leave_on_interrupt: z.boolean().optional(),
+});
+export type AgentFile = z.output<typeof agentFileSchema>;
+
+export interface AgentFlags {
+  node?: string;
+  bind?: string;
+  advertise?: string;
+  role?: string;
+  tag?: string[];
+  encrypt?: string;
+  'rpc-addr'?: string;
+  'rpc-auth'?: string;
+  'rpc-allow-remote'?: boolean;
+  config?: string[];
+  'log-level'?: string;
+  'event-handler'?: string[];
+  profile?: string;
+  replay?: boolean;
+  join?: string[];
+  coalesce?: boolean;
+}
+
+/** parseArgs option table shared by `lbagent agent` and `lbagent join`. */
+export const agentFlagSpec = {
+  node: { type: 'string' },
+  bind: { type: 'string' },
+  advertise: { type: 'string' },
+  role: { type: 'string' },
+  tag: { type: 'string', multiple: true },
+  encrypt: { type: 'string' },
+  'rpc-addr': { type: 'string' },
+  'rpc-auth': { type: 'string' },
+  'rpc-allow-remote': { type: 'boolean' },
+  config: { type: 'string', multiple: true },
+  'config-file': { type: 'string', multiple: true },
+  'log-level': { type: 'string' },
+  'event-handler': { type: 'string', multiple: true },
+  profile: { type: 'string' },
+  replay: { type: 'boolean' },
+  join: { type: 'string', multiple: true },
+  coalesce: { type: 'boolean' },
+} as const;
+
+const flagError = (key: string, message: string, expected: string): ConfigError => ({ file: 'command line', line: 1, col: 1, key: `--${key}`, message, expected });
+
+/** Build the agent options: defaults, then each config file in order, then flags (serf's order). */
+export function resolveAgentOptions(flags: AgentFlags): ConfigResult<AgentOptions> & { ignored?: string[] } {
+  const opts: AgentOptions = {
+    nodeName: hostname(),
+    bind: { host: '0.0.0.0', port: DEFAULT_GOSSIP_PORT },
+    rpcAddr: parseHostPort(DEFAULT_RPC_ADDR, 7373)!,
+    rpcAllowRemote: false,
+    tags: {},
+    startJoin: [],
+    replayOnJoin: false,
+    eventHandlers: [],
+    logLevel: 'info',
+    profile: 'lan',
+    coalesce: true,
+    leaveOnTerminate: true,
+    skipLeaveOnInterrupt: false,
+    retryMaxIntervalMs: 30_000,
+  };
+  const errors: ConfigError[] = [];
+  const ignored: string[] = [];
+  for (const file of flags.config ?? []) {
+    const r = loadConfigFile(file, agentFileSchema.loose());
+    if (!r.ok) {
+      errors.push(...r.errors);
+      continue;
+    }
+    const known = new Set(Object.keys(agentFileSchema.shape));
+    for (const k of Object.keys(r.value)) if (!known.has(k)) ignored.push(`${file}: ${k}`);
+    applyFile(opts, r.value as AgentFile);
+  }
+
+  if (flags.node) opts.nodeName = flags.node;
+  if (flags.bind) {
+    const b = parseHostPort(flags.bind, DEFAULT_GOSSIP_PORT);
+    if (b) opts.bind = b;
+    else errors.push(flagError('bind', `invalid address '${flags.bind}'`, 'host[:port]'));
+  }
+  if (flags.advertise) {
+    const a = parseHostPort(flags.advertise, opts.bind.port);
+    if (a) opts.advertise = a;
+    else errors.push(flagError('advertise', `invalid address '${flags.advertise}'`, 'host[:port]'));
+  }
+  if (flags['rpc-addr']) {
+    const r = parseHostPort(flags['rpc-addr'], 7373, '127.0.0.1');
+    if (r) opts.rpcAddr = r;
+    else errors.push(flagError('rpc-addr', `invalid address '${flags['rpc-addr']}'`, 'host:port'));
+  }
+  if (flags['rpc-auth']) opts.rpcAuth = flags['rpc-auth'];
+  if (flags['rpc-allow-remote']) opts.rpcAllowRemote = true;
+  if (flags.role !== undefined) opts.tags.role = flags.role;
+  for (const t of flags.tag ?? []) {
+    const eq = t.indexOf('=');
+    if (eq <= 0) errors.push(flagError('tag', `invalid tag '${t}'`, 'key=value'));
+    else opts.tags[t.slice(0, eq)] = t.slice(eq + 1);
+  }
+  if (flags.encrypt) opts.encryptKey = flags.encrypt;
+  if (flags['log-level']) opts.logLevel = normalizeLevel(flags['log-level']);
+  if (flags['event-handler']) opts.eventHandlers.push(...flags['event-handler']);
+  if (flags.profile) {
+    if (flags.profile === 'lan' || flags.profile === 'wan' || flags.profile === 'local') opts.profile = flags.profile;
+    else errors.push(flagError('profile', `invalid profile '${flags.profile}'`, 'one of lan, wan, local'));
+  }
+  if (flags.replay) opts.replayOnJoin = true;
+  if (flags.coalesce !== undefined) opts.coalesce = flags.coalesce;
+  if (flags.join) opts.startJoin.push(...flags.join);
+
+  if (opts.encryptKey !== undefined) {
+    const len = Buffer.from(opts.encryptKey, 'base64').length;
+    if (![16, 24, 32].includes(len)) errors.push(flagError('encrypt', `key must be 16, 24 or 32 bytes base64-encoded, got ${len} bytes`, 'the output of `lbagent keygen`'));
+  }
+  if (!opts.rpcAllowRemote && !isLoopback(opts.rpcAddr.host)) {
+    errors.push(flagError('rpc-addr', `RPC address ${opts.rpcAddr.host} is not loopback`, 'a loopback address, or --rpc-allow-remote with --rpc-auth'));
+  }
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, value: opts, ignored };
+}
+
+function applyFile(opts: AgentOptions, f: AgentFile): void {
+  if (f.node_name) opts.nodeName = f.node_name;
+  if (f.role !== undefined) opts.tags.role = f.role;
+  if (f.tags) Object.assign(opts.tags, f.tags);
+  if (f.bind) opts.bind = f.bind;
+  if (f.advertise) opts.advertise = f.advertise;
+  if (f.rpc_addr) opts.rpcAddr = f.rpc_addr;
+  if (f.rpc_auth) opts.rpcAuth = f.rpc_auth;
+  if (f.encrypt_key) opts.encryptKey = f.encrypt_key;
+  if (f.start_join) opts.startJoin.push(...f.start_join);
+  if (f.retry_join) opts.startJoin.push(...f.retry_join);
+  if (f.replay_on_join !== undefined) opts.replayOnJoin = f.replay_on_join;
+  if (f.event_handlers) opts.eventHandlers.push(...f.event_handlers);
+  if (f.log_level) opts.logLevel = normalizeLevel(f.log_level);
+  if (f.profile) opts.profile = f.profile;
+  if (f.coalesce !== undefined) opts.coalesce = f.coalesce;
+  if (f.leave_on_terminate !== undefined) opts.leaveOnTerminate = f.leave_on_terminate;
+  if (f.skip_leave_on_interrupt !== undefined) opts.skipLeaveOnInterrupt = f.skip_leave_on_interrupt;
+}
+
+/** serf's level names (ERR, WARN) to pino's. */
+function normalizeLevel(level: string): string {
+  const l = level.toLowerCase();
+  return l === 'err' ? 'error' : l;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}

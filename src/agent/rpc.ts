@@ -1,0 +1,235 @@
+// The agent's local RPC: HTTP + JSON on the RPC address (loopback by default), optional auth key.
+// The CLI talks to the agent only through this; every endpoint is documented in the README.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { SerfEvent, SerfMember } from '../gossip/serf/api.js';
+import { filterMatches, parseHandlerSpec } from './handlers.js';
+
+/** What the RPC needs from the agent (kept narrow so the RPC can be tested on its own). */
+export interface RpcTarget {
+  info(): { name: string; addr: string; port: number; tags: Record<string, string> };
+  members(): SerfMember[];
+  join(addrs: string[], replay: boolean): Promise<number>;
+  leave(): Promise<void>;
+  userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
+  setTags(set: Record<string, string>, del: string[]): Promise<void>;
+  stats(): unknown;
+  keys(): { list(): string[]; install(k: string): void; use(k: string): void; remove(k: string): void };
+  subscribe(listener: (e: SerfEvent) => void): () => void;
+  /** payload serf's maintenance scripts send: "NODE IP ROLE" */
+  maintenancePayload(): string;
+}
+
+export interface MemberJson {
+  name: string;
+  addr: string;
+  port: number;
+  status: string;
+  tags: Record<string, string>;
+  protocol?: SerfMember['protocol'];
+}
+
+export function memberJson(m: SerfMember, verbose = false): MemberJson {
+  const j: MemberJson = { name: m.name, addr: m.addr, port: m.port, status: m.status, tags: m.tags };
+  if (verbose) j.protocol = m.protocol;
+  return j;
+}
+
+/** serf's members filters: status exact, tag values as unanchored regexps, name regexp. */
+export function filterMembers(members: SerfMember[], q: { status?: string; tags?: Record<string, string>; name?: string }): SerfMember[] {
+  const tagRes = Object.entries(q.tags ?? {}).map(([k, v]) => [k, new RegExp(v)] as const);
+  const nameRe = q.name ? new RegExp(q.name) : undefined;
+  return members.filter((m) => {
+    if (q.status && m.status !== q.status) return false;
+    if (nameRe && !nameRe.test(m.name)) return false;
+    return tagRes.every(([k, re]) => m.tags[k] !== undefined && re.test(m.tags[k]!));
+  });
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > 1 << 20) throw new HttpError(413, 'request body too large');
+    chunks.push(c as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    const v = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (err) {
+    throw new HttpError(400, `invalid JSON body: ${(err as Error).message}`);
+  }
+}
+
+const str = (v: unknown, what: string): string => {
+  if (typeof v !== 'string') throw new HttpError(400, `${what} must be a string`);
+  return v;
+};
+
+export class AgentRpcServer {
+  private server: Server;
+
+  constructor(private readonly target: RpcTarget, private readonly authKey: string | undefined, private readonly log: Logger) {
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((err: Error) => {
+        const status = err instanceof HttpError ? err.status : 500;
+        if (status === 500) this.log.warn({ err }, 'rpc: request failed');
+        if (!res.headersSent) send(res, status, { error: err.message });
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 5000;
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    if (!this.authKey) return true;
+    const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    const a = Buffer.from(given);
+    const b = Buffer.from(this.authKey);
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.authorized(req)) throw new HttpError(401, 'Invalid authentication token');
+    const url = new URL(req.url ?? '/', 'http://agent');
+    const route = `${req.method} ${url.pathname}`;
+    const t = this.target;
+    switch (route) {
+      case 'GET /v1/info':
+        return send(res, 200, { ...t.info(), stats: t.stats() });
+      case 'GET /v1/members': {
+        const tags: Record<string, string> = {};
+        for (const kv of url.searchParams.getAll('tag')) {
+          const eq = kv.indexOf('=');
+          if (eq <= 0) throw new HttpError(400, `invalid tag filter '${kv}', expected key=value`);
+          tags[kv.slice(0, eq)] = kv.slice(eq + 1);
+        }
+        let members: SerfMember[];
+        try {
+          members = filterMembers(t.members(), { status: url.searchParams.get('status') ?? undefined, name: url.searchParams.get('name') ?? undefined, tags });
+        } catch (err) {
+          throw new HttpError(400, `invalid filter: ${(err as Error).message}`);
+        }
+        const verbose = url.searchParams.get('verbose') === 'true';
+        return send(res, 200, members.map((m) => memberJson(m, verbose)));
+      }
+      case 'POST /v1/join': {
+        const body = await readJson(req);
+        const addrs = body.addrs;
+        if (!Array.isArray(addrs) || addrs.length === 0 || !addrs.every((a) => typeof a === 'string')) throw new HttpError(400, 'addrs must be a non-empty list of addresses');
+        try {
+          const num = await t.join(addrs as string[], body.replay === true);
+          return send(res, 200, { num });
+        } catch (err) {
+          throw new HttpError(502, `Error joining the cluster: ${(err as Error).message}`);
+        }
+      }
+      case 'POST /v1/leave':
+        send(res, 200, {});
+        // Answer first: leaving ends the process.
+        setImmediate(() => void t.leave());
+        return;
+      case 'POST /v1/event': {
+        const body = await readJson(req);
+        const name = str(body.name, 'name');
+        if (!name) throw new HttpError(400, 'name must not be empty');
+        let payload: Buffer;
+        if (typeof body.payloadBase64 === 'string') payload = Buffer.from(body.payloadBase64, 'base64');
+        else if (typeof body.payload === 'string') payload = Buffer.from(body.payload);
+        else if ((name === 'pause' || name === 'resume') && body.payload === undefined) payload = Buffer.from(t.maintenancePayload());
+        else payload = Buffer.alloc(0);
+        try {
+          await t.userEvent(name, payload, body.coalesce !== false);
+        } catch (err) {
+          throw new HttpError(400, `Error sending event: ${(err as Error).message}`);
+        }
+        return send(res, 200, { name, payload: payload.toString() });
+      }
+      case 'POST /v1/tags': {
+        const body = await readJson(req);
+        const set = (body.set ?? {}) as Record<string, unknown>;
+        const del = (body.delete ?? []) as unknown[];
+        if (typeof set !== 'object' || Array.isArray(set) || !Object.values(set).every((v) => typeof v === 'string')) throw new HttpError(400, 'set must map tag names to strings');
+        if (!Array.isArray(del) || !del.every((v) => typeof v === 'string')) throw new HttpError(400, 'delete must be a list of tag names');
+        try {
+          await t.setTags(set as Record<string, string>, del as string[]);
+        } catch (err) {
+          throw new HttpError(400, `Error setting tags: ${(err as Error).message}`);
+        }
+        return send(res, 200, { tags: t.info().tags });
+      }
+      case 'GET /v1/stats':
+        return send(res, 200, t.stats());
+      case 'GET /v1/keys':
+        return send(res, 200, { keys: t.keys().list() });
+      case 'POST /v1/keys/install':
+      case 'POST /v1/keys/use':
+      case 'POST /v1/keys/remove': {
+        const body = await readJson(req);
+        const key = str(body.key, 'key');
+        const op = url.pathname.split('/').pop() as 'install' | 'use' | 'remove';
+        try {
+          t.keys()[op](key);
+        } catch (err) {
+          throw new HttpError(400, (err as Error).message);
+        }
+        return send(res, 200, { keys: t.keys().list() });
+      }
+      case 'GET /v1/stream':
+        return this.stream(url, req, res);
+      default:
+        throw new HttpError(404, `no such endpoint: ${route}`);
+    }
+  }
+
+  /** NDJSON stream of events, filtered with the event-handler filter syntax (?filter=member-join,user:deploy). */
+  private stream(url: URL, req: IncomingMessage, res: ServerResponse): void {
+    const spec = parseHandlerSpec(`${url.searchParams.get('filter') ?? '*'}=stream`);
+    if ('error' in spec) throw new HttpError(400, spec.error);
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    res.write('\n');
+    const unsubscribe = this.target.subscribe((e) => {
+      if (!filterMatches(spec.filters, e)) return;
+      const line =
+        e.type === 'user' || e.type === 'query'
+          ? { event: e.type, name: e.name, ltime: e.ltime, payload: e.payload.toString('base64') }
+          : { event: e.type, members: e.members.map((m) => memberJson(m)) };
+      res.write(`${JSON.stringify(line)}\n`);
+    });
+    req.on('close', unsubscribe);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

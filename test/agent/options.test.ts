@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatConfigError } from '../../src/config/index.js';
+import { parseHostPort, resolveAgentOptions } from '../../src/agent/options.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lbagent-agent-opts-'));
+
+test('host:port parsing follows serf: default port, IPv6 in brackets', () => {
+  assert.deepEqual(parseHostPort('10.0.0.5', 7946), { host: '10.0.0.5', port: 7946 });
+  assert.deepEqual(parseHostPort('10.0.0.5:8000', 7946), { host: '10.0.0.5', port: 8000 });
+  assert.deepEqual(parseHostPort('[::1]:8000', 7946), { host: '::1', port: 8000 });
+  assert.deepEqual(parseHostPort(':9000', 7946), { host: '0.0.0.0', port: 9000 });
+  assert.equal(parseHostPort('host:notaport', 7946), undefined);
+});
+
+test("serf's JSON agent config is read, and flags win over it", () => {
+  const file = join(dir, 'serf.json');
+  writeFileSync(file, JSON.stringify({ node_name: 'web-1', tags: { role: 'web', dc: 'lab' }, bind: '127.0.0.1:8946', start_join: ['10.0.0.1'], event_handlers: ['member-join=./j.sh'], log_level: 'DEBUG', snapshot_path: '/x' }, null, 2));
+  const r = resolveAgentOptions({ config: [file], tag: ['dc=prod'], role: 'api' });
+  assert.ok(r.ok, !r.ok ? r.errors.map(formatConfigError).join('\n') : '');
+  if (!r.ok) return;
+  assert.equal(r.value.nodeName, 'web-1');
+  assert.deepEqual(r.value.bind, { host: '127.0.0.1', port: 8946 });
+  assert.deepEqual(r.value.tags, { role: 'api', dc: 'prod' });
+  assert.deepEqual(r.value.startJoin, ['10.0.0.1']);
+  assert.deepEqual(r.value.eventHandlers, ['member-join=./j.sh']);
+  assert.equal(r.value.logLevel, 'debug');
+  assert.deepEqual(r.ignored, [`${file}: snapshot_path`]);
+});
+
+test('YAML agent config errors carry file:line:col', () => {
+  const file = join(dir, 'agent.yml');
+  writeFileSync(file, 'node_name: a\nbind: "1.2.3.4:99999"\nprofile: moon\n');
+  const r = resolveAgentOptions({ config: [file] });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  const lines = r.errors.map(formatConfigError);
+  assert.ok(lines.some((l) => l.startsWith(`${file}:2:7: 'bind' invalid address`)), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith(`${file}:3:10: 'profile'`) && l.includes('one of lan, wan, local')), lines.join('\n'));
+});
+
+test('bad flags are reported: tag without =, key of the wrong size, non-loopback RPC', () => {
+  const r = resolveAgentOptions({ tag: ['novalue'], encrypt: Buffer.alloc(10).toString('base64'), 'rpc-addr': '10.1.1.1:7373' });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  const text = r.errors.map(formatConfigError).join('\n');
+  assert.match(text, /--tag' invalid tag 'novalue'/);
+  assert.match(text, /--encrypt' key must be 16, 24 or 32 bytes/);
+  assert.match(text, /--rpc-addr' RPC address 10\.1\.1\.1 is not loopback/);
+});
