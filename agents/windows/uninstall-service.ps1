@@ -1,6 +1,7 @@
-# Stops (the agent leaves the cluster gracefully) and removes the lbagent agent service.
+# Makes the agent leave the cluster gracefully, then removes the service or scheduled task.
 param([string]$Name = "lbagent-agent")
-$ErrorActionPreference = "Stop"
-Stop-Service -Name $Name -ErrorAction SilentlyContinue
-sc.exe delete $Name | Out-Null
-Write-Host "Service $Name removed."
+$ErrorActionPreference = "Continue"
+lbagent leave
+if (Get-Command nssm -ErrorAction SilentlyContinue) { nssm stop $Name; nssm remove $Name confirm }
+Unregister-ScheduledTask -TaskName $Name -Confirm:$false -ErrorAction SilentlyContinue
+Write-Host "$Name removed."
