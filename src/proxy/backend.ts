@@ -5,7 +5,7 @@ import type { Balancer, PickContext } from './balance/api.js';
 import { makeBalancer } from './balancing.js';
 import type { BackendDef } from './model.js';
 import { ServerRuntime } from './server.js';
-import { attachCheck } from './server-check.js';
+import { attachCheck, checkTimingOf } from './server-check.js';
 
 interface Waiter {
   ctx: PickContext;
@@ -70,7 +70,10 @@ export class BackendRuntime {
   /** Change settings in place (config reload); the server list is diffed separately. */
   redefine(def: BackendDef): void {
     if (def.balance !== this.def.balance) this.balancer = makeBalancer(def.balance);
+    const checkChanged = JSON.stringify(def.check) !== JSON.stringify(this.def.check) || def.timeouts.check !== this.def.timeouts.check;
     this.def = def;
+    // A new check definition restarts every server's check; the server list diff below retimes the rest.
+    if (checkChanged) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
     for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? 0;
     this.applyServers(def.servers);
   }
@@ -96,9 +99,11 @@ export class BackendRuntime {
 
   /** A server, an error, or undefined when the caller has to queue. */
   private pickNow(ctx: PickContext, accept?: (s: ServerRuntime) => boolean): Acquired | undefined {
-    const s = this.balancer.pick(ctx, (c) => !c.full && (!accept || accept(c)));
+    // The common case (no retry exclusions) reuses one predicate: no closure per request.
+    const s = this.balancer.pick(ctx, accept ? (c) => !c.full && accept(c) : notFull);
     if (s) {
       s.take();
+      this.balancer.loadChanged?.(s);
       this.total++;
       return { server: s };
     }
@@ -111,6 +116,7 @@ export class BackendRuntime {
   /** A request or session ended on `server`: free its slot and hand it to the queue. */
   release(server: ServerRuntime): void {
     server.active--;
+    this.balancer.loadChanged?.(server);
     if (server.removing && server.active === 0) this.finishRemoval(server);
     this.serveQueue();
   }
@@ -154,6 +160,7 @@ export class BackendRuntime {
       cur.monitorOnly = spec.monitorOnly ?? false;
       cur.admin = admin;
       cur.reason = spec.reason;
+      this.syncCheck(cur, spec);
       cur.noteTransition(before);
       if (changed) result.changed.push(spec.name);
     }
@@ -164,14 +171,46 @@ export class BackendRuntime {
   private addServer(spec: ServerSpec, maxconn: number): ServerRuntime {
     const s = new ServerRuntime(spec, maxconn);
     this.servers.set(spec.name, s);
-    if (s.checked) {
-      const counts = () => {
-        const up = [...this.servers.values()].filter((x) => x.usable);
-        return { active: up.filter((x) => !x.backup).length, backup: up.filter((x) => x.backup).length };
-      };
-      attachCheck(this.def, spec, s, this.log, counts, () => this.refresh());
-    }
+    if (s.checked) this.startCheck(s, spec);
     return s;
+  }
+
+  private readonly counts = () => {
+    let active = 0;
+    let backup = 0;
+    for (const x of this.servers.values()) if (x.usable) x.backup ? backup++ : active++;
+    return { active, backup };
+  };
+
+  private startCheck(s: ServerRuntime, spec: ServerSpec): void {
+    attachCheck(this.def, spec, s, this.log, this.counts, () => this.refresh());
+  }
+
+  /** Checks follow the spec in place: switched on or off, retimed when inter/rise/fall change. */
+  private syncCheck(s: ServerRuntime, spec: ServerSpec): void {
+    const want = spec.check?.enabled ?? false;
+    if (want && !s.healthCheck) {
+      s.checked = true;
+      s.check = { status: 'pending' };
+      this.startCheck(s, spec);
+    } else if (!want && s.healthCheck) {
+      const before = s.status;
+      s.healthCheck.stop();
+      s.healthCheck = undefined;
+      s.checked = false;
+      s.checkUp = true;
+      s.check = { status: 'none' };
+      s.noteTransition(before);
+    } else if (s.healthCheck) {
+      s.healthCheck.retime(checkTimingOf(this.def, spec));
+    }
+  }
+
+  private restartCheck(s: ServerRuntime, spec: ServerSpec | undefined): void {
+    if (!s.healthCheck || !spec) return;
+    s.healthCheck.stop();
+    s.healthCheck = undefined;
+    this.startCheck(s, spec);
   }
 
   /** No new traffic at once; sessions finish up to the grace time, then are cut. */
@@ -252,3 +291,5 @@ export class BackendRuntime {
 }
 
 export class NotFound extends Error {}
+
+const notFull = (c: ServerRuntime) => !c.full;

@@ -186,6 +186,9 @@ export function crossCheck(cfg: ProxySections): Issue[] {
         if (seen.has(s.name)) issues.push({ path: [section, name, 'servers', i, 'name'], message: `server '${s.name}' already defined in backend '${name}' (servers[${seen.get(s.name)}])`, expected: 'unique server names' });
         else seen.set(s.name, i);
       });
+      if (be.check?.type === 'tcp-expect' && be.check.expect === undefined) {
+        issues.push({ path: [section, name, 'check'], message: 'a tcp-expect check needs a pattern', expected: "expect: REGEX, e.g. '^SSH-'" });
+      }
       const checkError = be.check ? checkKindError(checkKindOf(be.check)) : undefined;
       if (checkError) issues.push({ path: [section, name, 'check'], message: checkError.error, expected: checkError.expected });
       const balance = be.balance !== undefined ? parseBalance(be.balance) : undefined;

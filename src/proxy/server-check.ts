@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { ServerSpec } from '../interfaces/pool-driver.js';
 import type { CheckKind, CheckTiming } from './check/api.js';
-import { checkFailedLine, checkSucceededLine, createHealthCheck, DEFAULT_TIMING, serverDownLine, serverUpLine } from './check/index.js';
+import { checkFailedLine, checkSucceededLine, createHealthCheck, DEFAULT_TIMING, serverDownLine, serverUpLine, summarizeResult } from './check/index.js';
 import type { CheckConfig } from './config.js';
 import type { BackendDef } from './model.js';
 import type { ServerRuntime } from './server.js';
@@ -12,7 +12,8 @@ export function checkKindOf(c: CheckConfig | undefined): CheckKind {
     if (c?.expect !== undefined && c.type !== 'tcp') return { type: 'tcp-expect', send: c.send, expect: c.expect };
     return { type: 'tcp' };
   }
-  if (c.type === 'tcp-expect') return { type: 'tcp-expect', send: c.send, expect: c.expect ?? '' };
+  // The config rejects tcp-expect without `expect`; never turn a missing pattern into one that matches anything.
+  if (c.type === 'tcp-expect') return { type: 'tcp-expect', send: c.send, expect: c.expect ?? '(?!)' };
   return {
     type: 'http',
     method: c.method ?? 'GET',
@@ -36,6 +37,7 @@ export function checkTimingOf(def: BackendDef, spec: ServerSpec): CheckTiming {
 
 /** Start checking `server`; transitions flip its health and call `changed` so the backend re-balances. */
 export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRuntime, log: Logger, counts: () => { active: number; backup: number }, changed: () => void): void {
+  // spec.check.port: check another port than the traffic port
   const backend = def.name;
   const handle = createHealthCheck({
     backend,
@@ -46,9 +48,9 @@ export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRun
     timing: checkTimingOf(def, spec),
     initiallyUp: true,
     onResult(r, health) {
-      server.check = { status: r.ok ? 'passed' : 'failed', lastResult: r.reason + (r.code !== undefined ? `, code: ${r.code}` : ''), durationMs: r.durationMs };
-      // One line when the health counter moves, as HAProxy logs it.
-      if ((health as { changed?: boolean }).changed) {
+      server.check = { status: r.ok ? 'passed' : 'failed', lastResult: summarizeResult(r), durationMs: r.durationMs };
+      // One line when the health counter moves, as HAProxy logs it (option log-health-checks).
+      if (health.changed) {
         const line = r.ok ? checkSucceededLine(backend, server.name, r, health, { backup: server.backup }) : checkFailedLine(backend, server.name, r, health, { backup: server.backup });
         log.info({ backend, server: server.name }, line);
       }
@@ -59,7 +61,9 @@ export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRun
       server.noteTransition(before);
       changed();
       const c = counts();
-      const o = { backup: server.backup, result: r, sessions: server.active };
+      // The check line above already gave the reason, so the transition line does not repeat it (HAProxy's
+      // log-health-checks mode).
+      const o = { backup: server.backup, sessions: server.active };
       if (up) log.warn({ backend, server: server.name }, serverUpLine(backend, server.name, c.active, c.backup, o));
       else log.warn({ backend, server: server.name }, serverDownLine(backend, server.name, c.active, c.backup, o));
     },

@@ -2,6 +2,7 @@
 import { connect, type Socket } from 'node:net';
 import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../interfaces/pool-driver.js';
 import type { BalanceTarget } from './balance/api.js';
+import type { HealthCheckHandle } from './check/api.js';
 
 /** Who currently owns a server connection's events (the exchange using it, or the idle pool). */
 export interface ConnHandler {
@@ -64,7 +65,7 @@ export class ServerRuntime implements BalanceTarget {
   downtimeMs = 0;
   private downSince?: number;
 
-  healthCheck?: { stop(): void };
+  healthCheck?: HealthCheckHandle;
   readonly idle = new Set<Socket>();
   readonly sessions = new Set<Abortable>();
 

@@ -125,3 +125,10 @@ test('lbagent check: valid file prints "Configuration file is valid"; an invalid
     assert.equal(r.stdout, 'Configuration file is valid\n', ex);
   }
 });
+
+test('a tcp-expect check without a pattern is refused with its position', async () => {
+  const { parseMainConfig } = await import('../../src/config/main.js');
+  const r = parseMainConfig('t.yml', 'backends:\n  b:\n    check: { type: tcp-expect, send: "PING" }\n    servers: []\n');
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.ok(r.errors.some((e) => e.line === 3 && /tcp-expect check needs a pattern/.test(e.message)), JSON.stringify(r.errors));
+});

@@ -45,3 +45,29 @@ listen:
   assert.equal(mon.seen.filter((r) => r.url !== '/health').length, 0, 'monitor-only server never gets traffic');
   assert.ok((await status('b')).downtimeMs > 0);
 });
+
+test('setServers switches a running server\'s check on and off in place, and a new check section restarts checks', async (t) => {
+  let code = 200;
+  const a = await startBackend('a', (req, res) => {
+    res.statusCode = req.url === '/health' ? code : 200;
+    res.end('a');
+  });
+  t.after(() => a.close());
+  const lb = await startProxy(`
+listen:
+  web:
+    bind: "127.0.0.1:0"
+    check: { type: http, path: /health, inter: 100ms, rise: 1, fall: 1 }
+    servers:
+      - { name: a, addr: "127.0.0.1:${a.port}" }
+`);
+  t.after(() => lb.stop());
+  const status = async () => (await lb.proxy.snapshot())[0]!.servers[0]!;
+  assert.equal((await status()).status, 'no check');
+  code = 503;
+  await lb.proxy.setServers('web', [{ name: 'a', addr: '127.0.0.1', port: a.port, check: { enabled: true } }]);
+  await waitFor('check switched on: a DOWN', async () => (await status()).status === 'DOWN');
+  await lb.proxy.setServers('web', [{ name: 'a', addr: '127.0.0.1', port: a.port, check: { enabled: false } }]);
+  await waitFor('check switched off: no check', async () => (await status()).status === 'no check');
+  assert.equal((await status()).check.status, 'none');
+});
