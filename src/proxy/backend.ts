@@ -4,6 +4,7 @@ import type { AdminState, ApplyResult, BackendView, ServerSpec } from '../interf
 import type { Balancer, PickContext } from './balance/api.js';
 import { makeBalancer } from './balancing.js';
 import type { BackendDef } from './model.js';
+import { RateCounter } from './rate.js';
 import { ServerRuntime } from './server.js';
 import { attachCheck, checkTimingOf } from './server-check.js';
 
@@ -24,6 +25,8 @@ export class BackendRuntime {
   private queue: Waiter[] = [];
   maxQueue = 0;
   total = 0;
+  /** sessions per second handed to this backend (HAProxy's rate) */
+  readonly sessionRate = new RateCounter();
   bytesIn = 0;
   bytesOut = 0;
   deniedReq = 0;
@@ -105,6 +108,7 @@ export class BackendRuntime {
       s.take();
       this.balancer.loadChanged?.(s);
       this.total++;
+      this.sessionRate.hit();
       return { server: s };
     }
     // Nobody to pick at all (not merely full): the sorry path, not the queue.

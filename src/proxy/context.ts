@@ -2,12 +2,16 @@
 import type { Logger } from 'pino';
 import type { BackendRuntime } from './backend.js';
 import type { FrontendDef } from './model.js';
+import { RateCounter } from './rate.js';
 
 export class FrontendStats {
   current = 0;
   max = 0;
   total = 0;
   requests = 0;
+  /** sessions and HTTP requests per second (HAProxy's rate and req_rate) */
+  readonly sessionRate = new RateCounter();
+  readonly requestRate = new RateCounter();
   bytesIn = 0;
   bytesOut = 0;
   deniedReq = 0;

@@ -72,6 +72,7 @@ export class FrontendRuntime {
     this.stats.current++;
     this.global.current++;
     this.stats.total++;
+    this.stats.sessionRate.hit();
     if (this.stats.current > this.stats.max) this.stats.max = this.stats.current;
     this.sockets.add(sock);
     let session: Session | undefined = undefined;

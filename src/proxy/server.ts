@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../interfaces/pool-driver.js';
 import type { BalanceTarget } from './balance/api.js';
 import type { HealthCheckHandle } from './check/api.js';
+import { RateCounter } from './rate.js';
 
 /** Who currently owns a server connection's events (the exchange using it, or the idle pool). */
 export interface ConnHandler {
@@ -63,6 +64,8 @@ export class ServerRuntime implements BalanceTarget {
   failedResp = 0;
   lastChange = Date.now();
   downtimeMs = 0;
+  /** new sessions (or requests) per second on this server */
+  readonly sessionRate = new RateCounter();
   private downSince?: number;
 
   healthCheck?: HealthCheckHandle;
@@ -121,6 +124,7 @@ export class ServerRuntime implements BalanceTarget {
   take(): void {
     this.active++;
     this.total++;
+    this.sessionRate.hit();
     if (this.active > this.maxActive) this.maxActive = this.active;
   }
 

@@ -16,6 +16,9 @@ export interface ServerStats {
   bout: number;
   econ: number;
   eresp: number;
+  /** sessions per second over the last second, and the highest seen */
+  rate: number;
+  rateMax: number;
   check: { status: string; lastResult?: string; durationMs?: number };
   lastChange: number;
   downtimeMs: number;
@@ -37,6 +40,10 @@ export function collectStats(proxy: BuiltinProxy) {
       slim: f.def.maxconn,
       stot: f.stats.total,
       reqTotal: f.stats.requests,
+      rate: f.stats.sessionRate.rate(now),
+      rateMax: f.stats.sessionRate.max,
+      reqRate: f.stats.requestRate.rate(now),
+      reqRateMax: f.stats.requestRate.max,
       bin: f.stats.bytesIn,
       bout: f.stats.bytesOut,
       ereq: f.stats.errors,
@@ -58,6 +65,8 @@ export function collectStats(proxy: BuiltinProxy) {
         bout: s.bytesOut,
         econ: s.failedConns,
         eresp: s.failedResp,
+        rate: s.sessionRate.rate(now),
+        rateMax: s.sessionRate.max,
         check: s.check,
         lastChange: s.lastChange,
         downtimeMs: s.currentDowntime(),
@@ -73,6 +82,8 @@ export function collectStats(proxy: BuiltinProxy) {
         stot: b.total,
         qcur: b.queued,
         qmax: b.maxQueue,
+        rate: b.sessionRate.rate(now),
+        rateMax: b.sessionRate.max,
         bin: b.bytesIn,
         bout: b.bytesOut,
         econ: servers.reduce((n, s) => n + s.econ, 0),

@@ -73,9 +73,10 @@ ${extra}`;
   assert.equal((await api('/v1/backends/nope')).status, 404);
   const detail = (await (await api('/v1/backends/app')).json()) as { servers: { name: string; status: string; weight: number }[] };
   assert.deepEqual(detail.servers.map((s) => [s.name, s.status, s.weight]), [['b', 'MAINT', 1], ['a', 'no check', 7]]);
-  const stats = (await (await api('/v1/stats')).json()) as { frontends: { name: string; reqTotal: number }[] };
+  const stats = (await (await api("/v1/stats")).json()) as { frontends: { name: string; reqTotal: number; reqRate: number; reqRateMax: number }[] };
   assert.equal(stats.frontends[0]!.name, 'web');
   assert.ok(stats.frontends[0]!.reqTotal >= 3);
+  assert.ok(stats.frontends[0]!.reqRateMax >= 1, "request rate is counted");
   assert.match(await (await api('/metrics')).text(), /lbagent_server_weight\{proxy="app",server="a"\} 7/);
   assert.equal(((await (await api('/v1/frontends')).json()) as unknown[]).length, 1);
 

@@ -154,6 +154,7 @@ export class HttpSession {
     this.state = 'busy';
     this.requests++;
     this.fe.stats.requests++;
+    this.fe.stats.requestRate.hit();
     const rest = this.buf.subarray(end);
     const reqWalker = new BodyWalker(framing);
     let n: number;
