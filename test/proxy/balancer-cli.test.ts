@@ -62,6 +62,13 @@ ${extra}`;
   proc.kill('SIGHUP');
   await waitFor('reload rejected', () => out.includes('reload rejected'));
   assert.equal(await ask(), 'b /x 0');
+  assert.match(out, /lbagent\.yml:\d+:\d+: 'backends\.app\.servers\[0\]\.weight'/, 'the rejection names file:line:col and the key');
+
+  // A change of the file alone (no signal) is picked up by the watcher and applied in place.
+  writeFileSync(file, config(`      - { name: a, addr: "127.0.0.1:${a.port}" }`));
+  await waitFor('file change applied', async () => (await ask()) === 'a /x 0');
+  writeFileSync(file, config(`      - { name: b, addr: "127.0.0.1:${b.port}" }`));
+  await waitFor('second file change applied', async () => (await ask()) === 'b /x 0');
 
   // Admin API: replace the list, change state and weight, stats and metrics.
   const put = await api('/v1/backends/app/servers', { method: 'PUT', body: JSON.stringify([{ name: 'a', addr: `127.0.0.1:${a.port}`, weight: 5 }, { name: 'b', addr: `127.0.0.1:${b.port}` }]) });
