@@ -2,6 +2,7 @@
 // this file only puts them together. Sections whose owners have not landed yet are accepted as loose objects.
 import { z } from 'zod';
 import { crossCheck, proxySectionsShape } from '../proxy/config.js';
+import { statsPageSchema } from '../proxy/stats-page/config.js';
 import { loadConfigFile, parseConfigText } from './load.js';
 import type { ConfigResult, LoadOptions } from './index.js';
 
@@ -16,7 +17,8 @@ export const mainShape = {
   roles: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
   controller: section(),
   haproxy: section(),
-  stats: section(),
+  /** HAProxy's stats page (HTML + CSV) on its own bind */
+  stats: statsPageSchema.optional(),
 };
 
 /** Owners of other sections replace their placeholder with `mainBaseSchema.extend({ gossip: gossipSchema })`. */

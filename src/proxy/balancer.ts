@@ -7,6 +7,7 @@ import { AdminServer } from './admin.js';
 import { BuiltinProxy } from './builtin-proxy.js';
 import type { Endpoint } from '../config/index.js';
 import { resolveModel } from './model.js';
+import { StatsPageServer } from './stats-page/server.js';
 
 export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
 
@@ -15,6 +16,8 @@ export interface BalancerHandle {
   proxy: BuiltinProxy;
   /** where the admin API listens */
   admin: Endpoint;
+  /** where the stats page listens, when configured */
+  stats?: Endpoint;
   /** Apply a new, already validated config in place (listeners of unchanged frontends stay open). */
   reload(config: MainConfig): Promise<void>;
   /** Stop accepting, let in-flight requests finish up to `graceMs` (default: the largest backend grace). */
@@ -33,19 +36,32 @@ export async function startBalancer(config: MainConfig, logger: Logger): Promise
     await proxy.stop();
     throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
   }
+  let statsPage: StatsPageServer | undefined;
+  let stats: Endpoint | undefined;
+  if (config.stats) {
+    statsPage = new StatsPageServer(proxy, config.stats, logger);
+    try {
+      stats = await statsPage.start();
+    } catch (err) {
+      await Promise.all([proxy.stop(), adminServer.stop()]);
+      throw new Error(`stats page: cannot bind ${fmt(config.stats.bind)} (${(err as Error).message})`);
+    }
+  }
   return {
     driver: proxy,
     proxy,
     admin,
+    stats,
     async reload(next) {
       model = resolveModel(next);
       await proxy.reload(model);
+      if (next.stats && statsPage) statsPage.update(next.stats);
       logger.info('configuration reloaded in place');
     },
     async stop(graceMs) {
       const grace = graceMs ?? Math.max(0, ...model.backends.map((b) => b.graceMs));
       await proxy.stop(grace);
-      await adminServer.stop();
+      await Promise.all([adminServer.stop(), statsPage?.stop()]);
     },
   };
 }

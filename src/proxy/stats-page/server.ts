@@ -1,0 +1,74 @@
+// The stats page on its own bind (HAProxy's `listen stats` with `stats uri`, `stats auth`, `stats refresh`):
+// HTML at the URI, HAProxy's CSV at URI;csv (and URI?csv), behind optional basic auth.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Endpoint } from '../../config/index.js';
+import type { BuiltinProxy } from '../builtin-proxy.js';
+import { collectStats } from '../stats.js';
+import type { StatsPageConfig } from './config.js';
+import { statsCsv } from './csv.js';
+import { statsHtml } from './html.js';
+
+export class StatsPageServer {
+  private server?: Server;
+
+  constructor(private readonly proxy: BuiltinProxy, private cfg: StatsPageConfig, private readonly log: Logger) {}
+
+  /** New settings from a reload: auth, uri and refresh apply to the next request (the bind stays). */
+  update(cfg: StatsPageConfig): void {
+    this.cfg = cfg;
+  }
+
+  async start(): Promise<Endpoint> {
+    const server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.cfg.bind.port, this.cfg.bind.host, () => resolve());
+    });
+    this.server = server;
+    const a = server.address() as { address: string; port: number };
+    this.log.info(`stats page on http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}${this.cfg.uri}`);
+    return { host: a.address, port: a.port };
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const users = this.cfg.auth;
+    if (!users) return true;
+    const m = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    if (!m) return false;
+    const given = Buffer.from(Buffer.from(m[1]!, 'base64').toString('utf8'));
+    return users.some((u) => {
+      const want = Buffer.from(`${u.user}:${u.password}`);
+      return want.length === given.length && timingSafeEqual(want, given);
+    });
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    // As HAProxy's `stats uri`: the request URI starts with it; ";csv" (or "?csv") after it asks for the CSV.
+    const raw = req.url ?? '/';
+    const uri = this.cfg.uri;
+    if (!raw.startsWith(uri)) return send(res, 404, 'text/plain', 'Not Found\n');
+    const csv = /(^|[;?&/])csv\b/.test(raw.slice(uri.length));
+    if (!this.authorized(req)) {
+      res.setHeader('www-authenticate', `Basic realm="${this.cfg.realm.replace(/"/g, '')}"`);
+      return send(res, 401, 'text/html', '<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'Method Not Allowed\n');
+    const stats = collectStats(this.proxy);
+    if (csv) return send(res, 200, 'text/plain; charset=utf-8', statsCsv(stats));
+    send(res, 200, 'text/html; charset=utf-8', statsHtml(stats, { refreshMs: this.cfg.refresh, csvHref: `${uri};csv` }));
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache' });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
