@@ -6,6 +6,8 @@ import { duration, endpoint, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../
 import type { Endpoint } from '../config/index.js';
 import { parseBalance } from './balance/index.js';
 import { checkKindError } from './check/index.js';
+import { aclNamesIn, httpRulesShape } from './http/rules-config.js';
+import { compileValue, RuleError } from './http/rules.js';
 import { checkKindOf } from './server-check.js';
 
 const strict = z.strictObject;
@@ -59,8 +61,8 @@ const frontendKeys = {
   maxconn: z.number().int().min(1).optional(),
   timeout: timeoutsSchema.optional(),
   forwardfor: forwardfor.optional(),
-  /** HTTP routing rules (issue 6); accepted as a list for now. */
-  rules: z.array(z.unknown()).optional(),
+  /** HTTP routing and header rules: acl, use_backend, http-request, http-response */
+  ...httpRulesShape,
 };
 
 const weight = z.number().int().min(0).max(256);
@@ -167,6 +169,40 @@ export function crossCheck(cfg: ProxySections): Issue[] {
     if (frontendNames.has(name)) issues.push({ path: ['listen', name], message: `listen '${name}' has the same name as frontend '${name}'`, expected: 'unique proxy names' });
   }
   const known = [...backendNames].join(', ') || 'none defined';
+  for (const [section, map] of [['frontends', cfg.frontends], ['listen', cfg.listen]] as const) {
+    for (const [name, fe] of Object.entries(map ?? {})) {
+      (fe.use_backend ?? []).forEach((u, i) => {
+        if (!backendNames.has(u.backend)) issues.push({ path: [section, name, 'use_backend', i, 'backend'], message: `unable to find backend '${u.backend}'`, expected: `one of: ${known}` });
+      });
+      const acls = new Set(Object.keys(fe.acl ?? {}));
+      const guarded: [string, { if?: unknown; unless?: unknown }[]][] = [['use_backend', fe.use_backend ?? []], ['http-request', fe['http-request'] ?? []], ['http-response', fe['http-response'] ?? []]];
+      for (const [key, rules] of guarded) {
+        rules.forEach((rule, i) => {
+          for (const which of ['if', 'unless'] as const) {
+            for (const acl of aclNamesIn(rule[which] as never)) {
+              if (!acls.has(acl)) issues.push({ path: [section, name, key, i, which], message: `unknown ACL '${acl}'`, expected: acls.size ? `one of: ${[...acls].join(', ')}` : 'an ACL defined under acl:' });
+            }
+          }
+        });
+      }
+      // Values with HAProxy variables (%[src] …) must name fetches we have.
+      for (const key of ['http-request', 'http-response'] as const) {
+        (fe[key] ?? []).forEach((rule, i) => {
+          const action = Object.keys(rule).find((k) => k !== 'if' && k !== 'unless')!;
+          const arg = (rule as Record<string, { value?: string; location?: string }>)[action]!;
+          for (const field of ['value', 'location'] as const) {
+            const text = arg[field];
+            if (text === undefined) continue;
+            try {
+              compileValue(text);
+            } catch (err) {
+              if (err instanceof RuleError) issues.push({ path: [section, name, key, i, action, field], message: err.message });
+            }
+          }
+        });
+      }
+    }
+  }
   for (const [name, fe] of Object.entries(cfg.frontends ?? {})) {
     if (!fe.default_backend) issues.push({ path: ['frontends', name], message: `frontend '${name}' has no default_backend`, expected: 'default_backend: NAME' });
     else if (!backendNames.has(fe.default_backend)) {

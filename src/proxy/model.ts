@@ -2,6 +2,7 @@
 import type { Endpoint } from '../config/index.js';
 import type { ServerSpec } from '../interfaces/pool-driver.js';
 import type { CheckConfig, ProxySections, SorryConfig, Timeouts } from './config.js';
+import { compileRules, type CompiledRules } from './http/rules.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -24,6 +25,8 @@ export interface FrontendDef {
   timeouts: ResolvedTimeouts;
   /** undefined: no X-Forwarded-For; otherwise the networks whose clients get none */
   forwardfor?: { except: string[] };
+  /** acl / use_backend / http-request / http-response, compiled */
+  rules: CompiledRules;
 }
 
 export interface BackendDef {
@@ -90,6 +93,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       maxconn: f.maxconn ?? d.maxconn ?? maxconn,
       timeouts: resolveTimeouts(f.timeout, d.timeout),
       forwardfor: ff ? { except } : undefined,
+      rules: compileRules(f),
     });
   };
   const be = (name: string, b: NonNullable<ProxySections['listen']>[string] | NonNullable<ProxySections['backends']>[string]) => {

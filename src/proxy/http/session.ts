@@ -12,6 +12,7 @@ import {
   type Framing, type RequestHead,
 } from './head.js';
 import { buildResponse } from './responses.js';
+import type { RuleInput } from './rules.js';
 
 /** HAProxy's tune.bufsize: a request head must fit in it. */
 export const MAX_HEAD = 16 * 1024;
@@ -190,7 +191,19 @@ export class HttpSession {
     };
     this.x = x;
     this.sock.pause();
-    const be = this.ctx.backend(this.fe.def.backend);
+    const rules = this.fe.def.rules;
+    let backendName = this.fe.def.backend;
+    if (!rules.empty) {
+      const input = this.ruleInput(x);
+      const verdict = rules.request(input);
+      if (verdict.kind === 'deny') {
+        this.fe.stats.deniedReq++;
+        return this.respond(x, verdict.status, 'PR');
+      }
+      if (verdict.kind === 'redirect') return this.respond(x, verdict.code, 'LR', { body: '', headers: [['location', verdict.location]] });
+      backendName = rules.backend(input) ?? backendName;
+    }
+    const be = this.ctx.backend(backendName);
     if (!be) return this.respond(x, 503, 'SC');
     void this.dispatch(x, be, 0);
   }
@@ -275,6 +288,11 @@ export class HttpSession {
     }
   }
 
+  /** What routing and header rules see; header actions edit the request's own header list. */
+  private ruleInput(x: Exchange): RuleInput {
+    return { method: x.head.method, uri: x.head.uri, headers: x.head.headers, src: this.client, dstPort: this.sock.localPort ?? 0, scheme: 'http' };
+  }
+
   private requestHead(x: Exchange): Buffer {
     const h = x.head;
     const drop = hopByHop(h.headers);
@@ -338,6 +356,7 @@ export class HttpSession {
         x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
         x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
         if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
+        if (!this.fe.def.rules.empty) this.fe.def.rules.response(rh.headers, this.ruleInput(x));
         const drop = hopByHop(rh.headers);
         const lines = [`HTTP/1.${x.head.version === 11 ? 1 : 0} ${rh.status} ${rh.reason}`];
         for (const [n, v] of rh.headers) if (!drop.has(n.toLowerCase())) lines.push(`${n}: ${v}`);
