@@ -3,10 +3,19 @@ import { createServer, type Server } from 'node:http';
 
 export async function startAppServer(name: string, port: number, host = '127.0.0.1'): Promise<Server> {
   const server = createServer((req, res) => {
+    // ?delay=MS (up to 10 s) makes a slow request, to watch draining let in-flight requests finish.
+    const delay = Math.min(10_000, Number(/[?&]delay=(\d+)/.exec(req.url ?? '')?.[1] ?? 0));
+    if (delay > 0) {
+      setTimeout(() => answer(req, res), delay);
+      return;
+    }
+    answer(req, res);
+  });
+  const answer = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     const body = `Hello from ${name} (${req.method} ${req.url})\n`;
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-served-by': name });
     res.end(body);
-  });
+  };
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
