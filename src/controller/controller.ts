@@ -57,6 +57,8 @@ export class Controller {
   private resyncTimer?: NodeJS.Timeout;
   private queued = false;
   private stopped = false;
+  /** the next run re-applies every managed backend even if unchanged here (drift repair, data plane reset) */
+  private forceNext = false;
   readonly stats: ControllerStats = { recomputes: 0, applications: 0, applyErrors: 0, ignoredEvents: 0 };
   private readonly opts: ControllerOptions;
 
@@ -74,7 +76,10 @@ export class Controller {
   async start(): Promise<void> {
     this.unsubscribe = this.source.subscribe((e) => this.onEvent(e));
     if (this.opts.resyncMs > 0) {
-      this.resyncTimer = setInterval(() => this.schedule(true), this.opts.resyncMs);
+      this.resyncTimer = setInterval(() => {
+        this.forceNext = true;
+        this.schedule(true);
+      }, this.opts.resyncMs);
       this.resyncTimer.unref();
     }
     await this.reconcileNow();
@@ -96,7 +101,7 @@ export class Controller {
 
   /** The data plane was reset (e.g. its config reloaded): forget what was applied and apply everything again. */
   resync(): void {
-    this.applied.clear();
+    this.forceNext = true;
     this.schedule(true);
   }
 
@@ -164,6 +169,8 @@ export class Controller {
   private async run(): Promise<void> {
     this.queued = false;
     if (this.stopped) return;
+    const force = this.forceNext;
+    this.forceNext = false;
     this.stats.recomputes++;
     const now = Date.now();
     let known: Set<string>;
@@ -200,7 +207,8 @@ export class Controller {
     let failed = false;
     for (const [backend, servers] of result.pools) {
       const before = this.applied.get(backend);
-      if (before && sameList(before, servers)) continue;
+      // The driver applies a list in place and ignores what is already so: a forced run costs no churn.
+      if (before && sameList(before, servers) && !force) continue;
       try {
         this.stats.applications++;
         await this.driver.setServers(backend, servers.map(toSpec));
@@ -214,7 +222,10 @@ export class Controller {
       if (servers.length === 0 && !hasRef(this.roles, backend)) this.applied.delete(backend);
       else this.applied.set(backend, servers);
     }
-    if (failed) this.retryLater();
+    if (failed) {
+      this.forceNext ||= force;
+      this.retryLater();
+    }
 
     if (this.graceTimer) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;

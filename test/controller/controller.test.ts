@@ -168,3 +168,20 @@ test('controller: unknown roles are ignored and logged once; unknown backends to
   assert.equal(lines.filter((l) => l.includes("backend 'nope'")).length, 1, lines.join('\n'));
   assert.deepEqual((await proxy.proxy.snapshot()).find((b) => b.name === 'web')?.servers, []);
 });
+
+test('controller: resync repairs drift made behind its back, without logging a change', async (t) => {
+  const proxy = await startProxy(PROXY);
+  const source = new ManualMemberSource('lb-1', [{ name: 'w1', addr: '127.0.0.1', port: 1, tags: { role: 'web', port: '1' }, status: 'alive' }]);
+  const lines: string[] = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s).msg) });
+  const ctl = new Controller(source, proxy.proxy, roles('roles:\n  web: { lb: [web], check: { enabled: false } }\n'), log, { resyncMs: 200 });
+  t.after(async () => {
+    await ctl.stop();
+    await proxy.stop();
+  });
+  await ctl.start();
+  assert.deepEqual(await pools(proxy.proxy), { web: ['w1:ready'], api: [] });
+  await proxy.proxy.setServers('web', []);
+  await waitFor('w1 back after resync', async () => (await pools(proxy.proxy)).web?.join() === 'w1:ready');
+  assert.equal(lines.filter((l) => l.startsWith('web: +w1')).length, 1, lines.join('\n'));
+});
