@@ -3,7 +3,7 @@
 import { crc32 } from 'node:zlib';
 import { isIP } from 'node:net';
 import { lzwDecode } from './lzw.js';
-import { asMap, bool, bytes, decode, DecodeError, encode, list, str, uint, type MapValue, type Pack } from './msgpack.js';
+import { asMap, bool, bytes, decode, DecodeError, encode, list, str, Truncated, uint, type MapValue, type Pack } from './msgpack.js';
 
 export const enum MsgType {
   Ping = 0,
@@ -226,7 +226,7 @@ export function decodePushPull(buf: Buffer, start: number): PushPull {
     const m = asMap(value, 'push node state');
     nodes.push({ name: str(m, 'Name'), addr: bytesToIp(bytes(m, 'Addr')), port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), incarnation: uint(m, 'Incarnation'), state: uint(m, 'State'), vsn: vsnOf(m) });
   }
-  if (end + userLen > buf.length) throw new DecodeError('truncated push/pull user state');
+  if (end + userLen > buf.length) throw new Truncated('truncated push/pull user state');
   return { join: bool(h, 'Join'), nodes, userState: Buffer.from(buf.subarray(end, end + userLen)) };
 }
 

@@ -13,6 +13,9 @@ export class Float {
 
 export class DecodeError extends Error {}
 
+/** The input ended early: on a stream, wait for more bytes. */
+export class Truncated extends DecodeError {}
+
 class Writer {
   private buf = Buffer.allocUnsafe(256);
   private len = 0;
@@ -168,7 +171,7 @@ export class Reader {
   }
 
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new DecodeError('truncated msgpack');
+    if (this.pos + n > this.buf.length) throw new Truncated('truncated msgpack');
   }
 
   private u8(): number {
