@@ -1,0 +1,74 @@
+// A cluster of our memberlist nodes on 127.0.0.1: join, user messages, push/pull user state, failure detection,
+// graceful leave, encryption (and a wrong key refused).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Memberlist, MemberlistDelegate, MemberNode } from '../../../src/gossip/memberlist/api.js';
+import { createMemberlist } from '../../../src/gossip/memberlist/memberlist.js';
+import { waitFor } from '../../helpers/wait.js';
+
+interface Probe {
+  ml: Memberlist;
+  msgs: string[];
+  remoteStates: string[];
+  left: MemberNode[];
+}
+
+async function node(name: string, keys?: Buffer[]): Promise<Probe> {
+  const p = { msgs: [], remoteStates: [], left: [] } as unknown as Probe;
+  const delegate: MemberlistDelegate = {
+    nodeMeta: () => Buffer.from(`meta-${name}`),
+    notifyMsg: (m) => p.msgs.push(m.toString()),
+    getBroadcasts: () => [],
+    localState: () => Buffer.from(`state-of-${name}`),
+    mergeRemoteState: (b) => p.remoteStates.push(b.toString()),
+  };
+  p.ml = await createMemberlist({
+    name, bindAddr: '127.0.0.1', bindPort: 0, profile: 'local', probeIntervalMs: 200, probeTimeoutMs: 100, gossipIntervalMs: 50,
+    suspicionMult: 2, gossipToTheDeadTimeMs: 60_000, keys, delegate,
+    events: { notifyJoin: () => {}, notifyLeave: (n) => p.left.push(n), notifyUpdate: () => {} },
+  });
+  return p;
+}
+
+const addr = (p: Probe) => `127.0.0.1:${p.ml.localNode().port}`;
+const stateOf = (p: Probe, name: string) => p.ml.allNodes().find((n) => n.name === name)?.state;
+
+test('three nodes converge, exchange user messages and state, detect a kill and a leave', async (t) => {
+  const [a, b, c] = await Promise.all([node('a'), node('b'), node('c')]);
+  t.after(() => Promise.all([a, b, c].map((p) => p.ml.shutdown())));
+  assert.equal(await b.ml.join([addr(a)]), 1);
+  await c.ml.join([addr(b)]);
+  await waitFor('all three see three members', () => [a, b, c].every((p) => p.ml.numMembers() === 3), { timeoutMs: 15_000 });
+  assert.ok(a.remoteStates.includes('state-of-b'), 'push/pull delivered user state');
+  assert.equal(a.ml.members().find((n) => n.name === 'c')?.meta.toString(), 'meta-c');
+
+  const cOnA = a.ml.members().find((n) => n.name === 'c')!;
+  a.ml.sendBestEffort(cOnA, Buffer.from('hello udp'));
+  await a.ml.sendReliable(cOnA, Buffer.from('hello tcp'));
+  await waitFor('c got both user messages', () => c.msgs.includes('hello udp') && c.msgs.includes('hello tcp'), { timeoutMs: 10_000 });
+
+  await c.ml.shutdown(); // no leave: must be found dead
+  await waitFor('c seen dead', () => stateOf(a, 'c') === 'dead' && stateOf(b, 'c') === 'dead', { timeoutMs: 20_000 });
+  assert.ok(a.left.some((n) => n.name === 'c' && n.state === 'dead'));
+
+  await b.ml.leave(5000);
+  await waitFor('b seen left', () => stateOf(a, 'b') === 'left', { timeoutMs: 10_000 });
+  assert.equal(a.ml.numMembers(), 1);
+});
+
+test('encrypted cluster works; a node with the wrong key cannot join and its packets are counted as dropped', async (t) => {
+  const key = Buffer.alloc(32, 7);
+  const [a, b, bad] = await Promise.all([node('ea', [key]), node('eb', [Buffer.alloc(16, 1), key]), node('bad', [Buffer.alloc(16, 9)])]);
+  t.after(() => Promise.all([a, b, bad].map((p) => p.ml.shutdown())));
+  await b.ml.keyring().use(key);
+  await b.ml.join([addr(a)]);
+  await waitFor('encrypted pair converged', () => a.ml.numMembers() === 2 && b.ml.numMembers() === 2, { timeoutMs: 10_000 });
+  await assert.rejects(bad.ml.join([addr(a)]));
+  await waitFor('wrong-key stream dropped', () => a.ml.stats().streamsDropped >= 1, { timeoutMs: 10_000 });
+  assert.equal(a.ml.numMembers(), 2);
+  // Sent plain (no encryption) too: refused.
+  const plain = await node('plain');
+  t.after(() => plain.ml.shutdown());
+  await assert.rejects(plain.ml.join([addr(a)]));
+  assert.equal(a.ml.members().some((n) => n.name === 'plain' || n.name === 'bad'), false);
+});
