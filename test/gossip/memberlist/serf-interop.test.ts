@@ -53,6 +53,8 @@ for (const encrypted of [false, true]) {
     // Our probe of serf got its ack (serf's ping delegate payload starts with its version byte 1).
     const ping = await waitFor('an ack from serf', () => pings.find((p) => p.node.name === 'serf-x'), { timeoutMs: 20_000 });
     assert.equal(ping.payload[0], 1);
+    // serf's own join to us: its (compressed) push/pull stream is read and answered.
+    await run('serf', ['join', `-rpc-addr=127.0.0.1:${rpc}`, `127.0.0.1:${ml.localNode().port}`]);
     // serf probes us too; nothing it sent was dropped.
     await waitFor('packets from serf', () => ml.stats().packetsReceived >= 3, { timeoutMs: 20_000 });
     assert.equal(ml.stats().packetsDropped, 0, JSON.stringify(ml.stats().dropReasons));
@@ -64,3 +66,23 @@ for (const encrypted of [false, true]) {
     await waitFor('serf sees us gone', async () => /^ours\s+\S+\s+failed/m.test(await serfMembers(rpc)), { timeoutMs: 20_000 });
   });
 }
+
+test('a killed serf agent is found dead by our node (probe, indirect/TCP fallback, suspicion timeout)', { timeout: 60_000 }, async (t) => {
+  const [bind, rpc] = [await freePort(), await freePort()];
+  const proc = spawn('serf', ['agent', '-node=serf-k', `-bind=127.0.0.1:${bind}`, `-rpc-addr=127.0.0.1:${rpc}`], { stdio: 'ignore' });
+  t.after(() => proc.kill('SIGKILL'));
+  await waitFor('serf RPC up', () => serfMembers(rpc));
+  const left: MemberNode[] = [];
+  const ml = await createMemberlist({
+    name: 'watcher', bindAddr: '127.0.0.1', bindPort: 0, profile: 'local', probeIntervalMs: 200, probeTimeoutMs: 100,
+    delegateProtocolMin: 2, delegateProtocolMax: 5, delegateProtocolVersion: 4,
+    delegate: { nodeMeta: () => Buffer.concat([Buffer.from([0xff]), encode({})]), notifyMsg: () => {}, getBroadcasts: () => [], localState: () => Buffer.alloc(0), mergeRemoteState: () => {} },
+    events: { notifyJoin: () => {}, notifyLeave: (n) => left.push(n), notifyUpdate: () => {} },
+  });
+  t.after(() => ml.shutdown());
+  await ml.join([`127.0.0.1:${bind}`]);
+  await waitFor('serf lists the watcher', async () => /^watcher\s+\S+\s+alive/m.test(await serfMembers(rpc)));
+  proc.kill('SIGKILL');
+  await waitFor('serf-k dead', () => left.find((n) => n.name === 'serf-k' && n.state === 'dead'), { timeoutMs: 30_000 });
+  assert.equal(ml.numMembers(), 1);
+});
