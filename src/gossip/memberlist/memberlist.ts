@@ -19,6 +19,7 @@ const STATE_NAME: NodeStateName[] = ['alive', 'suspect', 'dead', 'left'];
 const META_MAX = 512;
 const COMPOUND_OVERHEAD = 2; // uint16 length per part
 const COMPOUND_HEADER = 2; // type + count
+const MAX_UDP_PAYLOAD = 65_507 - 64; // IPv4 UDP maximum minus type, CRC and AES-GCM overhead
 
 interface NodeEntry extends MemberNode {
   stateChange: number;
@@ -73,7 +74,7 @@ class MemberlistImpl implements Memberlist {
     const port = this.cfg.advertisePort ?? this.transport.port;
     // Our own alive message, as memberlist's setAlive: the local node joins the table like any other.
     this.aliveNode({ incarnation: this.nextIncarnation(), node: this.cfg.name, addr, port, meta: this.meta(), vsn: this.vsn }, true);
-    this.every(this.t.probeIntervalMs, () => void this.probe());
+    this.every(this.t.probeIntervalMs, () => void this.probe().catch((err) => this.log?.error({ err: (err as Error).message }, 'memberlist: probe failed')));
     this.every(this.t.gossipIntervalMs, () => this.gossip());
     this.schedulePushPull();
   }
@@ -138,6 +139,11 @@ class MemberlistImpl implements Memberlist {
   }
 
   sendBestEffort(node: MemberNode, msg: Buffer): void {
+    // Too big for one UDP datagram (after compound and encryption overhead): use a stream instead.
+    if (msg.length > MAX_UDP_PAYLOAD) {
+      this.sendReliable(node, msg).catch((err) => this.log?.warn(`memberlist: Failed to send user message to ${node.name}: ${(err as Error).message}`));
+      return;
+    }
     this.sendPacket(node, [encodeUser(msg)]);
   }
 
@@ -578,7 +584,9 @@ class MemberlistImpl implements Memberlist {
     let nacks = 0;
     const helpers = shuffle(this.peers((n) => n.state === 'alive' && n.name !== target.name)).slice(0, this.t.indirectChecks);
     const expectNacks = helpers.filter((h) => h.vsn[1] >= 4).length;
-    this.acks.get(seq)!.onNack = () => nacks++;
+    const waiter = this.acks.get(seq);
+    if (!waiter) return this.probeOk(target, sent, Buffer.alloc(0)); // the ack won the race with our timeout
+    waiter.onNack = () => nacks++;
     for (const h of helpers) {
       this.sendPacket(h, [encodeIndirectPing({ seqNo: seq, target: target.addr, port: target.port, node: target.name, nack: h.vsn[1] >= 4, sourceAddr: me.addr, sourcePort: me.port, sourceNode: me.name })]);
     }

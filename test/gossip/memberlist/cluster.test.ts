@@ -45,7 +45,9 @@ test('three nodes converge, exchange user messages and state, detect a kill and 
   const cOnA = a.ml.members().find((n) => n.name === 'c')!;
   a.ml.sendBestEffort(cOnA, Buffer.from('hello udp'));
   await a.ml.sendReliable(cOnA, Buffer.from('hello tcp'));
-  await waitFor('c got both user messages', () => c.msgs.includes('hello udp') && c.msgs.includes('hello tcp'), { timeoutMs: 10_000 });
+  const big = 'x'.repeat(100_000); // too big for UDP: goes over TCP
+  a.ml.sendBestEffort(cOnA, Buffer.from(big));
+  await waitFor('c got the user messages', () => c.msgs.includes('hello udp') && c.msgs.includes('hello tcp') && c.msgs.includes(big), { timeoutMs: 10_000 });
 
   await c.ml.shutdown(); // no leave: must be found dead
   await waitFor('c seen dead', () => stateOf(a, 'c') === 'dead' && stateOf(b, 'c') === 'dead', { timeoutMs: 20_000 });
