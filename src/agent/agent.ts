@@ -1,0 +1,182 @@
+// The long-running gossip agent: a Serf node, its RPC, its event handlers, and serf's lifecycle habits
+// (join with retry and backoff, graceful leave on SIGINT/SIGTERM, exit when left).
+import type { Logger } from 'pino';
+import type { Serf, SerfConfig, SerfEvent } from '../gossip/serf/api.js';
+import { createSerf } from '../gossip/serf/serf.js';
+import { formatHostPort, type AgentOptions } from './options.js';
+import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
+import { AgentRpcServer, type RpcTarget } from './rpc.js';
+
+const SERF_COALESCE = { quantumMs: 3000, quiescentMs: 1000 };
+
+export function parseHandlers(specs: string[]): HandlerSpec[] {
+  return specs.map((s) => {
+    const h = parseHandlerSpec(s);
+    if ('error' in h) throw new Error(h.error);
+    return h;
+  });
+}
+
+export class Agent implements RpcTarget {
+  private rpc?: AgentRpcServer;
+  private handlers: ScriptEventHandlers;
+  private leaving?: Promise<void>;
+  private stopped = false;
+  private resolveDone!: () => void;
+  /** Resolves when the agent has left (or shut down) and closed its RPC. */
+  readonly done = new Promise<void>((r) => (this.resolveDone = r));
+  rpcPort = 0;
+
+  private constructor(readonly serf: Serf, readonly opts: AgentOptions, private readonly log: Logger) {
+    this.handlers = new ScriptEventHandlers(parseHandlers(opts.eventHandlers), () => this.self(), log);
+    serf.subscribe((e) => this.onEvent(e));
+  }
+
+  static async start(opts: AgentOptions, log: Logger, overrides: Partial<SerfConfig> = {}): Promise<Agent> {
+    parseHandlers(opts.eventHandlers); // fail before binding anything
+    const config: SerfConfig = {
+      nodeName: opts.nodeName,
+      bindAddr: opts.bind.host,
+      bindPort: opts.bind.port,
+      advertiseAddr: opts.advertise?.host,
+      advertisePort: opts.advertise?.port,
+      tags: opts.tags,
+      profile: opts.profile,
+      encryptKeys: opts.encryptKey ? [opts.encryptKey] : undefined,
+      coalesceMemberEvents: opts.coalesce ? SERF_COALESCE : false,
+      coalesceUserEvents: opts.coalesce ? SERF_COALESCE : false,
+      logger: log,
+      ...overrides,
+    };
+    const serf = await createSerf(config);
+    const agent = new Agent(serf, opts, log);
+    try {
+      agent.rpc = new AgentRpcServer(agent, opts.rpcAuth, log);
+      const addr = await agent.rpc.listen(opts.rpcAddr.host, opts.rpcAddr.port);
+      agent.rpcPort = addr.port;
+    } catch (err) {
+      await serf.shutdown();
+      throw new Error(`Error starting RPC listener on ${formatHostPort(opts.rpcAddr)}: ${(err as Error).message}`);
+    }
+    const me = serf.localMember();
+    log.info(`agent: lbagent agent running! Node name: '${me.name}', bind: ${formatHostPort(opts.bind)}, advertise: ${me.addr}:${me.port}, RPC: ${formatHostPort({ host: opts.rpcAddr.host, port: agent.rpcPort })}, encrypted: ${Boolean(opts.encryptKey)}, tags: ${JSON.stringify(me.tags)}`);
+    return agent;
+  }
+
+  private self(): { name: string; tags: Record<string, string> } {
+    const me = this.serf.localMember();
+    return { name: me.name, tags: me.tags };
+  }
+
+  private onEvent(e: SerfEvent): void {
+    if (e.type === 'user') this.log.info(`agent: Received event: user-event: ${e.name}`);
+    else if (e.type === 'query') this.log.info(`agent: Received event: query: ${e.name}`);
+    else this.log.info(`agent: Received event: ${e.type}`);
+    this.handlers.handle(e);
+  }
+
+  /** Join through any of `addrs`, retrying with backoff (1 s doubling to the cap) until one answers. */
+  async joinWithRetry(addrs: string[], signal?: AbortSignal): Promise<number> {
+    let delay = 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const n = await this.join(addrs, this.opts.replayOnJoin);
+        return n;
+      } catch (err) {
+        if (this.stopped || signal?.aborted) throw err;
+        this.log.warn(`agent: Join failed: ${(err as Error).message}, retrying in ${delay / 1000}s (attempt ${attempt})`);
+        await new Promise((r) => setTimeout(r, delay).unref());
+        delay = Math.min(delay * 2, this.opts.retryMaxIntervalMs);
+      }
+    }
+  }
+
+  // --- RpcTarget ---
+  info() {
+    const me = this.serf.localMember();
+    return { name: me.name, addr: me.addr, port: me.port, tags: me.tags };
+  }
+
+  members() {
+    return this.serf.members();
+  }
+
+  async join(addrs: string[], replay: boolean): Promise<number> {
+    this.log.info(`agent: joining: ${JSON.stringify(addrs)} replay: ${replay}`);
+    const n = await this.serf.join(addrs, replay);
+    this.log.info(`agent: joined: ${n} nodes`);
+    return n;
+  }
+
+  leave(): Promise<void> {
+    this.leaving ??= (async () => {
+      this.log.info('agent: requesting graceful leave from Serf');
+      try {
+        await this.serf.leave();
+      } catch (err) {
+        this.log.warn(`agent: leave failed: ${(err as Error).message}`);
+      }
+      await this.shutdown();
+    })();
+    return this.leaving;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.log.info('agent: requesting serf shutdown');
+    await this.serf.shutdown().catch(() => {});
+    await this.handlers.idle();
+    await this.rpc?.close();
+    this.log.info('agent: shutdown complete');
+    this.resolveDone();
+  }
+
+  userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void> {
+    return this.serf.userEvent(name, payload, coalesce);
+  }
+
+  async setTags(set: Record<string, string>, del: string[]): Promise<void> {
+    const tags = { ...this.serf.localMember().tags, ...set };
+    for (const k of del) delete tags[k];
+    await this.serf.setTags(tags);
+  }
+
+  stats() {
+    return this.serf.stats();
+  }
+
+  keys() {
+    return this.serf.keys();
+  }
+
+  subscribe(listener: (e: SerfEvent) => void): () => void {
+    return this.serf.subscribe(listener);
+  }
+
+  maintenancePayload(): string {
+    const me = this.serf.localMember();
+    return `${me.name} ${me.addr} ${me.tags.role ?? ''}`.trimEnd();
+  }
+
+  /** serf's signal habits: first SIGINT/SIGTERM leaves gracefully (unless configured not to), a second one exits at once. */
+  installSignalHandlers(): void {
+    let count = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      count++;
+      if (count > 1) {
+        this.log.warn(`agent: Caught second signal ${sig}. Exiting`);
+        process.exit(1);
+      }
+      this.log.info(`agent: Caught signal: ${sig}`);
+      const graceful = sig === 'SIGINT' ? !this.opts.skipLeaveOnInterrupt : this.opts.leaveOnTerminate;
+      void (graceful ? this.leave() : this.shutdown());
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    this.done.then(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
+  }
+}

@@ -1,0 +1,67 @@
+// `lbagent agent` (serf agent) and the foreground half of `lbagent join`.
+import { parseArgs } from 'node:util';
+import type { Command } from '../command.js';
+import { agentFlagSpec, resolveAgentOptions, type AgentFlags } from '../../agent/options.js';
+import { formatConfigError } from '../../config/index.js';
+import { createLogger } from '../../log/logger.js';
+
+export const AGENT_OPTIONS_HELP = `Options:
+  --node NAME            node name (default: hostname)
+  --bind ADDR[:PORT]     gossip address (default 0.0.0.0:7946)
+  --advertise ADDR[:PORT] address other nodes use to reach this one
+  --role ROLE            shorthand for --tag role=ROLE
+  --tag k=v              a tag (repeatable)
+  --encrypt KEY          base64 key (lbagent keygen); AES-GCM like serf -encrypt
+  --rpc-addr ADDR        local RPC address (default 127.0.0.1:7373)
+  --rpc-auth KEY         require this key from RPC clients
+  --config FILE          YAML or serf JSON agent config (repeatable; flags win)
+  --event-handler [FILTER=]SCRIPT  serf-style handler (repeatable)
+  --profile lan|wan|local  gossip timers (default lan)
+  --replay               replay old user events on join
+  --join ADDR            join this address at start (repeatable)
+  --log-level LEVEL      trace|debug|info|warn|error`;
+
+/** Start the agent in the foreground; resolves with the exit code once it has left or shut down. */
+export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[]): Promise<number> {
+  const resolved = resolveAgentOptions({ ...flags, join: [...(flags.join ?? []), ...joinAddrs] });
+  if (!resolved.ok) {
+    for (const e of resolved.errors) process.stderr.write(`${formatConfigError(e)}\n`);
+    return 1;
+  }
+  const opts = resolved.value;
+  const log = createLogger({ level: opts.logLevel, name: opts.nodeName });
+  for (const k of resolved.ignored ?? []) log.warn(`agent: config key ignored: ${k}`);
+  const { Agent } = await import('../../agent/agent.js');
+  let agent;
+  try {
+    agent = await Agent.start(opts, log);
+  } catch (err) {
+    log.error(`agent: ${(err as Error).message}`);
+    return 1;
+  }
+  agent.installSignalHandlers();
+  if (opts.startJoin.length) {
+    agent.joinWithRetry(opts.startJoin).catch(() => {});
+  }
+  await agent.done;
+  log.flush?.();
+  return 0;
+}
+
+export function parseAgentArgs(argv: string[]): { flags: AgentFlags; positionals: string[] } {
+  const { values, positionals } = parseArgs({ args: argv, options: agentFlagSpec, allowPositionals: true, strict: true });
+  const v = values as AgentFlags & { 'config-file'?: string[] };
+  const flags: AgentFlags = { ...v, config: [...(v.config ?? []), ...(v['config-file'] ?? [])] };
+  return { flags, positionals };
+}
+
+export const agentCommand: Command = {
+  name: 'agent',
+  summary: 'Run the gossip agent (serf agent) in the foreground',
+  usage: `Usage: lbagent agent [options]\n\nStarts the gossip agent, serf-compatible on the wire; joins the --join addresses if given.\n\n${AGENT_OPTIONS_HELP}`,
+  async run(argv) {
+    const { flags, positionals } = parseAgentArgs(argv);
+    if (positionals.length) throw new Error(`unexpected argument '${positionals[0]}' (did you mean lbagent join?)`);
+    return runAgentForeground(flags, []);
+  },
+};

@@ -1,0 +1,124 @@
+// lbagent agents as real processes, and interop with Debian's serf: join, members with tags, pause events to
+// handlers in both directions, tags updates, leave → left, SIGKILL → failed, encryption and a wrong key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../helpers/ports.js';
+import { lbagentBin } from '../helpers/paths.js';
+import { waitFor } from '../helpers/wait.js';
+
+const run = promisify(execFile);
+const haveSerf = spawnSync('serf', ['version']).status === 0;
+const KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
+const OTHER_KEY = 'HxwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgEAHx4=';
+
+interface Agent {
+  name: string;
+  gossip: number;
+  rpc: number;
+  proc: ChildProcess;
+  log: () => string;
+}
+
+function track(t: import('node:test').TestContext, proc: ChildProcess): () => string {
+  let out = '';
+  proc.stdout?.on('data', (c) => (out += c));
+  proc.stderr?.on('data', (c) => (out += c));
+  t.after(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  return () => out;
+}
+
+async function lbagent(t: import('node:test').TestContext, name: string, args: string[], join?: number): Promise<Agent> {
+  const [gossip, rpc] = [await freePort(), await freePort()];
+  const cmd = join ? ['join', `127.0.0.1:${join}`] : ['agent'];
+  const proc = spawn(process.execPath, [lbagentBin, ...cmd, '--node', name, '--bind', `127.0.0.1:${gossip}`, '--rpc-addr', `127.0.0.1:${rpc}`, '--profile', 'local', ...args], {
+    env: { ...process.env, LBAGENT_LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = track(t, proc);
+  await waitFor(`agent ${name} RPC`, async () => (await cli(rpc, 'members').catch(() => '')) !== '', { timeoutMs: 30_000 });
+  return { name, gossip, rpc, proc, log };
+}
+
+async function serfAgent(t: import('node:test').TestContext, name: string, args: string[]): Promise<Agent> {
+  const [gossip, rpc] = [await freePort(), await freePort()];
+  const proc = spawn('serf', ['agent', `-node=${name}`, `-bind=127.0.0.1:${gossip}`, `-rpc-addr=127.0.0.1:${rpc}`, '-profile=local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = track(t, proc);
+  await waitFor(`serf ${name} RPC`, async () => (await run('serf', ['members', `-rpc-addr=127.0.0.1:${rpc}`]).catch(() => ({ stdout: '' }))).stdout !== '', { timeoutMs: 30_000 });
+  return { name, gossip, rpc, proc, log };
+}
+
+async function cli(rpc: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [lbagentBin, ...args, '--rpc-addr', `127.0.0.1:${rpc}`]);
+  return stdout;
+}
+
+type MemberJson = { name: string; status: string; tags: Record<string, string> };
+const members = async (rpc: number): Promise<MemberJson[]> => JSON.parse(await cli(rpc, 'members', '--format', 'json')) as MemberJson[];
+const serfMembers = async (rpc: number): Promise<MemberJson[]> =>
+  (JSON.parse((await run('serf', ['members', `-rpc-addr=127.0.0.1:${rpc}`, '-format=json'])).stdout) as { members: MemberJson[] }).members;
+const statusOf = (list: MemberJson[], name: string) => list.find((m) => m.name === name)?.status;
+
+test('two lbagent agents: join, members with tags, pause event to a handler, tags update, leave, SIGKILL', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbagent-agents-'));
+  const out = join(dir, 'pause.txt');
+  const a = await lbagent(t, 'lb-1', ['--role', 'lb', '--event-handler', `user:pause=cat >> ${out}`]);
+  const b = await lbagent(t, 'web-1', ['--role', 'web', '--tag', 'dc=lab'], a.gossip);
+  await waitFor('both see each other', async () => (await members(a.rpc)).length === 2 && (await members(b.rpc)).length === 2);
+  const text = await cli(a.rpc, 'members');
+  assert.match(text, /^web-1\s+127\.0\.0\.1:\d+\s+alive\s+dc=lab,role=web$/m);
+  assert.match(await cli(b.rpc, 'event', 'pause'), /Payload: "web-1 127\.0\.0\.1 web"/);
+  await waitFor('pause reached the handler with serf\'s payload', () => existsSync(out) && readFileSync(out, 'utf8') === 'web-1 127.0.0.1 web\n');
+  await cli(b.rpc, 'tags', '--set', 'role=api');
+  await waitFor('tags update seen', async () => (await members(a.rpc)).find((m) => m.name === 'web-1')?.tags.role === 'api');
+  const c = await lbagent(t, 'web-2', ['--role', 'web'], a.gossip);
+  await waitFor('web-2 alive at lb-1', async () => statusOf(await members(a.rpc), 'web-2') === 'alive');
+  await cli(b.rpc, 'leave');
+  await waitFor('web-1 left', async () => statusOf(await members(a.rpc), 'web-1') === 'left');
+  await waitFor('web-1 process exited 0', () => b.proc.exitCode === 0);
+  c.proc.kill('SIGKILL');
+  await waitFor('web-2 failed', async () => statusOf(await members(a.rpc), 'web-2') === 'failed', { timeoutMs: 30_000 });
+});
+
+test('interop with a real serf agent, both directions: members and tags, pause events to handlers', { skip: !haveSerf && 'serf is not installed (apt-get install serf)' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbagent-serf-'));
+  const lbOut = join(dir, 'lb-pause.txt');
+  const serfOut = join(dir, 'serf-pause.txt');
+  const s = await serfAgent(t, 'serf-web', ['-tag', 'role=web', `-event-handler=user:pause=cat >> ${serfOut}`]);
+  const a = await lbagent(t, 'lb-1', ['--role', 'lb', '--event-handler', `user:pause=cat >> ${lbOut}`], s.gossip);
+  await waitFor('lbagent sees serf with its tags', async () => (await members(a.rpc)).find((m) => m.name === 'serf-web')?.tags.role === 'web');
+  await waitFor('serf members lists lbagent with its tags', async () => (await serfMembers(s.rpc)).some((m) => m.name === 'lb-1' && m.status === 'alive' && m.tags.role === 'lb'));
+  await run('serf', ['event', `-rpc-addr=127.0.0.1:${s.rpc}`, 'pause', 'serf-web 127.0.0.1 web']);
+  await waitFor('serf event pause reached the lbagent handler', () => existsSync(lbOut) && readFileSync(lbOut, 'utf8').includes('serf-web 127.0.0.1 web'));
+  await cli(a.rpc, 'event', 'pause');
+  await waitFor('lbagent event pause reached serf\'s handler', () => existsSync(serfOut) && readFileSync(serfOut, 'utf8').includes('lb-1 127.0.0.1 lb'));
+  // A serf agent that joins an lbagent node (the other direction).
+  const s2 = await serfAgent(t, 'serf-api', ['-tag', 'role=api', `-join=127.0.0.1:${a.gossip}`]);
+  await waitFor('serf-api seen by lbagent', async () => statusOf(await members(a.rpc), 'serf-api') === 'alive');
+  s2.proc.kill('SIGKILL');
+  await waitFor('SIGKILLed serf is failed at lbagent', async () => statusOf(await members(a.rpc), 'serf-api') === 'failed', { timeoutMs: 30_000 });
+  a.proc.kill('SIGKILL');
+  await waitFor('SIGKILLed lbagent is failed at serf', async () => statusOf(await serfMembers(s.rpc), 'lb-1') === 'failed', { timeoutMs: 30_000 });
+});
+
+test('encryption with serf: the same key joins; a wrong key is refused by both', { skip: !haveSerf && 'serf is not installed' }, async (t) => {
+  const s = await serfAgent(t, 'serf-enc', ['-tag', 'role=web', `-encrypt=${KEY}`]);
+  const a = await lbagent(t, 'lb-enc', ['--role', 'lb', '--encrypt', KEY], s.gossip);
+  await waitFor('encrypted cluster formed', async () => (await serfMembers(s.rpc)).some((m) => m.name === 'lb-enc' && m.status === 'alive'));
+  // lbagent with the wrong key cannot join serf...
+  const [g, r] = [await freePort(), await freePort()];
+  const bad = spawn(process.execPath, [lbagentBin, 'agent', '--node', 'lb-bad', '--bind', `127.0.0.1:${g}`, '--rpc-addr', `127.0.0.1:${r}`, '--profile', 'local', '--encrypt', OTHER_KEY], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(t, bad);
+  await waitFor('bad agent up', async () => (await cli(r, 'members').catch(() => '')) !== '', { timeoutMs: 30_000 });
+  await assert.rejects(run(process.execPath, [lbagentBin, 'join', `127.0.0.1:${s.gossip}`, '--rpc-addr', `127.0.0.1:${r}`]));
+  // ...and a serf agent with the wrong key cannot join lbagent.
+  const s2 = await serfAgent(t, 'serf-bad', [`-encrypt=${OTHER_KEY}`]);
+  await assert.rejects(run('serf', ['join', `-rpc-addr=127.0.0.1:${s2.rpc}`, `127.0.0.1:${a.gossip}`]));
+  assert.ok(!(await members(a.rpc)).some((m) => m.name === 'serf-bad' || m.name === 'lb-bad'));
+});
