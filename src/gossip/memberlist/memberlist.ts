@@ -191,7 +191,17 @@ class MemberlistImpl implements Memberlist {
       return;
     }
     const wasDown = existing.state === 'dead' || existing.state === 'left';
-    if (a.incarnation <= existing.incarnation && !bootstrap) return;
+    // Another address under a known name: only a dead node past DeadNodeReclaimTime may be taken over.
+    let reclaimed = false;
+    if (!isLocal && (existing.addr !== a.addr || existing.port !== a.port)) {
+      reclaimed = wasDown && this.t.deadNodeReclaimTimeMs > 0 && Date.now() - existing.stateChange > this.t.deadNodeReclaimTimeMs;
+      if (!reclaimed) {
+        this.st.dropReasons['address conflict'] = (this.st.dropReasons['address conflict'] ?? 0) + 1;
+        this.log?.warn({ node: a.node }, `memberlist: Conflicting address for ${a.node}. Mine: ${existing.addr}:${existing.port} Theirs: ${a.addr}:${a.port} Old state: ${existing.state}`);
+        return;
+      }
+    }
+    if (a.incarnation <= existing.incarnation && !bootstrap && !reclaimed) return;
     this.suspicions.get(a.node)?.stop();
     this.suspicions.delete(a.node);
     const metaChanged = !existing.meta.equals(a.meta);

@@ -74,3 +74,32 @@ test('encrypted cluster works; a node with the wrong key cannot join and its pac
   await assert.rejects(plain.ml.join([addr(a)]));
   assert.equal(a.ml.members().some((n) => n.name === 'plain' || n.name === 'bad'), false);
 });
+
+test('a node refutes suspect and dead messages about itself; labelled packets are read; address conflicts are refused', async (t) => {
+  const { createSocket } = await import('node:dgram');
+  const { encodeAlive, encodeDead, encodeSuspect } = await import('../../../src/gossip/memberlist/codec.js');
+  const a = await node('ra');
+  t.after(() => a.ml.shutdown());
+  const udp = createSocket('udp4');
+  t.after(() => udp.close());
+  const port = a.ml.localNode().port;
+  const send = (b: Buffer) => new Promise<void>((r) => udp.send(b, port, '127.0.0.1', () => r()));
+
+  const inc0 = a.ml.localNode().incarnation;
+  await send(encodeSuspect({ incarnation: inc0, node: 'ra', from: 'someone' }));
+  await waitFor('refuted suspicion', () => a.ml.localNode().incarnation > inc0);
+  const inc1 = a.ml.localNode().incarnation;
+  await send(encodeDead({ incarnation: inc1, node: 'ra', from: 'someone' }));
+  await waitFor('refuted death', () => a.ml.localNode().incarnation > inc1);
+  assert.equal(a.ml.localNode().state, 'alive');
+  assert.ok(a.ml.healthScore() >= 1, 'refuting raises the awareness score');
+
+  // A label (type 244) in front of a packet, as memberlist 0.3+ sends when configured.
+  const alive = encodeAlive({ incarnation: 1, node: 'ghost', addr: '127.0.0.1', port: 9, meta: Buffer.alloc(0), vsn: [1, 5, 2, 2, 5, 4] });
+  await send(Buffer.concat([Buffer.from([244, 3]), Buffer.from('lab'), alive]));
+  await waitFor('labelled alive read', () => a.ml.allNodes().some((n) => n.name === 'ghost'));
+  // The same name from another address while alive is a conflict: ignored and counted.
+  await send(encodeAlive({ incarnation: 5, node: 'ghost', addr: '127.0.0.2', port: 9, meta: Buffer.alloc(0), vsn: [1, 5, 2, 2, 5, 4] }));
+  await waitFor('conflict counted', () => a.ml.stats().dropReasons['address conflict'] === 1);
+  assert.equal(a.ml.allNodes().find((n) => n.name === 'ghost')?.addr, '127.0.0.1');
+});
