@@ -180,7 +180,7 @@ class MemberlistImpl implements Memberlist {
       this.probeOrder.splice(Math.floor(Math.random() * (this.probeOrder.length + 1)), 0, a.node);
       this.broadcast(a.node, encodeAlive(a));
       this.log?.info({ node: a.node, addr: `${a.addr}:${a.port}` }, `memberlist: EventMemberJoin: ${a.node} ${a.addr}`);
-      this.cfg.events.notifyJoin(publicNode(n));
+      this.safely(() => this.cfg.events.notifyJoin(publicNode(n)));
       return;
     }
     if (isLocal && !bootstrap) {
@@ -210,10 +210,10 @@ class MemberlistImpl implements Memberlist {
     this.broadcast(a.node, encodeAlive(a));
     if (wasDown) {
       this.log?.info({ node: a.node }, `memberlist: EventMemberJoin: ${a.node} ${a.addr}`);
-      this.cfg.events.notifyJoin(publicNode(existing));
+      this.safely(() => this.cfg.events.notifyJoin(publicNode(existing)));
     } else if (metaChanged) {
       this.log?.info({ node: a.node }, `memberlist: EventMemberUpdate: ${a.node}`);
-      this.cfg.events.notifyUpdate(publicNode(existing));
+      this.safely(() => this.cfg.events.notifyUpdate(publicNode(existing)));
     }
   }
 
@@ -259,7 +259,7 @@ class MemberlistImpl implements Memberlist {
     Object.assign(n, { state, incarnation: d.incarnation, stateChange: Date.now() });
     this.broadcast(d.node, encodeDead(d));
     this.log?.info({ node: d.node, state }, `memberlist: EventMemberLeave${state === 'dead' ? ' (failed)' : ''}: ${d.node} ${n.addr}`);
-    this.cfg.events.notifyLeave(publicNode(n));
+    this.safely(() => this.cfg.events.notifyLeave(publicNode(n)));
   }
 
   private refute(me: NodeEntry, accusedInc: number): void {
@@ -633,12 +633,21 @@ class MemberlistImpl implements Memberlist {
     }
   }
 
+  /** The layer above must not be able to crash our timers. */
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log?.error({ err: (err as Error).message }, 'memberlist: event handler failed');
+    }
+  }
+
   private every(ms: number, fn: () => void): void {
     // Random start spreads the timers of many nodes (memberlist staggers them the same way).
     const first = setTimeout(() => {
       if (this.stopped) return;
-      fn();
-      const iv = setInterval(() => !this.stopped && fn(), ms);
+      this.safely(fn);
+      const iv = setInterval(() => !this.stopped && this.safely(fn), ms);
       iv.unref();
       this.timers.push(iv);
     }, Math.random() * ms);
