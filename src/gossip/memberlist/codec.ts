@@ -44,6 +44,7 @@ export type Message =
 
 // --- IP addresses travel as 4 or 16 raw bytes ---
 export function ipToBytes(ip: string): Buffer {
+  if (ip === '') return Buffer.alloc(0); // a nil net.IP, the inverse of bytesToIp
   if (isIP(ip) === 4) return Buffer.from(ip.split('.').map(Number));
   if (isIP(ip) === 6) {
     const [head, tail = ''] = ip.split('::') as [string, string?];
