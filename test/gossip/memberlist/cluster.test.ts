@@ -103,3 +103,16 @@ test('a node refutes suspect and dead messages about itself; labelled packets ar
   await waitFor('conflict counted', () => a.ml.stats().dropReasons['address conflict'] === 1);
   assert.equal(a.ml.allNodes().find((n) => n.name === 'ghost')?.addr, '127.0.0.1');
 });
+
+test('two nodes over IPv6 loopback join and see each other', async (t) => {
+  const mk = (name: string) => createMemberlist({
+    name, bindAddr: '::1', bindPort: 0, profile: 'local',
+    delegate: { nodeMeta: () => Buffer.alloc(0), notifyMsg: () => {}, getBroadcasts: () => [], localState: () => Buffer.alloc(0), mergeRemoteState: () => {} },
+    events: { notifyJoin: () => {}, notifyLeave: () => {}, notifyUpdate: () => {} },
+  });
+  const [a, b] = await Promise.all([mk('v6a'), mk('v6b')]);
+  t.after(() => Promise.all([a.shutdown(), b.shutdown()]));
+  await b.join([`[::1]:${a.localNode().port}`]);
+  await waitFor('both see two members', () => a.numMembers() === 2 && b.numMembers() === 2);
+  assert.equal(a.members().find((n) => n.name === 'v6b')?.addr, '::1');
+});
