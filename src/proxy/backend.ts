@@ -7,6 +7,7 @@ import type { BackendDef } from './model.js';
 import { RateCounter } from './rate.js';
 import { ServerRuntime } from './server.js';
 import { attachCheck, checkTimingOf } from './server-check.js';
+import { serverTlsOptions } from './tls.js';
 
 interface Waiter {
   ctx: PickContext;
@@ -74,9 +75,11 @@ export class BackendRuntime {
   redefine(def: BackendDef): void {
     if (def.balance !== this.def.balance) this.balancer = makeBalancer(def.balance);
     const checkChanged = JSON.stringify(def.check) !== JSON.stringify(this.def.check) || def.timeouts.check !== this.def.timeouts.check;
+    const tlsChanged = JSON.stringify(def.serverSsl) !== JSON.stringify(this.def.serverSsl);
     this.def = def;
-    // A new check definition restarts every server's check; the server list diff below retimes the rest.
-    if (checkChanged) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
+    if (tlsChanged) for (const s of this.servers.values()) s.tls = def.serverSsl ? serverTlsOptions(def.serverSsl, s.addr) : undefined;
+    // A new check definition (or TLS setting) restarts every server's check; the server list diff below retimes the rest.
+    if (checkChanged || tlsChanged) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
     for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? 0;
     this.applyServers(def.servers);
   }
@@ -174,6 +177,7 @@ export class BackendRuntime {
 
   private addServer(spec: ServerSpec, maxconn: number): ServerRuntime {
     const s = new ServerRuntime(spec, maxconn);
+    if (this.def.serverSsl) s.tls = serverTlsOptions(this.def.serverSsl, s.addr);
     this.servers.set(spec.name, s);
     if (s.checked) this.startCheck(s, spec);
     return s;

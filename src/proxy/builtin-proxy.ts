@@ -57,7 +57,10 @@ export class BuiltinProxy implements PoolDriver {
     const nextFrontends = new Map(model.frontends.map((f) => [f.name, f]));
     for (const [name, fe] of this.frontends) {
       const def = nextFrontends.get(name);
-      if (def && sameBinds(def, fe.def) && def.mode === fe.def.mode) fe.def = def;
+      if (def && sameBinds(def, fe.def) && def.mode === fe.def.mode && Boolean(def.ssl) === Boolean(fe.def.ssl)) {
+        fe.def = def;
+        fe.refreshTls();
+      }
       else {
         await fe.stop();
         this.frontends.delete(name);

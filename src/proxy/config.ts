@@ -8,6 +8,8 @@ import { parseBalance } from './balance/index.js';
 import { checkKindError } from './check/index.js';
 import { aclNamesIn, httpRulesShape } from './http/rules-config.js';
 import { compileValue, RuleError } from './http/rules.js';
+import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { checkKindOf } from './server-check.js';
 
 const strict = z.strictObject;
@@ -63,6 +65,8 @@ const frontendKeys = {
   forwardfor: forwardfor.optional(),
   /** HTTP routing and header rules: acl, use_backend, http-request, http-response */
   ...httpRulesShape,
+  /** TLS termination on every bind of this frontend (HAProxy's `bind … ssl crt …`) */
+  ssl: bindSslSchema.optional(),
 };
 
 const weight = z.number().int().min(0).max(256);
@@ -116,6 +120,8 @@ const backendKeys = {
   sorry: sorrySchema.optional(),
   /** how long removed servers may finish their sessions */
   grace: duration().optional(),
+  /** TLS to every server of this backend (HAProxy's `default-server ssl verify … ca-file … sni …`) */
+  server_ssl: serverSslSchema.optional(),
   timeout: timeoutsSchema.optional(),
 };
 
@@ -185,6 +191,13 @@ export function crossCheck(cfg: ProxySections): Issue[] {
           }
         });
       }
+      if (fe.ssl) {
+        try {
+          loadCertStore(fe.ssl);
+        } catch (err) {
+          issues.push({ path: [section, name, 'ssl', 'crt'], message: `cannot load certificate: ${(err as Error).message}`, expected: 'a PEM file with certificate and key, or a directory of them' });
+        }
+      }
       // Values with HAProxy variables (%[src] …) must name fetches we have.
       for (const key of ['http-request', 'http-response'] as const) {
         (fe[key] ?? []).forEach((rule, i) => {
@@ -216,6 +229,14 @@ export function crossCheck(cfg: ProxySections): Issue[] {
       if (sorry && 'backend' in sorry) {
         if (!backendNames.has(sorry.backend)) issues.push({ path: [section, name, 'sorry', 'backend'], message: `unable to find sorry backend '${sorry.backend}'`, expected: `one of: ${known}` });
         else if (sorry.backend === name) issues.push({ path: [section, name, 'sorry', 'backend'], message: `backend '${name}' cannot be its own sorry backend` });
+      }
+      const caFile = be.server_ssl?.ca_file;
+      if (caFile) {
+        try {
+          accessSync(caFile, fsConstants.R_OK);
+        } catch {
+          issues.push({ path: [section, name, 'server_ssl', 'ca_file'], message: `cannot read CA file '${caFile}'`, expected: 'a readable PEM file of CA certificates' });
+        }
       }
       const seen = new Map<string, number>();
       (be.servers ?? []).forEach((s, i) => {

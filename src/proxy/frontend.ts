@@ -1,5 +1,8 @@
 // A frontend at run time: one net.Server per bind, maxconn (frontend and global), sessions by mode.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { contextFor } from './tls.js';
 import type { Endpoint } from '../config/index.js';
 import { FrontendStats, type EngineContext } from './context.js';
 import { HttpSession } from './http/session.js';
@@ -46,7 +49,7 @@ export class FrontendRuntime {
 
   private bind(b: Endpoint): Promise<Server> {
     return new Promise((resolve, reject) => {
-      const srv = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (sock) => this.accept(sock));
+      const srv = this.def.ssl ? this.tlsServer() : createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (sock) => this.accept(sock));
       srv.once('error', reject);
       srv.listen({ host: b.host, port: b.port, backlog: 1024 }, () => {
         srv.removeListener('error', reject);
@@ -55,6 +58,38 @@ export class FrontendRuntime {
         resolve(srv);
       });
     });
+  }
+
+  /** A TLS listener: certificates by SNI from the current definition, so a reload swaps them in place. */
+  private tlsServer(): Server {
+    const ssl = this.def.ssl!;
+    const srv = createTlsServer({
+      allowHalfOpen: true,
+      noDelay: true,
+      ALPNProtocols: ssl.config.alpn,
+      minVersion: ssl.config.min_version,
+      ciphers: ssl.config.ciphers,
+      SNICallback: (name, cb) => {
+        const certs = this.def.ssl?.certs;
+        cb(null, certs ? contextFor(certs, name) : undefined);
+      },
+      ...this.defaultCert(),
+    });
+    srv.on('secureConnection', (sock: TLSSocket) => this.accept(sock));
+    srv.on('tlsClientError', () => this.stats.errors++);
+    return srv;
+  }
+
+  private defaultCert() {
+    const certs = this.def.ssl!.certs;
+    const pem = readFileSync(certs.defaultFile, 'utf8');
+    return { cert: pem, key: pem };
+  }
+
+  /** After a reload: new certificates for connections from now on; open ones keep theirs. */
+  refreshTls(): void {
+    if (!this.def.ssl) return;
+    for (const l of this.listeners) (l as TlsServer).setSecureContext?.({ ...this.defaultCert(), minVersion: this.def.ssl.config.min_version, ciphers: this.def.ssl.config.ciphers });
   }
 
   private accept(sock: Socket): void {

@@ -3,6 +3,7 @@ import type { Endpoint } from '../config/index.js';
 import type { ServerSpec } from '../interfaces/pool-driver.js';
 import type { CheckConfig, ProxySections, SorryConfig, Timeouts } from './config.js';
 import { compileRules, type CompiledRules } from './http/rules.js';
+import { loadCertStore, type BindSsl, type CertStore, type ServerSsl } from './tls.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -27,6 +28,8 @@ export interface FrontendDef {
   forwardfor?: { except: string[] };
   /** acl / use_backend / http-request / http-response, compiled */
   rules: CompiledRules;
+  /** TLS termination: settings and the certificates read from them */
+  ssl?: { config: BindSsl; certs: CertStore };
 }
 
 export interface BackendDef {
@@ -42,6 +45,8 @@ export interface BackendDef {
   sorry?: SorryConfig;
   graceMs: number;
   timeouts: ResolvedTimeouts;
+  /** TLS to the servers */
+  serverSsl?: ServerSsl;
 }
 
 export interface ProxyModel {
@@ -94,6 +99,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       timeouts: resolveTimeouts(f.timeout, d.timeout),
       forwardfor: ff ? { except } : undefined,
       rules: compileRules(f),
+      ssl: f.ssl ? { config: f.ssl, certs: loadCertStore(f.ssl) } : undefined,
     });
   };
   const be = (name: string, b: NonNullable<ProxySections['listen']>[string] | NonNullable<ProxySections['backends']>[string]) => {
@@ -123,6 +129,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       sorry: b.sorry,
       graceMs: b.grace ?? d.grace ?? DEFAULT_GRACE_MS,
       timeouts: resolveTimeouts(b.timeout, d.timeout),
+      serverSsl: b.server_ssl,
     });
   };
 

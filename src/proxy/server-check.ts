@@ -47,6 +47,7 @@ export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRun
     kind: checkKindOf(def.check),
     timing: checkTimingOf(def, spec),
     initiallyUp: true,
+    tls: server.tls,
     onResult(r, health) {
       server.check = { status: r.ok ? 'passed' : 'failed', lastResult: summarizeResult(r), durationMs: r.durationMs };
       // One line when the health counter moves, as HAProxy logs it (option log-health-checks).

@@ -1,5 +1,6 @@
 // One server of a backend at run time: its state in HAProxy's words, counters, idle connection pool, sessions.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../interfaces/pool-driver.js';
 import type { BalanceTarget } from './balance/api.js';
 import type { HealthCheckHandle } from './check/api.js';
@@ -69,6 +70,8 @@ export class ServerRuntime implements BalanceTarget {
   private downSince?: number;
 
   healthCheck?: HealthCheckHandle;
+  /** TLS towards this server (backend `server_ssl`), for traffic and checks */
+  tls?: ConnectionOptions;
   readonly idle = new Set<Socket>();
   readonly sessions = new Set<Abortable>();
 
@@ -161,12 +164,14 @@ export class ServerRuntime implements BalanceTarget {
 
   connect(timeoutMs: number): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const sock = connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true });
+      const sock = this.tls
+        ? tlsConnect({ ...this.tls, host: this.addr, port: this.port })
+        : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true });
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new Error('connect timeout'));
       }, timeoutMs);
-      sock.once('connect', () => {
+      sock.once(this.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         sock.removeAllListeners('error');
         bindConn(sock);

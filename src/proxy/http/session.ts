@@ -1,6 +1,7 @@
 // One client connection in `mode http`: parse request heads on the raw socket, forward them over pooled
 // keep-alive server connections, pass bodies through by their framing, and log one line per request.
 import { BlockList, isIPv6, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { logAccess } from '../access-log.js';
 import type { BackendRuntime } from '../backend.js';
 import type { EngineContext, FrontendRef } from '../context.js';
@@ -81,9 +82,12 @@ export class HttpSession {
   private clientEnded = false;
   private readonly client: string;
   private requests = 0;
+  /** the client connection is TLS (a bind with ssl) */
+  private readonly tls: boolean;
 
   constructor(private readonly sock: Socket, private readonly fe: FrontendRef, private readonly ctx: EngineContext, private readonly onClose: () => void) {
     this.client = clientAddress(sock);
+    this.tls = (sock as TLSSocket).encrypted === true;
     sock.setNoDelay(true);
     sock.on('data', (c: Buffer) => this.guard(() => this.onData(c)));
     sock.on('end', () => this.onClientEnd());
@@ -290,20 +294,25 @@ export class HttpSession {
 
   /** What routing and header rules see; header actions edit the request's own header list. */
   private ruleInput(x: Exchange): RuleInput {
-    return { method: x.head.method, uri: x.head.uri, headers: x.head.headers, src: this.client, dstPort: this.sock.localPort ?? 0, scheme: 'http' };
+    return { method: x.head.method, uri: x.head.uri, headers: x.head.headers, src: this.client, dstPort: this.sock.localPort ?? 0, scheme: this.tls ? 'https' : 'http' };
   }
 
   private requestHead(x: Exchange): Buffer {
     const h = x.head;
     const drop = hopByHop(h.headers);
     const lines = [`${h.method} ${h.uri} HTTP/1.1`];
-    for (const [n, v] of h.headers) if (!drop.has(n.toLowerCase())) lines.push(`${n}: ${v}`);
+    for (const [n, v] of h.headers) {
+      const lower = n.toLowerCase();
+      // On a TLS bind the proxy says the scheme itself: a client's own X-Forwarded-Proto is not trusted.
+      if (!drop.has(lower) && !(this.tls && lower === 'x-forwarded-proto')) lines.push(`${n}: ${v}`);
+    }
+    if (this.tls) lines.push('x-forwarded-proto: https');
     if (x.reqWalker && requestIsChunked(h)) lines.push('transfer-encoding: chunked');
     const ff = this.fe.def.forwardfor;
     if (ff) {
       const type = isIPv6(this.client) ? 'ipv6' : 'ipv4';
       if (!exceptList(this.fe.def).check(this.client, type)) lines.push(`x-forwarded-for: ${this.client}`);
-      lines.push('x-forwarded-proto: http');
+      if (!this.tls) lines.push('x-forwarded-proto: http');
       const host = headerValues(h.headers, 'host')[0];
       if (host !== undefined) lines.push(`x-forwarded-host: ${host}`);
       lines.push(`x-forwarded-port: ${this.sock.localPort ?? ''}`);
