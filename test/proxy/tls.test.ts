@@ -16,7 +16,7 @@ import { makeCa } from '../helpers/certs.js';
 import { waitFor } from '../helpers/wait.js';
 import { startBackend } from './fixtures.js';
 
-function tlsRequest(port: number, servername: string, path = '/', extra = ''): Promise<{ cn: string; body: string; alpn: string | false }> {
+function tlsRequest(port: number, servername: string, path = '/', extra = ''): Promise<{ cn: string; body: string; alpn: string | false | null }> {
   return new Promise((resolve, reject) => {
     const sock: TLSSocket = connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
       sock.write(`GET ${path} HTTP/1.1\r\nHost: ${servername}\r\n${extra}Connection: close\r\n\r\n`);
