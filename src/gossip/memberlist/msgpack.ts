@@ -281,6 +281,7 @@ export class Reader {
     this.count(n);
     for (let i = 0; i < n; i++) {
       const k = this.value(depth + 1);
+      if (k !== null && typeof k === 'object' && !Buffer.isBuffer(k)) throw new DecodeError('map key must be a scalar');
       const key = Buffer.isBuffer(k) ? k.toString('utf8') : String(k);
       out[key] = this.value(depth + 1);
     }
@@ -337,4 +338,12 @@ export function list(m: MapValue, k: string): Unpacked[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new DecodeError(`${k}: expected an array`);
   return v;
+}
+
+/** A scalar as text (map keys, names): objects are refused rather than stringified. */
+export function text(v: Unpacked): string {
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (v === null) return '';
+  throw new DecodeError('expected a string');
 }

@@ -1,5 +1,5 @@
 // serf's messages (delegate protocol 2..5), carried as memberlist user messages: one type byte + a msgpack map.
-import { asMap, bool, bytes, decode, DecodeError, encode, list, str, uint, type MapValue, type Unpacked } from '../memberlist/msgpack.js';
+import { asMap, bool, bytes, decode, DecodeError, encode, list, str, text, uint, type MapValue, type Unpacked } from '../memberlist/msgpack.js';
 import { bytesToIp, ipToBytes } from '../memberlist/codec.js';
 
 export const enum SerfMsg {
@@ -99,13 +99,16 @@ export function decodeSerf(buf: Buffer): SerfMessage {
       const m = map(buf);
       const st = m.StatusLTimes;
       const statusLTimes: Record<string, number> = {};
-      if (st && typeof st === 'object' && !Buffer.isBuffer(st) && !Array.isArray(st)) for (const [k, v] of Object.entries(st)) statusLTimes[k] = Number(v ?? 0);
+      if (st && typeof st === 'object' && !Buffer.isBuffer(st) && !Array.isArray(st)) for (const [k, v] of Object.entries(st)) {
+        if (typeof v !== 'number' && typeof v !== 'bigint') throw new DecodeError('StatusLTimes: expected integers');
+        statusLTimes[k] = Number(v);
+      }
       const events = list(m, 'Events').map((e: Unpacked): UserEventEntry | null => {
         if (e === null) return null;
         const em = asMap(e, 'event entry');
         return { ltime: uint(em, 'LTime'), events: list(em, 'Events').map((x) => { const xm = asMap(x, 'event'); return { name: str(xm, 'Name'), payload: Buffer.from(bytes(xm, 'Payload')) }; }) };
       });
-      const leftMembers = list(m, 'LeftMembers').map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
+      const leftMembers = list(m, 'LeftMembers').map(text);
       return { type: t, body: { ltime: uint(m, 'LTime'), statusLTimes, leftMembers, eventLTime: uint(m, 'EventLTime'), events, queryLTime: uint(m, 'QueryLTime') } };
     }
     case SerfMsg.Relay: {
@@ -133,7 +136,7 @@ export function decodeTags(meta: Buffer): Record<string, string> {
   if (meta[0] !== 0xff) return { role: meta.toString('utf8') };
   const m = asMap(decode(meta, 1).value, 'tags');
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m)) out[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  for (const [k, v] of Object.entries(m)) out[k] = text(v);
   return out;
 }
 
@@ -143,7 +146,7 @@ export function filtersMatch(filters: Buffer[], self: { name: string; tags: Reco
     if (f.length < 1) return false;
     const { value } = decode(f, 1);
     if (f[0] === 0) {
-      const names = Array.isArray(value) ? value.map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x))) : [];
+      const names = Array.isArray(value) ? value.map(text) : [];
       if (!names.includes(self.name)) return false;
     } else if (f[0] === 1) {
       const m = asMap(value, 'tag filter');
