@@ -1,9 +1,9 @@
 // The agent's options: serf's agent settings, from a config file (YAML, or serf's JSON agent config:
 // JSON is YAML, so one loader gives file:line:col errors for both) overlaid by command-line flags.
 import { hostname } from 'node:os';
-import { z } from 'zod';
-import { loadConfigFile, oneOf, type ConfigError, type ConfigResult } from '../config/index.js';
+import type { ConfigError, ConfigResult } from '../config/errors.js';
 import type { Profile } from '../gossip/memberlist/api.js';
+import type { AgentFile } from './config-file.js';
 
 export const DEFAULT_GOSSIP_PORT = 7946;
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';
@@ -57,40 +57,6 @@ export function formatHostPort(hp: HostPort): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
 
-const hostPort = (defaultPort: number, defaultHost?: string) =>
-  z.string().transform((v, ctx) => {
-    const hp = parseHostPort(v, defaultPort, defaultHost);
-    if (!hp) {
-      ctx.addIssue({ code: 'custom', message: `invalid address '${v}'`, params: { expected: `host[:port], e.g. 10.0.0.5:${defaultPort}` } });
-      return z.NEVER;
-    }
-    return hp;
-  });
-
-const stringList = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]));
-
-/** serf's agent config keys (the ones lbagent acts on); others are accepted and reported as ignored. */
-export const agentFileSchema = z.object({
-  node_name: z.string().min(1).optional(),
-  role: z.string().optional(),
-  tags: z.record(z.string(), z.coerce.string()).optional(),
-  bind: hostPort(DEFAULT_GOSSIP_PORT).optional(),
-  advertise: hostPort(DEFAULT_GOSSIP_PORT).optional(),
-  rpc_addr: hostPort(7373, '127.0.0.1').optional(),
-  rpc_auth: z.string().optional(),
-  encrypt_key: z.string().optional(),
-  start_join: stringList.optional(),
-  retry_join: stringList.optional(),
-  replay_on_join: z.boolean().optional(),
-  event_handlers: stringList.optional(),
-  log_level: oneOf(['trace', 'debug', 'info', 'warn', 'err', 'error', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERR', 'ERROR'] as const).optional(),
-  profile: oneOf(['lan', 'wan', 'local'] as const).optional(),
-  coalesce: z.boolean().optional(),
-  leave_on_terminate: z.boolean().optional(),
-  skip_leave_on_interrupt: z.boolean().optional(),
-});
-export type AgentFile = z.output<typeof agentFileSchema>;
-
 export interface AgentFlags {
   node?: string;
   bind?: string;
@@ -133,8 +99,11 @@ export const agentFlagSpec = {
 
 const flagError = (key: string, message: string, expected: string): ConfigError => ({ file: 'command line', line: 1, col: 1, key: `--${key}`, message, expected });
 
-/** Build the agent options: defaults, then each config file in order, then flags (serf's order). */
-export function resolveAgentOptions(flags: AgentFlags): ConfigResult<AgentOptions> & { ignored?: string[] } {
+/**
+ * Build the agent options: defaults, then each config file in order, then flags (serf's order). The config-file
+ * reader (YAML + zod) loads only when a file is given: an agent started from flags stays small.
+ */
+export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResult<AgentOptions> & { ignored?: string[] }> {
   const opts: AgentOptions = {
     nodeName: hostname(),
     bind: { host: '0.0.0.0', port: DEFAULT_GOSSIP_PORT },
@@ -153,15 +122,17 @@ export function resolveAgentOptions(flags: AgentFlags): ConfigResult<AgentOption
   };
   const errors: ConfigError[] = [];
   const ignored: string[] = [];
-  for (const file of flags.config ?? []) {
-    const r = loadConfigFile(file, agentFileSchema.loose());
-    if (!r.ok) {
-      errors.push(...r.errors);
-      continue;
+  if (flags.config?.length) {
+    const { readAgentFile } = await import('./config-file.js');
+    for (const file of flags.config) {
+      const r = readAgentFile(file);
+      if (!r.ok) {
+        errors.push(...r.errors);
+        continue;
+      }
+      ignored.push(...r.ignored.map((k) => `${file}: ${k}`));
+      applyFile(opts, r.value);
     }
-    const known = new Set(Object.keys(agentFileSchema.shape));
-    for (const k of Object.keys(r.value)) if (!known.has(k)) ignored.push(`${file}: ${k}`);
-    applyFile(opts, r.value as AgentFile);
   }
 
   if (flags.node) opts.nodeName = flags.node;

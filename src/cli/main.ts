@@ -4,9 +4,17 @@ import type { Command } from './command.js';
 import { normalizeFlags } from './command.js';
 import { commands } from './commands/index.js';
 
+/** From src/cli (tsx) or dist/src/cli (built), the package.json is the nearest one above. */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'lbagent') return pkg.version;
+    } catch {
+      // not there
+    }
+  }
+  return 'unknown';
 }
 
 export function helpText(): string {

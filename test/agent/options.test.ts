@@ -16,10 +16,10 @@ test('host:port parsing follows serf: default port, IPv6 in brackets', () => {
   assert.equal(parseHostPort('host:notaport', 7946), undefined);
 });
 
-test("serf's JSON agent config is read, and flags win over it", () => {
+test("serf's JSON agent config is read, and flags win over it", async () => {
   const file = join(dir, 'serf.json');
   writeFileSync(file, JSON.stringify({ node_name: 'web-1', tags: { role: 'web', dc: 'lab' }, bind: '127.0.0.1:8946', start_join: ['10.0.0.1'], event_handlers: ['member-join=./j.sh'], log_level: 'DEBUG', snapshot_path: '/x' }, null, 2));
-  const r = resolveAgentOptions({ config: [file], tag: ['dc=prod'], role: 'api' });
+  const r = await resolveAgentOptions({ config: [file], tag: ['dc=prod'], role: 'api' });
   assert.ok(r.ok, !r.ok ? r.errors.map(formatConfigError).join('\n') : '');
   if (!r.ok) return;
   assert.equal(r.value.nodeName, 'web-1');
@@ -31,10 +31,10 @@ test("serf's JSON agent config is read, and flags win over it", () => {
   assert.deepEqual(r.ignored, [`${file}: snapshot_path`]);
 });
 
-test('YAML agent config errors carry file:line:col', () => {
+test('YAML agent config errors carry file:line:col', async () => {
   const file = join(dir, 'agent.yml');
   writeFileSync(file, 'node_name: a\nbind: "1.2.3.4:99999"\nprofile: moon\n');
-  const r = resolveAgentOptions({ config: [file] });
+  const r = await resolveAgentOptions({ config: [file] });
   assert.equal(r.ok, false);
   if (r.ok) return;
   const lines = r.errors.map(formatConfigError);
@@ -42,8 +42,8 @@ test('YAML agent config errors carry file:line:col', () => {
   assert.ok(lines.some((l) => l.startsWith(`${file}:3:10: 'profile'`) && l.includes('one of lan, wan, local')), lines.join('\n'));
 });
 
-test('bad flags are reported: tag without =, key of the wrong size, non-loopback RPC', () => {
-  const r = resolveAgentOptions({ tag: ['novalue'], encrypt: Buffer.alloc(10).toString('base64'), 'rpc-addr': '10.1.1.1:7373' });
+test('bad flags are reported: tag without =, key of the wrong size, non-loopback RPC', async () => {
+  const r = await resolveAgentOptions({ tag: ['novalue'], encrypt: Buffer.alloc(10).toString('base64'), 'rpc-addr': '10.1.1.1:7373' });
   assert.equal(r.ok, false);
   if (r.ok) return;
   const text = r.errors.map(formatConfigError).join('\n');

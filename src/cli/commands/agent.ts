@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { agentFlagSpec, resolveAgentOptions, type AgentFlags } from '../../agent/options.js';
-import { formatConfigError } from '../../config/index.js';
+import { formatConfigError } from '../../config/errors.js';
 import { createLogger } from '../../log/logger.js';
 
 export const AGENT_OPTIONS_HELP = `Options:
@@ -23,7 +23,7 @@ export const AGENT_OPTIONS_HELP = `Options:
 
 /** Start the agent in the foreground; resolves with the exit code once it has left or shut down. */
 export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[]): Promise<number> {
-  const resolved = resolveAgentOptions({ ...flags, join: [...(flags.join ?? []), ...joinAddrs] });
+  const resolved = await resolveAgentOptions({ ...flags, join: [...(flags.join ?? []), ...joinAddrs] });
   if (!resolved.ok) {
     for (const e of resolved.errors) process.stderr.write(`${formatConfigError(e)}\n`);
     return 1;

@@ -1,14 +1,8 @@
 // `lbagent balancer -c FILE`: the proxy and its admin API in the foreground.
 // SIGTERM/SIGINT: stop accepting, finish in-flight up to the grace time, exit 0.
 // SIGHUP or a change of the file: validate and apply in place, or log the errors and keep the running config.
-import { watch } from 'chokidar';
 import { parseArgs } from 'node:util';
-import { formatConfigError } from '../../config/index.js';
-import { loadMainConfig } from '../../config/main.js';
-import { createLogger } from '../../log/logger.js';
-import { startBalancer } from '../../proxy/balancer.js';
-import { startControlPlane } from '../../controller/balancer.js';
-import { loadBalancerConfig } from '../../controller/config.js';
+import type { startControlPlane } from '../../controller/balancer.js';
 import type { Command } from '../command.js';
 
 export const balancer: Command = {
@@ -17,6 +11,17 @@ export const balancer: Command = {
   usage: 'Usage: lbagent balancer -c FILE\n\n  -c, --config FILE   lbagent.yml (reloaded in place on SIGHUP or when it changes)',
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
+    // The data plane and control plane load only when this command runs: other commands (the agent on every
+    // app server) stay small.
+    const [{ watch }, { formatConfigError }, { loadMainConfig }, { createLogger }, { startBalancer }, { startControlPlane }, { loadBalancerConfig }] = await Promise.all([
+      import('chokidar'),
+      import('../../config/index.js'),
+      import('../../config/main.js'),
+      import('../../log/logger.js'),
+      import('../../proxy/balancer.js'),
+      import('../../controller/balancer.js'),
+      import('../../controller/config.js'),
+    ]);
     const file = values.config;
     if (!file) {
       process.stderr.write(`${this.usage}\n`);

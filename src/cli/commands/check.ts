@@ -1,7 +1,5 @@
 // `lbagent check -c FILE`: validate a config like `haproxy -c`.
 import { parseArgs } from 'node:util';
-import { formatConfigError } from '../../config/index.js';
-import { loadMainConfig } from '../../config/main.js';
 import type { Command } from '../command.js';
 
 export const check: Command = {
@@ -14,6 +12,7 @@ export const check: Command = {
       process.stderr.write(`${this.usage}\n`);
       return 2;
     }
+    const [{ formatConfigError }, { loadMainConfig }] = await Promise.all([import('../../config/index.js'), import('../../config/main.js')]);
     const result = loadMainConfig(values.config);
     if (result.ok) {
       process.stdout.write('Configuration file is valid\n');
