@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { lbagentBin } from '../helpers/paths.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { lbagentBin, repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 
 function alive(pid: number): boolean {
@@ -59,4 +61,26 @@ test('lbagent demo: traffic over three app servers, a killed one leaves rotation
   assert.equal(await exited, 0, out);
   for (const p of pids) assert.equal(alive(p.pid), false, `${p.name} still running`);
   assert.equal(await servedBy(frontend), undefined);
+});
+
+const gossipSkip = existsSync(join(repoRoot, 'src', 'gossip', 'serf', 'serf.ts')) ? false : 'the serf implementation is not in this tree yet';
+
+test('lbagent demo --gossip: app servers join through their agents and get traffic; Ctrl-C stops everything', { skip: gossipSkip, timeout: 90_000 }, async (t) => {
+  const child = spawn(process.execPath, [lbagentBin, 'demo', '--gossip', '--port', '0', '--admin-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LBAGENT_LOG_LEVEL: 'warn' } });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const frontend = await waitFor('the demo banner', () => /frontend \(open it\):\s+(http:\/\/\S+)/.exec(out)?.[1], { timeoutMs: 60_000 });
+  const seen = new Set<string>();
+  await waitFor('all three app servers answer through the balancer', async () => {
+    const who = await servedBy(frontend);
+    if (who) seen.add(who);
+    return seen.size === 3;
+  }, { timeoutMs: 60_000 });
+  child.kill('SIGINT');
+  assert.equal(await exited, 0, out);
 });

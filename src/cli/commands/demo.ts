@@ -28,11 +28,13 @@ export const demo: Command = {
     '  --port N         frontend port (default 8080, or a free one if taken)',
     '  --admin-port N   admin API port (default 9901, or a free one if taken)',
     '  --apps N         number of app servers (default 3)',
+    "  --gossip         each app server runs its own lbagent agent (role web) joined to the balancer;",
+    '                   the pools come from roles.yml (default: the app servers as static backends)',
   ].join('\n'),
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' } },
+      options: { port: { type: 'string' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' }, gossip: { type: 'boolean' } },
       allowPositionals: false,
     });
     if (values.app) {
@@ -47,7 +49,7 @@ export const demo: Command = {
     const apps = values.apps === undefined ? 3 : Number(values.apps);
     if (!Number.isInteger(apps) || apps < 1 || apps > 20) throw new Error(`invalid --apps '${values.apps}' (1..20)`);
     const signal = untilSignal();
-    const d = await startDemo({ port: port(values.port), adminPort: port(values['admin-port']), apps });
+    const d = await startDemo({ port: port(values.port), adminPort: port(values['admin-port']), apps, gossip: values.gossip === true });
     const why = await Promise.race([signal, d.exited.then((code) => `balancer exited (${code})`)]);
     process.stdout.write(`\n${why}: stopping the demo\n`);
     await d.stop();
