@@ -26,8 +26,8 @@ async function servedBy(url: string): Promise<string | undefined> {
   }
 }
 
-test('lbagent demo: traffic over three app servers, a killed one leaves rotation, Ctrl-C stops everything', { timeout: 90_000 }, async (t) => {
-  const child = spawn(process.execPath, [lbagentBin, 'demo', '--port', '0', '--admin-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LBAGENT_LOG_LEVEL: 'warn' } });
+test('lbagent demo --static: traffic over three app servers, a killed one leaves rotation, Ctrl-C stops everything', { timeout: 90_000 }, async (t) => {
+  const child = spawn(process.execPath, [lbagentBin, 'demo', '--static', '--port', '0', '--admin-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LBAGENT_LOG_LEVEL: 'warn' } });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));
@@ -65,8 +65,8 @@ test('lbagent demo: traffic over three app servers, a killed one leaves rotation
 
 const gossipSkip = existsSync(join(repoRoot, 'src', 'gossip', 'serf', 'serf.ts')) ? false : 'the serf implementation is not in this tree yet';
 
-test('lbagent demo --gossip: app servers join through their agents and get traffic; Ctrl-C stops everything', { skip: gossipSkip, timeout: 90_000 }, async (t) => {
-  const child = spawn(process.execPath, [lbagentBin, 'demo', '--gossip', '--port', '0', '--admin-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LBAGENT_LOG_LEVEL: 'warn' } });
+test('lbagent demo (gossip): app servers join through their agents and get traffic; Ctrl-C stops everything', { skip: gossipSkip, timeout: 90_000 }, async (t) => {
+  const child = spawn(process.execPath, [lbagentBin, 'demo', '--port', '0', '--admin-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LBAGENT_LOG_LEVEL: 'warn' } });
   let out = '';
   child.stdout.on('data', (c) => (out += c));
   child.stderr.on('data', (c) => (out += c));

@@ -23,18 +23,18 @@ export const demo: Command = {
   name: 'demo',
   summary: 'Start a demo cluster on 127.0.0.1: one balancer, three app servers with agents',
   usage: [
-    'Usage: lbagent demo [--port N] [--admin-port N] [--apps N]',
+    'Usage: lbagent demo [--port N] [--admin-port N] [--apps N] [--static]',
     '',
     '  --port N         frontend port (default 8080, or a free one if taken)',
     '  --admin-port N   admin API port (default 9901, or a free one if taken)',
     '  --apps N         number of app servers (default 3)',
-    "  --gossip         each app server runs its own lbagent agent (role web) joined to the balancer;",
-    '                   the pools come from roles.yml (default: the app servers as static backends)',
+    '  --static         give the balancer the app servers as static backends (default: each app server runs',
+    '                   its own lbagent agent with role web, joined to the balancer; pools from roles.yml)',
   ].join('\n'),
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' }, gossip: { type: 'boolean' } },
+      options: { port: { type: 'string' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' }, gossip: { type: 'boolean' }, static: { type: 'boolean' } },
       allowPositionals: false,
     });
     if (values.app) {
@@ -49,7 +49,7 @@ export const demo: Command = {
     const apps = values.apps === undefined ? 3 : Number(values.apps);
     if (!Number.isInteger(apps) || apps < 1 || apps > 20) throw new Error(`invalid --apps '${values.apps}' (1..20)`);
     const signal = untilSignal();
-    const d = await startDemo({ port: port(values.port), adminPort: port(values['admin-port']), apps, gossip: values.gossip === true });
+    const d = await startDemo({ port: port(values.port), adminPort: port(values['admin-port']), apps, gossip: values.static !== true });
     const why = await Promise.race([signal, d.exited.then((code) => `balancer exited (${code})`)]);
     process.stdout.write(`\n${why}: stopping the demo\n`);
     await d.stop();
