@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { crossCheck, proxySectionsShape } from '../proxy/config.js';
 import { statsPageSchema } from '../proxy/stats-page/config.js';
+import { haproxySchema } from '../drivers/haproxy/config.js';
 import { loadConfigFile, parseConfigText } from './load.js';
 import type { ConfigResult, LoadOptions } from './index.js';
 
@@ -16,7 +17,8 @@ export const mainShape = {
   gossip: section(),
   roles: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
   controller: section(),
-  haproxy: section(),
+  /** with `proxy: haproxy`: HAProxy's runtime API socket and the backends lbagent manages */
+  haproxy: haproxySchema.optional(),
   /** HAProxy's stats page (HTML + CSV) on its own bind */
   stats: statsPageSchema.optional(),
 };

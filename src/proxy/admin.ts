@@ -2,7 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../config/index.js';
-import type { AdminState, ServerSpec } from '../interfaces/pool-driver.js';
+import type { AdminState, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
 import { NotFound } from './backend.js';
 import { createMetrics } from './metrics.js';
@@ -11,6 +11,8 @@ import { collectStats } from './stats.js';
 export interface AdminOptions {
   bind: Endpoint;
   token?: string;
+  /** another data plane (the HAProxy driver) whose pools the API shows and changes instead of the built-in proxy's */
+  pools?: PoolDriver;
 }
 
 class BadRequest extends Error {}
@@ -65,6 +67,35 @@ export class AdminServer {
       const [, what, name, sub, server, field] = parts;
       if (method === 'GET' && what === 'stats' && !name) return send(200, collectStats(p));
       if (method === 'GET' && what === 'frontends' && !name) return send(200, collectStats(p).frontends);
+      const other = this.opts.pools;
+      if (what === 'backends' && other) {
+        if (method === 'GET' && !name) return send(200, (await other.snapshot()).map((b) => ({ name: b.name, servers: b.servers.length })));
+        if (method === 'GET' && name && !sub) {
+          const view = (await other.snapshot()).find((b) => b.name === name);
+          return view ? send(200, view) : send(404, { error: `no such backend '${name}'` });
+        }
+        if (method === 'PUT' && name && sub === 'servers' && !server) {
+          const body = await readJson(req);
+          const list = Array.isArray(body) ? body : (body as { servers?: unknown })?.servers;
+          if (!Array.isArray(list)) throw new BadRequest('body must be a list of servers (or {"servers": [...]})');
+          return send(200, await other.setServers(name, list.map(toSpec)));
+        }
+        if ((method === 'PUT' || method === 'POST') && name && sub === 'servers' && server && field) {
+          const body = (await readJson(req)) as Record<string, unknown>;
+          if (field === 'state') {
+            const state = STATES[String(body?.state)];
+            if (!state) throw new BadRequest('state must be one of ready, drain, maint');
+            await other.setState(name, server, state);
+            return send(200, { ok: true });
+          }
+          if (field === 'weight') {
+            const w = body?.weight;
+            if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 256) throw new BadRequest('weight must be an integer 0..256');
+            await other.setWeight(name, server, w);
+            return send(200, { ok: true });
+          }
+        }
+      }
       if (what === 'backends') {
         if (method === 'GET' && !name) return send(200, collectStats(p).backends);
         if (method === 'GET' && name && !sub) {

@@ -25,6 +25,7 @@ export interface BalancerHandle {
 }
 
 export async function startBalancer(config: MainConfig, logger: Logger): Promise<BalancerHandle> {
+  if (config.proxy === 'haproxy') return startHaproxyBalancer(config, logger);
   let model = resolveModel(config);
   const proxy = new BuiltinProxy(model, logger);
   await proxy.start();
@@ -68,4 +69,41 @@ export async function startBalancer(config: MainConfig, logger: Logger): Promise
 
 function fmt(e: Endpoint): string {
   return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
+}
+
+/**
+ * `proxy: haproxy`: the data plane is a running HAProxy driven through its runtime API. The admin API shows and
+ * changes HAProxy's pools; the built-in proxy opens no frontend.
+ */
+async function startHaproxyBalancer(config: MainConfig, logger: Logger): Promise<BalancerHandle> {
+  const { HaproxyDriver } = await import('../drivers/haproxy/driver.js');
+  const h = config.haproxy;
+  if (!h) throw new Error('proxy: haproxy needs a haproxy: section with the runtime API socket');
+  const driver = new HaproxyDriver(
+    { socket: h.socket, haproxyConfig: h.config, backends: h.backends, resyncMs: h.resync, graceMs: h.grace },
+    logger.child({ part: 'haproxy' }),
+  );
+  driver.start();
+  const proxy = new BuiltinProxy({ maxconn: 1, frontends: [], backends: [] }, logger);
+  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, pools: driver }, logger);
+  let admin: Endpoint;
+  try {
+    admin = await adminServer.start();
+  } catch (err) {
+    driver.stop();
+    throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
+  }
+  logger.info(`data plane: HAProxy at ${h.socket} (runtime API, no reloads)`);
+  return {
+    driver,
+    proxy,
+    admin,
+    async reload() {
+      logger.info('configuration reloaded; HAProxy pools are kept by the reconcile');
+    },
+    async stop() {
+      driver.stop();
+      await adminServer.stop();
+    },
+  };
 }
