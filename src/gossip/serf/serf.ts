@@ -233,7 +233,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
         return this.responseHandlers.get(msg.body.id)?.collect(msg.body.from, msg.body.payload, (msg.body.flags & QUERY_FLAG_ACK) !== 0);
       case SerfMsg.Relay:
         // Forward the inner message to its destination, as serf's relay does.
-        return this.ml.sendToAddress?.(msg.body.destAddr, msg.body.destPort, msg.body.inner);
+        return this.sendToAddress(msg.body.destAddr, msg.body.destPort, msg.body.inner);
       default:
         return;
     }
@@ -371,6 +371,12 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
   }
 
   // ---------------------------------------------------------------- queries
+  /** A user message to an address (query responses, relays): a known member's entry, or one shaped like ours. */
+  private sendToAddress(addr: string, port: number, msg: Buffer): void {
+    const known = this.ml.members().find((n) => n.addr === addr && n.port === port);
+    this.ml.sendBestEffort(known ?? { ...this.ml.localNode(), name: `${addr}:${port}`, addr, port }, msg);
+  }
+
   private defaultQueryTimeout(): number {
     const gossip = this.cfg.memberlist?.gossipIntervalMs ?? (this.cfg.profile === 'wan' ? 500 : this.cfg.profile === 'local' ? 100 : 200);
     return gossip * QUERY_TIMEOUT_MULT * Math.ceil(Math.log10(this.records.size + 1));
@@ -397,7 +403,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     }
     if (!matches) return;
     const reply = (flags: number, payload: Buffer) =>
-      this.ml.sendToAddress?.(q.addr, q.port, encodeQueryResponse({ ltime: q.ltime, id: q.id, from: this.cfg.nodeName, flags, payload }));
+      this.sendToAddress(q.addr, q.port, encodeQueryResponse({ ltime: q.ltime, id: q.id, from: this.cfg.nodeName, flags, payload }));
     if (q.flags & QUERY_FLAG_ACK) reply(QUERY_FLAG_ACK, Buffer.alloc(0));
     if (q.name.startsWith('_serf_')) return this.internalQuery(q, (p) => reply(0, p));
     const deadline = Date.now() + q.timeoutNs / 1e6;

@@ -56,3 +56,23 @@ test('a late joiner gets earlier events only with replay; tags update and leave 
   await b.leave();
   await waitFor('b left at a', () => a.members().find((m) => m.name === 'b')?.status === 'left');
 });
+
+test('a node shut down without leave is failed, then reaped; queries are answered', async (t) => {
+  const fast = { reapIntervalMs: 200, reconnectTimeoutMs: 1500, reconnectIntervalMs: 300 };
+  const a = await createSerf({ nodeName: 'ka', bindAddr: '127.0.0.1', bindPort: 0, tags: {}, profile: 'local', ...fast });
+  t.after(() => a.shutdown());
+  const b = await createSerf({ nodeName: 'kb', bindAddr: '127.0.0.1', bindPort: 0, tags: {}, profile: 'local', ...fast });
+  let bDown = false;
+  t.after(() => (bDown ? undefined : b.shutdown()));
+  b.subscribe((e) => void (e.type === 'query' && e.name === 'whoami' && e.respond(Buffer.from('kb'))));
+  await b.join([addr(a)]);
+  await waitFor('a sees kb alive', () => a.members().find((m) => m.name === 'kb')?.status === 'alive');
+  const answers = await a.query('whoami', Buffer.alloc(0), { timeoutMs: 3000 });
+  assert.deepEqual(answers.map((r) => r.payload.toString()), ['kb']);
+  const types: string[] = [];
+  a.subscribe((e) => void (e.type !== 'user' && e.type !== 'query' && e.members.some((m) => m.name === 'kb') && types.push(e.type)));
+  bDown = true;
+  await b.shutdown();
+  await waitFor('kb failed at a', () => types.includes('member-failed'), { timeoutMs: 30_000 });
+  await waitFor('kb reaped at a', () => types.includes('member-reap') && !a.members().some((m) => m.name === 'kb'), { timeoutMs: 30_000 });
+});
