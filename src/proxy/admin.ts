@@ -67,63 +67,39 @@ export class AdminServer {
       const [, what, name, sub, server, field] = parts;
       if (method === 'GET' && what === 'stats' && !name) return send(200, collectStats(p));
       if (method === 'GET' && what === 'frontends' && !name) return send(200, collectStats(p).frontends);
-      const other = this.opts.pools;
-      if (what === 'backends' && other) {
-        if (method === 'GET' && !name) return send(200, (await other.snapshot()).map((b) => ({ name: b.name, servers: b.servers.length })));
-        if (method === 'GET' && name && !sub) {
-          const view = (await other.snapshot()).find((b) => b.name === name);
-          return view ? send(200, view) : send(404, { error: `no such backend '${name}'` });
-        }
-        if (method === 'PUT' && name && sub === 'servers' && !server) {
-          const body = await readJson(req);
-          const list = Array.isArray(body) ? body : (body as { servers?: unknown })?.servers;
-          if (!Array.isArray(list)) throw new BadRequest('body must be a list of servers (or {"servers": [...]})');
-          return send(200, await other.setServers(name, list.map(toSpec)));
-        }
-        if ((method === 'PUT' || method === 'POST') && name && sub === 'servers' && server && field) {
-          const body = (await readJson(req)) as Record<string, unknown>;
-          if (field === 'state') {
-            const state = STATES[String(body?.state)];
-            if (!state) throw new BadRequest('state must be one of ready, drain, maint');
-            await other.setState(name, server, state);
-            return send(200, { ok: true });
-          }
-          if (field === 'weight') {
-            const w = body?.weight;
-            if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 256) throw new BadRequest('weight must be an integer 0..256');
-            await other.setWeight(name, server, w);
-            return send(200, { ok: true });
-          }
-        }
+      if (what !== 'backends') return send(404, { error: 'not found' });
+      // Pools are read from, and changed through, the data plane's PoolDriver: the built-in proxy, or the
+      // HAProxy driver with `proxy: haproxy` (then the views come from HAProxy's own stats).
+      const driver: PoolDriver = this.opts.pools ?? p;
+      const backendView = async (b: string) => {
+        if (!this.opts.pools) return { ...p.backend(b).view(), stats: collectStats(p).backends.find((x) => x.name === b) };
+        const view = (await driver.snapshot()).find((x) => x.name === b);
+        if (!view) throw new NotFound(`no such backend '${b}'`);
+        return view;
+      };
+      if (method === 'GET' && !name) {
+        return send(200, this.opts.pools ? (await driver.snapshot()).map((b) => ({ name: b.name, servers: b.servers.length })) : collectStats(p).backends);
       }
-      if (what === 'backends') {
-        if (method === 'GET' && !name) return send(200, collectStats(p).backends);
-        if (method === 'GET' && name && !sub) {
-          const be = p.backend(name);
-          return send(200, { ...be.view(), stats: collectStats(p).backends.find((b) => b.name === name) });
+      if (method === 'GET' && name && !sub) return send(200, await backendView(name));
+      if (method === 'PUT' && name && sub === 'servers' && !server) {
+        const body = await readJson(req);
+        const list = Array.isArray(body) ? body : (body as { servers?: unknown })?.servers;
+        if (!Array.isArray(list)) throw new BadRequest('body must be a list of servers (or {"servers": [...]})');
+        return send(200, await driver.setServers(name, list.map(toSpec)));
+      }
+      if ((method === 'PUT' || method === 'POST') && name && sub === 'servers' && server && (field === 'state' || field === 'weight')) {
+        const body = (await readJson(req)) as Record<string, unknown>;
+        if (field === 'state') {
+          const state = STATES[String(body?.state)];
+          if (!state) throw new BadRequest('state must be one of ready, drain, maint');
+          await driver.setState(name, server, state);
+        } else {
+          const w = body?.weight;
+          if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 256) throw new BadRequest('weight must be an integer 0..256');
+          await driver.setWeight(name, server, w);
         }
-        if (method === 'PUT' && name && sub === 'servers' && !server) {
-          const body = await readJson(req);
-          const list = Array.isArray(body) ? body : (body as { servers?: unknown })?.servers;
-          if (!Array.isArray(list)) throw new BadRequest('body must be a list of servers (or {"servers": [...]})');
-          const result = await p.setServers(name, list.map(toSpec));
-          return send(200, result);
-        }
-        if ((method === 'PUT' || method === 'POST') && name && sub === 'servers' && server && field) {
-          const body = (await readJson(req)) as Record<string, unknown>;
-          if (field === 'state') {
-            const state = STATES[String(body?.state)];
-            if (!state) throw new BadRequest('state must be one of ready, drain, maint');
-            await p.setState(name, server, state);
-            return send(200, p.backend(name).server(server).view({ current: 0, max: 0 }));
-          }
-          if (field === 'weight') {
-            const w = body?.weight;
-            if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 256) throw new BadRequest('weight must be an integer 0..256');
-            await p.setWeight(name, server, w);
-            return send(200, p.backend(name).server(server).view({ current: 0, max: 0 }));
-          }
-        }
+        const view = (await backendView(name)) as { servers: { name: string }[] };
+        return send(200, view.servers.find((x) => x.name === server) ?? {});
       }
       return send(404, { error: 'not found' });
     } catch (err) {
