@@ -5,7 +5,8 @@
 // shell script that rewrites haproxy.cfg and reloads the master-worker (SIGUSR2). Under keep-alive load from its
 // own process, it measures join → first request served by the new server, pause event → server drained (lbagent)
 // or gone (HAProxy), SIGKILL of agent+app → out of rotation, and failed client requests over the whole run.
-// Env: BENCH_AGENTS (50), BENCH_JOINS (10), BENCH_CONNS (16).
+// Env: BENCH_AGENTS (50), BENCH_JOINS (10), BENCH_CONNS (16), BENCH_REDISPATCH (1: both proxies retry 3 times and
+// redispatch to another server, HAProxy's `retries 3` + `option redispatch`; 0: each proxy's defaults).
 import { fork, spawn, spawnSync, execFile, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -22,6 +23,7 @@ const BIN = join(root, 'bin', 'lbagent.js');
 const N = Number(process.env.BENCH_AGENTS ?? 50);
 const JOINS = Number(process.env.BENCH_JOINS ?? 10);
 const CONNS = Number(process.env.BENCH_CONNS ?? 16);
+const REDISPATCH = process.env.BENCH_REDISPATCH !== '0';
 const run = promisify(execFile);
 for (const [cmd, arg] of [['haproxy', '-v'], ['serf', 'version']] as const) {
   if (spawnSync(cmd, [arg]).status !== 0) {
@@ -76,14 +78,22 @@ function startApps() {
   };
 }
 
-/** Keep-alive load in its own process (bench/lib/http-load.mjs); bodies are app server names. */
+interface LoadResult {
+  ok: number;
+  failed: number;
+  /** phase → cause (HTTP status or socket error code) → failed requests */
+  byPhase: Record<string, Record<string, number>>;
+  seconds: number;
+}
+
+/** Keep-alive load in its own process (bench/lib/controller-load.mjs); bodies are app server names. */
 function startLoad(front: number) {
-  const child = track(fork(join(root, 'bench', 'lib', 'http-load.mjs'), [String(front), String(CONNS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const child = track(fork(join(root, 'bench', 'lib', 'controller-load.mjs'), [String(front), String(CONNS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   const waiters = new Map<string, (at: number) => void>();
-  let final: ((r: { ok: number; failed: number; seconds: number }) => void) | undefined;
-  child.on('message', (m: { body?: string; at?: number; ok?: number; failed?: number; seconds?: number }) => {
-    if (m.body !== undefined) waiters.get(m.body)?.(m.at!);
-    else final?.(m as { ok: number; failed: number; seconds: number });
+  let final: ((r: LoadResult) => void) | undefined;
+  child.on('message', (m: { body?: string; at?: number } | LoadResult) => {
+    if ('body' in m && m.body !== undefined) waiters.get(m.body)?.(m.at!);
+    else final?.(m as LoadResult);
   });
   return {
     /** epoch ms of the first response from server `n` after now (NaN after 60 s) */
@@ -94,7 +104,9 @@ function startLoad(front: number) {
         child.send({ watch: n });
       });
     },
-    stop: () => new Promise<{ ok: number; failed: number; seconds: number }>((resolve) => ((final = resolve), child.send({ stop: true }))),
+    /** later failed requests count under `name` */
+    phase: (name: string) => child.send({ phase: name }),
+    stop: () => new Promise<LoadResult>((resolve) => ((final = resolve), child.send({ stop: true }))),
   };
 }
 
@@ -124,6 +136,7 @@ interface Row {
   kills: number[];
   ok: number;
   failed: number;
+  byPhase: LoadResult['byPhase'];
 }
 
 async function measure(mode: string, s: Scenario): Promise<Row> {
@@ -145,6 +158,7 @@ async function measure(mode: string, s: Scenario): Promise<Row> {
   await sleep(1000);
 
   const joins: number[] = [];
+  load.phase('join');
   for (let j = 1; j <= JOINS; j++) {
     const n = name(N + j);
     const app = await freePort();
@@ -163,12 +177,14 @@ async function measure(mode: string, s: Scenario): Promise<Row> {
   const pauseCount = Math.min(10, nodes.length - 6);
   const killCount = Math.min(5, nodes.length - pauseCount - 1);
   const pauses: number[] = [];
+  load.phase('pause');
   for (const node of nodes.slice(0, pauseCount)) {
     const t0 = now();
     await s.pause(node);
     pauses.push((await until(async () => ['drain', 'absent'].includes(await s.state(node.name)))) - t0);
   }
   const kills: number[] = [];
+  load.phase('kill');
   for (const node of nodes.slice(pauseCount, pauseCount + killCount)) {
     const t0 = now();
     node.proc.kill('SIGKILL');
@@ -176,7 +192,7 @@ async function measure(mode: string, s: Scenario): Promise<Row> {
     kills.push((await until(async () => ['out', 'absent'].includes(await s.state(node.name)), 120_000)) - t0);
   }
   await sleep(1000);
-  const { ok, failed } = await load.stop();
+  const { ok, failed, byPhase } = await load.stop();
   await s.stop();
   apps.child.kill('SIGKILL');
   await gone(apps.child);
@@ -185,7 +201,7 @@ async function measure(mode: string, s: Scenario): Promise<Row> {
     await gone(node.proc);
   }
   process.stderr.write(`${mode}: done\n`);
-  return { mode, joins, pauses, kills, ok, failed };
+  return { mode, joins, pauses, kills, ok, failed, byPhase };
 }
 
 async function httpJson(method: string, url: string, body?: unknown): Promise<unknown> {
@@ -212,7 +228,7 @@ function lbagentScenario(dir: string): Scenario {
       const file = join(dir, 'lbagent.yml');
       writeFileSync(file, [
         `frontends: { www: { bind: 127.0.0.1:${fe}, default_backend: web } }`,
-        'backends: { web: { balance: roundrobin, check: { type: http, path: /, inter: 1s, rise: 1, fall: 2 } } }',
+        `backends: { web: { balance: roundrobin, check: { type: http, path: /, inter: 1s, rise: 1, fall: 2 }${REDISPATCH ? ', retries: 3, redispatch: true' : ''} } }`,
         `admin: { bind: 127.0.0.1:${admin} }`,
         'roles: ./roles.yml',
         `gossip: { node: lb-1, bind: 127.0.0.1:${gossip}, profile: lan }`,
@@ -309,7 +325,7 @@ frontend www
 backend web
     balance roundrobin
     option httpchk GET /
-`;
+${REDISPATCH ? '    retries 3\n    option redispatch\n' : ''}`;
       writeFileSync(join(dir, 'head.cfg'), head);
       writeFileSync(cfg, head);
       writeFileSync(join(dir, 'paused'), '');
@@ -396,11 +412,16 @@ const f = (xs: number[], p: number) => {
   return Number.isFinite(v) ? v.toFixed(0) : '—';
 };
 const missed = (xs: number[]) => xs.filter((x) => !Number.isFinite(x)).length;
-console.log(`\nbench:controller — ${new Date().toISOString()}: N = ${N} app servers + ${JOINS} joins on 127.0.0.1, gossip profile lan, check inter 1s rise 1 fall 2, ${CONNS} keep-alive clients; ${spawnSync('haproxy', ['-v']).stdout.toString().split('\n')[0]}, ${spawnSync('serf', ['version']).stdout.toString().split('\n')[0]}`);
+console.log(`\nbench:controller — ${new Date().toISOString()}: N = ${N} app servers + ${JOINS} joins on 127.0.0.1, gossip profile lan, check inter 1s rise 1 fall 2, ${REDISPATCH ? 'retries 3 + redispatch' : "each proxy's default retries, no redispatch"}, ${CONNS} keep-alive clients; HAProxy ${/version (\S+)/.exec(spawnSync('haproxy', ['-v']).stdout.toString())?.[1]}, serf ${spawnSync('serf', ['version']).stdout.toString().split('\n')[0]?.replace(/^Serf\s*/, '')}`);
 console.log('| setup | join → first request served p50 / p99 ms | pause → drained (lbagent) / gone (HAProxy) p50 / p99 ms | SIGKILL → out of rotation p50 / p99 ms | requests ok | failed requests |');
 console.log('|---|---|---|---|---|---|');
 for (const r of rows) {
   const label = r.mode === 'lbagent' ? 'lbagent agent + lbagent balancer (built-in proxy)' : 'serf agent + handler script (rewrite haproxy.cfg, SIGUSR2 reload)';
   const cell = (xs: number[]) => `${f(xs, 50)} / ${f(xs, 99)} (n=${xs.length}${missed(xs) ? `, ${missed(xs)} timed out` : ''})`;
   console.log(`| ${label} | ${cell(r.joins)} | ${cell(r.pauses)} | ${cell(r.kills)} | ${r.ok} | ${r.failed} |`);
+}
+console.log('\nFailed requests by phase (cause: count):');
+for (const r of rows) {
+  const phases = Object.entries(r.byPhase).map(([p, causes]) => `${p}: ${Object.entries(causes).map(([c, n]) => `${c} ×${n}`).join(', ')}`);
+  console.log(`- ${r.mode}: ${phases.length ? phases.join('; ') : 'none'}`);
 }
