@@ -120,6 +120,20 @@ export class BackendRuntime {
     return undefined;
   }
 
+  /**
+   * Cookie persistence: the named server takes the request if it may (UP, or DRAIN: HAProxy keeps cookie
+   * holders on a draining server) and has room; otherwise undefined and the request is balanced.
+   */
+  takeSticky(name: string): ServerRuntime | undefined {
+    const s = this.servers.get(name);
+    if (!s || s.removing || s.gone || s.monitorOnly || s.admin === 'maint' || !s.checkUp || s.full) return undefined;
+    s.take();
+    this.balancer.loadChanged?.(s);
+    this.total++;
+    this.sessionRate.hit();
+    return s;
+  }
+
   /** A request or session ended on `server`: free its slot and hand it to the queue. */
   release(server: ServerRuntime): void {
     server.active--;

@@ -9,6 +9,7 @@ import { checkKindError } from './check/index.js';
 import { aclNamesIn, httpRulesShape } from './http/rules-config.js';
 import { compileValue, RuleError } from './http/rules.js';
 import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
+import { cookieSchema } from './http/cookie.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { checkKindOf } from './server-check.js';
 
@@ -122,6 +123,8 @@ const backendKeys = {
   grace: duration().optional(),
   /** TLS to every server of this backend (HAProxy's `default-server ssl verify … ca-file … sni …`) */
   server_ssl: serverSslSchema.optional(),
+  /** cookie persistence (HAProxy's `cookie NAME insert indirect nocache`) */
+  cookie: cookieSchema.optional(),
   timeout: timeoutsSchema.optional(),
 };
 

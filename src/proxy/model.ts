@@ -4,6 +4,7 @@ import type { ServerSpec } from '../interfaces/pool-driver.js';
 import type { CheckConfig, ProxySections, SorryConfig, Timeouts } from './config.js';
 import { compileRules, type CompiledRules } from './http/rules.js';
 import { loadCertStore, type BindSsl, type CertStore, type ServerSsl } from './tls.js';
+import type { CookieConfig } from './http/cookie.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -47,6 +48,8 @@ export interface BackendDef {
   timeouts: ResolvedTimeouts;
   /** TLS to the servers */
   serverSsl?: ServerSsl;
+  /** cookie persistence */
+  cookie?: CookieConfig;
 }
 
 export interface ProxyModel {
@@ -130,6 +133,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       graceMs: b.grace ?? d.grace ?? DEFAULT_GRACE_MS,
       timeouts: resolveTimeouts(b.timeout, d.timeout),
       serverSsl: b.server_ssl,
+      cookie: b.cookie,
     });
   };
 

@@ -14,6 +14,7 @@ import {
 } from './head.js';
 import { buildResponse } from './responses.js';
 import type { RuleInput } from './rules.js';
+import { requestedServer, rewriteRequestCookies, rewriteResponseCookies } from './cookie.js';
 
 /** HAProxy's tune.bufsize: a request head must fit in it. */
 export const MAX_HEAD = 16 * 1024;
@@ -69,6 +70,8 @@ interface Exchange extends Abortable {
   status?: number;
   finished: boolean;
   phase: 'Q' | 'C' | 'H' | 'D';
+  /** the client's persistence cookie named the server that took the request */
+  cookieHeld?: boolean;
   /** response head lines, written with the first body bytes once the connection header is known */
   pendingHead?: string[];
 }
@@ -217,7 +220,15 @@ export class HttpSession {
     x.backend = be;
     const tried = new Set<ServerRuntime>();
     const qStart = Date.now();
-    let got = await be.acquire({ clientIp: this.client, path: x.head.uri });
+    const cookie = be.def.cookie;
+    let sticky: ServerRuntime | undefined;
+    if (cookie) {
+      const wanted = requestedServer(x.head.headers, cookie);
+      sticky = wanted !== undefined ? be.takeSticky(wanted) : undefined;
+      x.cookieHeld = sticky !== undefined;
+      rewriteRequestCookies(x.head.headers, cookie);
+    }
+    let got: Awaited<ReturnType<BackendRuntime['acquire']>> = sticky ? { server: sticky } : await be.acquire({ clientIp: this.client, path: x.head.uri });
     if (x.finished) {
       if ('server' in got) be.release(got.server);
       return;
@@ -365,6 +376,7 @@ export class HttpSession {
         x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
         x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
         if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
+        if (x.backend!.def.cookie) rewriteResponseCookies(rh.headers, x.backend!.def.cookie, x.server!.name, x.cookieHeld === true);
         if (!this.fe.def.rules.empty) this.fe.def.rules.response(rh.headers, this.ruleInput(x));
         const drop = hopByHop(rh.headers);
         const lines = [`HTTP/1.${x.head.version === 11 ? 1 : 0} ${rh.status} ${rh.reason}`];
