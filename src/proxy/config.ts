@@ -23,6 +23,8 @@ export const timeoutsSchema = strict({
   'http-keep-alive': duration().optional(),
   queue: duration().optional(),
   check: duration().optional(),
+  /** idle time of a WebSocket tunnel after the 101 (HAProxy's `timeout tunnel`) */
+  tunnel: duration().optional(),
 });
 export type Timeouts = z.output<typeof timeoutsSchema>;
 

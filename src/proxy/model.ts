@@ -16,6 +16,8 @@ export interface ResolvedTimeouts {
   httpKeepAlive: number;
   queue: number;
   check?: number;
+  /** WebSocket tunnels: idle timeout (default: the larger of client and server) */
+  tunnel: number;
 }
 
 export interface FrontendDef {
@@ -81,6 +83,7 @@ function resolveTimeouts(...layers: (Timeouts | undefined)[]): ResolvedTimeouts 
     httpKeepAlive: pick('http-keep-alive') ?? httpRequest,
     queue: pick('queue') ?? connect,
     check: pick('check'),
+    tunnel: pick('tunnel') ?? Math.max(client, pick('server') ?? DEFAULT_TIMEOUTS.server),
   };
 }
 

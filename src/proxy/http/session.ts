@@ -70,6 +70,8 @@ interface Exchange extends Abortable {
   status?: number;
   finished: boolean;
   phase: 'Q' | 'C' | 'H' | 'D';
+  /** a WebSocket upgrade request: its Upgrade header value */
+  upgrade?: string;
   /** the client's persistence cookie named the server that took the request */
   cookieHeld?: boolean;
   /** response head lines, written with the first body bytes once the connection header is known */
@@ -78,7 +80,7 @@ interface Exchange extends Abortable {
 
 export class HttpSession {
   private buf: Buffer = EMPTY;
-  private state: 'idle' | 'head' | 'busy' | 'closed' = 'idle';
+  private state: 'idle' | 'head' | 'busy' | 'tunnel' | 'closed' = 'idle';
   private timer?: NodeJS.Timeout;
   private reqStart = Date.now();
   private x?: Exchange;
@@ -125,6 +127,16 @@ export class HttpSession {
   private onData(chunk: Buffer): void {
     this.fe.stats.bytesIn += chunk.length;
     if (this.state === 'closed') return;
+    if (this.state === 'tunnel') {
+      const x = this.x!;
+      x.bytesToServer += chunk.length;
+      x.server!.bytesIn += chunk.length;
+      if (!x.conn!.write(chunk)) {
+        this.sock.pause();
+        x.conn!.once('drain', () => this.sock.resume());
+      }
+      return;
+    }
     if (this.state === 'busy') {
       const x = this.x!;
       if (!x.reqWalker.done && x.conn && !x.finished) return this.forwardRequestBody(x, chunk);
@@ -196,6 +208,10 @@ export class HttpSession {
       phase: 'Q',
       abort: () => this.abortExchange(x),
     };
+    // WebSocket (RFC 6455) is tunnelled after the server's 101; other upgrades (h2c) are ignored, as HAProxy
+    // does: the request is served as plain HTTP/1.1.
+    const upgrade = headerValues(head.headers, 'upgrade')[0];
+    if (upgrade && conn.includes('upgrade') && /^websocket$/i.test(upgrade.trim()) && head.version === 11) x.upgrade = upgrade;
     this.x = x;
     this.sock.pause();
     const rules = this.fe.def.rules;
@@ -303,6 +319,48 @@ export class HttpSession {
     }
   }
 
+  /**
+   * After a 101: raw bytes both ways until either side closes or `timeout tunnel` passes idle. The tunnel counts
+   * as a session on its server, so it drains like a TCP session and is cut at a removed server's grace end.
+   */
+  private startTunnel(x: Exchange, conn: Socket, rh: { status: number }, head: Buffer, rest: Buffer, sentAt: number): void {
+    x.Tr = Date.now() - sentAt;
+    x.status = rh.status;
+    x.respStarted = true;
+    x.phase = 'D';
+    x.keepAlive = false;
+    x.serverReusable = false;
+    this.fe.stats.countStatus(101);
+    this.state = 'tunnel';
+    const out = rest.length ? Buffer.concat([head, rest]) : head;
+    x.bytesOut += out.length;
+    this.fe.stats.bytesOut += out.length;
+    this.sock.write(out);
+    const idle = x.backend!.def.timeouts.tunnel;
+    const end = () => {
+      if (x.finished) return;
+      this.state = 'busy';
+      this.complete(x, '--');
+    };
+    setConnHandler(conn, {
+      data: (c) => {
+        x.bytesOut += c.length;
+        this.fe.stats.bytesOut += c.length;
+        x.server!.bytesOut += c.length;
+        if (!this.sock.write(c)) {
+          conn.pause();
+          this.sock.once('drain', () => conn.resume());
+        }
+      },
+      end,
+      timeout: () => this.kill(x, 'sD'),
+    });
+    conn.setTimeout(idle);
+    this.sock.setTimeout(idle);
+    this.sock.resume();
+    conn.resume();
+  }
+
   /** What routing and header rules see; header actions edit the request's own header list. */
   private ruleInput(x: Exchange): RuleInput {
     return { method: x.head.method, uri: x.head.uri, headers: x.head.headers, src: this.client, dstPort: this.sock.localPort ?? 0, scheme: this.tls ? 'https' : 'http' };
@@ -318,6 +376,7 @@ export class HttpSession {
       if (!drop.has(lower) && !(this.tls && lower === 'x-forwarded-proto')) lines.push(`${n}: ${v}`);
     }
     if (this.tls) lines.push('x-forwarded-proto: https');
+    if (x.upgrade) lines.push('connection: upgrade', `upgrade: ${x.upgrade}`);
     if (x.reqWalker && requestIsChunked(h)) lines.push('transfer-encoding: chunked');
     const ff = this.fe.def.forwardfor;
     if (ff) {
@@ -357,7 +416,10 @@ export class HttpSession {
         }
         if (rh.status >= 100 && rh.status < 200) {
           // Interim responses (100 Continue) go to HTTP/1.1 clients as they are; 101 upgrades are not supported.
-          if (rh.status === 101) return this.serverFailed(x, 502, 'PH');
+          if (rh.status === 101) {
+            if (!x.upgrade) return this.serverFailed(x, 502, 'PH');
+            return this.startTunnel(x, conn, rh, rbuf.subarray(0, end), rbuf.subarray(end), sentAt);
+          }
           if (x.head.version === 11) this.sock.write(rbuf.subarray(0, end));
           rbuf = rbuf.subarray(end);
           continue;
@@ -656,6 +718,10 @@ export class HttpSession {
 
   private onClientEnd(): void {
     this.clientEnded = true;
+    if (this.state === 'tunnel' && this.x) {
+      this.state = 'busy';
+      return this.complete(this.x, '--');
+    }
     if (this.state !== 'busy') this.close(true);
   }
 
