@@ -1,7 +1,9 @@
 // npm run bench:proxy — the built-in proxy and HAProxy in front of the same backends, driven by the same wrk runs,
 // side by side in one run. Not a test: prints figures (req/s, MB/s, p50, p99) and ratios builtin/HAProxy.
-// Env: BENCH_SECONDS (default 10), BENCH_CONNS (50), HAPROXY_THREADS (1), BENCH_TESTS (ka,close,tcp1m,http1m).
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+// Env: BENCH_SECONDS (default 10), BENCH_CONNS (50), HAPROXY_THREADS (1), BENCH_TESTS (ka,close,tcp1m,http1m,tls-ka,tls-close).
+// TLS runs terminate TLS on both proxies with the same certificate (made here with openssl).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +15,7 @@ const root = join(fileURLToPath(import.meta.url), '..', '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const conns = Number(process.env.BENCH_CONNS ?? 50);
 const threads = Number(process.env.HAPROXY_THREADS ?? 1);
-const tests = (process.env.BENCH_TESTS ?? 'ka,close,tcp1m,http1m').split(',');
+const tests = (process.env.BENCH_TESTS ?? 'ka,close,tcp1m,http1m,tls-ka,tls-close').split(',');
 
 if (!haveWrk()) {
   console.error('bench:proxy needs wrk: apt-get install -y wrk');
@@ -23,7 +25,11 @@ const withHaproxy = have('haproxy', '-v');
 if (!withHaproxy) console.error('haproxy not found (apt-get install -y haproxy): printing the built-in proxy only');
 
 const dir = mkdtempSync(join(tmpdir(), 'lbagent-bench-'));
-const [b1, b2, b3, lbHttp, lbTcp, lbAdmin, hapHttp, hapTcp] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+const [b1, b2, b3, lbHttp, lbTcp, lbAdmin, hapHttp, hapTcp, lbTls, hapTls] = await Promise.all(Array.from({ length: 10 }, () => freePort()));
+// One self-signed certificate + key in one PEM, for both proxies.
+const pem = join(dir, 'bench.pem');
+execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${pem}.key`, '-out', `${pem}.crt`, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+writeFileSync(pem, readFileSync(`${pem}.crt`, 'utf8') + readFileSync(`${pem}.key`, 'utf8'));
 const backends = [b1!, b2!, b3!];
 
 const lbConfig = `
@@ -33,6 +39,7 @@ admin: { bind: "127.0.0.1:${lbAdmin}" }
 frontends:
   web: { bind: "127.0.0.1:${lbHttp}", mode: http, default_backend: app }
   stream: { bind: "127.0.0.1:${lbTcp}", mode: tcp, default_backend: app_tcp }
+  secure: { bind: "127.0.0.1:${lbTls}", mode: http, default_backend: app, ssl: { crt: "${pem}" } }
 backends:
   app:
     mode: http
@@ -56,6 +63,10 @@ defaults
 frontend web
     mode http
     bind 127.0.0.1:${hapHttp}
+    default_backend app
+frontend secure
+    mode http
+    bind 127.0.0.1:${hapTls} ssl crt ${pem} alpn http/1.1
     default_backend app
 frontend stream
     mode tcp
@@ -83,7 +94,9 @@ try {
   await Promise.all([...backends, lbHttp!, lbTcp!].map((p) => waitPort(p)));
   if (hap) await Promise.all([waitPort(hapHttp!), waitPort(hapTcp!)]);
 
-  const plan: Record<string, { path: string; headers?: string[]; tcp?: boolean }> = {
+  const plan: Record<string, { path: string; headers?: string[]; tcp?: boolean; tls?: boolean }> = {
+    'tls-ka': { path: '/', tls: true },
+    'tls-close': { path: '/', headers: ['Connection: close'], tls: true },
     ka: { path: '/' },
     close: { path: '/', headers: ['Connection: close'] },
     tcp1m: { path: '/1m', tcp: true },
@@ -92,12 +105,12 @@ try {
   for (const test of tests) {
     const p = plan[test];
     if (!p) continue;
-    const targets: [string, number, number | undefined][] = [[`builtin`, p.tcp ? lbTcp! : lbHttp!, lb.pid]];
-    if (hap) targets.push([`haproxy nbthread ${threads}`, p.tcp ? hapTcp! : hapHttp!, hap.pid]);
+    const targets: [string, number, number | undefined][] = [[`builtin`, p.tls ? lbTls! : p.tcp ? lbTcp! : lbHttp!, lb.pid]];
+    if (hap) targets.push([`haproxy nbthread ${threads}`, p.tls ? hapTls! : p.tcp ? hapTcp! : hapHttp!, hap.pid]);
     for (const [target, port, pid] of targets) {
       // A short warm-up so JIT and connection pools are in steady state for both.
-      await runWrk(`http://127.0.0.1:${port}${p.path}`, { connections: conns, seconds: 2, headers: p.headers });
-      const r = await runWrk(`http://127.0.0.1:${port}${p.path}`, { connections: conns, seconds, headers: p.headers });
+      await runWrk(`${p.tls ? 'https' : 'http'}://127.0.0.1:${port}${p.path}`, { connections: conns, seconds: 2, headers: p.headers });
+      const r = await runWrk(`${p.tls ? 'https' : 'http'}://127.0.0.1:${port}${p.path}`, { connections: conns, seconds, headers: p.headers });
       rows.push({ test, target, r, rss: rssKiB(pid) });
       process.stderr.write(`${test} ${target}: ${r.rps.toFixed(0)} req/s\n`);
     }
@@ -117,4 +130,4 @@ for (const row of rows) {
   const p99 = ref && row.target === 'builtin' ? fmt(row.r.p99ms / ref.r.p99ms, 2) : '';
   console.log(`| ${row.test} | ${row.target} | ${fmt(row.r.rps)} | ${fmt(row.r.mbps, 1)} | ${fmt(row.r.p50ms, 2)} | ${fmt(row.r.p99ms, 2)} | ${row.r.errors + row.r.non2xx} | ${row.rss ?? '-'} | ${ratio} | ${p99} |`);
 }
-console.log('\nGoals: keep-alive ≥ 0.5× HAProxy, TCP streaming ≥ 0.8×, p99 ≤ 2× (see ../shared/docs/anchors.md for reference figures).');
+console.log('\nGoals: keep-alive ≥ 0.5× HAProxy (HTTP and HTTPS), TCP streaming ≥ 0.8×, p99 ≤ 2× (see ../shared/docs/anchors.md for reference figures).');
