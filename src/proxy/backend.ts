@@ -4,6 +4,7 @@ import type { AdminState, ApplyResult, BackendView, ServerSpec } from '../interf
 import type { Balancer, PickContext } from './balance/api.js';
 import { makeBalancer } from './balancing.js';
 import type { BackendDef } from './model.js';
+import { StatusCounts } from './context.js';
 import { RateCounter } from './rate.js';
 import { ServerRuntime } from './server.js';
 import { attachCheck, checkTimingOf } from './server-check.js';
@@ -32,6 +33,8 @@ export class BackendRuntime {
   bytesOut = 0;
   deniedReq = 0;
   errors = 0;
+  /** responses to requests routed here (from servers or written by the proxy), by class */
+  readonly statuses = new StatusCounts();
   lastChange = Date.now();
   private tier: 'active' | 'backup' | 'none' = 'none';
 
@@ -86,7 +89,7 @@ export class BackendRuntime {
 
   /** Pick a server now, or wait in the queue while usable servers are all at maxconn. */
   acquire(ctx: PickContext, accept?: (s: ServerRuntime) => boolean): Promise<Acquired> {
-    const pick = this.pickNow(ctx, accept);
+    const pick = this.tryAcquire(ctx, accept);
     if (pick !== undefined) return Promise.resolve(pick);
     return new Promise((resolve) => {
       const w: Waiter = {
@@ -104,7 +107,7 @@ export class BackendRuntime {
   }
 
   /** A server, an error, or undefined when the caller has to queue. */
-  private pickNow(ctx: PickContext, accept?: (s: ServerRuntime) => boolean): Acquired | undefined {
+  tryAcquire(ctx: PickContext, accept?: (s: ServerRuntime) => boolean): Acquired | undefined {
     // The common case (no retry exclusions) reuses one predicate: no closure per request.
     const s = this.balancer.pick(ctx, accept ? (c) => !c.full && accept(c) : notFull);
     if (s) {
@@ -145,7 +148,7 @@ export class BackendRuntime {
   private serveQueue(): void {
     while (this.queue.length) {
       const w = this.queue[0]!;
-      const r = this.pickNow(w.ctx, w.accept);
+      const r = this.tryAcquire(w.ctx, w.accept);
       if (r === undefined) return;
       this.queue.shift();
       clearTimeout(w.timer);

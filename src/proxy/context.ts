@@ -17,11 +17,29 @@ export class FrontendStats {
   deniedReq = 0;
   errors = 0;
   /** responses by class: 1xx..5xx, "other" */
-  readonly statuses = { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, other: 0 };
+  readonly statuses = new StatusCounts();
 
   countStatus(code: number): void {
-    const k = code >= 100 && code < 600 ? (`${Math.floor(code / 100)}xx` as keyof typeof this.statuses) : 'other';
-    this.statuses[k]++;
+    this.statuses.count(code);
+  }
+}
+
+/** HTTP responses by class, as HAProxy's hrsp_1xx..hrsp_5xx and hrsp_other. */
+export class StatusCounts {
+  '1xx' = 0;
+  '2xx' = 0;
+  '3xx' = 0;
+  '4xx' = 0;
+  '5xx' = 0;
+  other = 0;
+
+  count(code: number): void {
+    if (code < 100 || code >= 600) this.other++;
+    else if (code < 200) this['1xx']++;
+    else if (code < 300) this['2xx']++;
+    else if (code < 400) this['3xx']++;
+    else if (code < 500) this['4xx']++;
+    else this['5xx']++;
   }
 }
 

@@ -20,6 +20,7 @@ export function createMetrics(proxy: BuiltinProxy): Registry {
     cur: g('lbagent_backend_current_sessions', 'Current sessions', ['proxy']),
     queue: g('lbagent_backend_current_queue', 'Requests in queue', ['proxy']),
     tot: g('lbagent_backend_sessions_total', 'Total sessions', ['proxy']),
+    hrsp: g('lbagent_backend_http_responses_total', 'HTTP responses by class', ['proxy', 'code']),
   };
   const sv = {
     up: g('lbagent_server_status', 'Server status (1 UP or no check, 0 otherwise)', ['proxy', 'server', 'state']),
@@ -30,6 +31,7 @@ export function createMetrics(proxy: BuiltinProxy): Registry {
     bout: g('lbagent_server_bytes_out_total', 'Bytes out', ['proxy', 'server']),
     econ: g('lbagent_server_connection_errors_total', 'Connection errors', ['proxy', 'server']),
     down: g('lbagent_server_downtime_seconds_total', 'Total downtime', ['proxy', 'server']),
+    hrsp: g('lbagent_server_http_responses_total', 'HTTP responses by class', ['proxy', 'server', 'code']),
   };
   const all = [...Object.values(fe), ...Object.values(be), ...Object.values(sv)];
   // Refresh every gauge from one stats snapshot whenever Prometheus scrapes.
@@ -52,6 +54,7 @@ export function createMetrics(proxy: BuiltinProxy): Registry {
       be.cur.set(l, b.scur);
       be.queue.set(l, b.qcur);
       be.tot.set(l, b.stot);
+      for (const [code, n] of Object.entries(b.hrsp)) be.hrsp.set({ proxy: b.name, code }, n);
       for (const x of b.servers) {
         const sl = { proxy: b.name, server: x.name };
         sv.up.set({ ...sl, state: x.status }, x.status === 'UP' || x.status === 'no check' ? 1 : 0);
@@ -62,6 +65,7 @@ export function createMetrics(proxy: BuiltinProxy): Registry {
         sv.bout.set(sl, x.bout);
         sv.econ.set(sl, x.econ);
         sv.down.set(sl, x.downtimeMs / 1000);
+        for (const [code, n] of Object.entries(x.hrsp)) sv.hrsp.set({ ...sl, code }, n);
       }
     }
   };

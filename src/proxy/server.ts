@@ -4,6 +4,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../interfaces/pool-driver.js';
 import type { BalanceTarget } from './balance/api.js';
 import type { HealthCheckHandle } from './check/api.js';
+import { StatusCounts } from './context.js';
 import { RateCounter } from './rate.js';
 
 /** Who currently owns a server connection's events (the exchange using it, or the idle pool). */
@@ -31,6 +32,16 @@ function bindConn(sock: Socket): void {
 
 export function setConnHandler(sock: Socket, h: ConnHandler): void {
   (sock as Bound)[HANDLER] = h;
+}
+
+const TIMEOUT = Symbol('timeoutMs');
+
+/** socket.setTimeout allocates a timer each call: skip it when the connection already has this timeout. */
+export function setSocketTimeout(sock: Socket, ms: number): void {
+  const s = sock as Socket & { [TIMEOUT]?: number };
+  if (s[TIMEOUT] === ms) return;
+  s[TIMEOUT] = ms;
+  sock.setTimeout(ms);
 }
 
 /** Something running on this server that can be cut when a removed server's grace time ends. */
@@ -63,6 +74,8 @@ export class ServerRuntime implements BalanceTarget {
   bytesOut = 0;
   failedConns = 0;
   failedResp = 0;
+  /** responses this server sent, by class (hrsp_*) */
+  readonly statuses = new StatusCounts();
   lastChange = Date.now();
   downtimeMs = 0;
   /** new sessions (or requests) per second on this server */
@@ -147,7 +160,8 @@ export class ServerRuntime implements BalanceTarget {
       sock.destroy();
       return;
     }
-    sock.setTimeout(0);
+    // The connection keeps its `timeout server`: an idle one is dropped when it passes (HAProxy purges idle
+    // server connections too).
     const drop = () => {
       this.idle.delete(sock);
       sock.destroy();

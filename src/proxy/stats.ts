@@ -1,5 +1,6 @@
 // Stats in one JSON shape for the admin API and /metrics: per frontend, backend and server.
 import type { BuiltinProxy } from './builtin-proxy.js';
+import type { StatusCounts } from './context.js';
 
 export interface ServerStats {
   name: string;
@@ -23,6 +24,7 @@ export interface ServerStats {
   lastChange: number;
   downtimeMs: number;
   removing: boolean;
+  hrsp: StatusCounts;
 }
 
 export function collectStats(proxy: BuiltinProxy) {
@@ -71,6 +73,7 @@ export function collectStats(proxy: BuiltinProxy) {
         lastChange: s.lastChange,
         downtimeMs: s.currentDowntime(),
         removing: s.removing,
+        hrsp: s.statuses,
       }));
       const up = [...b.servers.values()].some((s) => s.usable);
       return {
@@ -89,6 +92,7 @@ export function collectStats(proxy: BuiltinProxy) {
         econ: servers.reduce((n, s) => n + s.econ, 0),
         eresp: servers.reduce((n, s) => n + s.eresp, 0),
         lastChange: b.lastChange,
+        hrsp: b.statuses,
         servers,
       };
     }),

@@ -84,7 +84,10 @@ ${extra}`;
   assert.equal(stats.frontends[0]!.name, 'web');
   assert.ok(stats.frontends[0]!.reqTotal >= 3);
   assert.ok(stats.frontends[0]!.reqRateMax >= 1, "request rate is counted");
-  assert.match(await (await api('/metrics')).text(), /lbagent_server_weight\{proxy="app",server="a"\} 7/);
+  const metrics = await (await api('/metrics')).text();
+  assert.match(metrics, /lbagent_server_weight\{proxy="app",server="a"\} 7/);
+  assert.match(metrics, /lbagent_server_http_responses_total\{proxy="app",server="b",code="2xx"\} [1-9]/, 'responses by class per server');
+  assert.match(metrics, /lbagent_backend_http_responses_total\{proxy="app",code="2xx"\} [1-9]/);
   assert.equal(((await (await api('/v1/frontends')).json()) as unknown[]).length, 1);
 
   client.destroy();

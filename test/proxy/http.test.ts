@@ -142,17 +142,20 @@ backends:
   assert.equal((await rawRequest(lb.port('fallback'), get('/x'))).body, 'other /x 0');
 });
 
-test('connect failures are retried, and redispatched to another server on the last retry', async (t) => {
+test('connect failures are retried after a turn-around delay, and redispatched to another server on the last retry', async (t) => {
   const [good] = await withBackends(t, ['good']);
   const dead = await freePort();
   const lb = await startProxy(`
 listen:
-  noredisp: { bind: "127.0.0.1:0", retries: 2, servers: [ { name: dead, addr: "127.0.0.1:${dead}" } ] }
-  redisp: { bind: "127.0.0.1:0", retries: 2, redispatch: true, balance: static-rr, servers: [ { name: dead, addr: "127.0.0.1:${dead}" }, { name: good, addr: "127.0.0.1:${good!.port}" } ] }
+  noredisp: { bind: "127.0.0.1:0", retries: 2, timeout: { connect: 200ms }, servers: [ { name: dead, addr: "127.0.0.1:${dead}" } ] }
+  redisp: { bind: "127.0.0.1:0", retries: 2, redispatch: true, timeout: { connect: 200ms }, balance: static-rr, servers: [ { name: dead, addr: "127.0.0.1:${dead}" }, { name: good, addr: "127.0.0.1:${good!.port}" } ] }
 `);
   t.after(() => lb.stop());
+  const started = Date.now();
   const r1 = await rawRequest(lb.port('noredisp'), get('/'));
   assert.equal(r1.status, 503);
+  // HAProxy waits min(timeout connect, 1s) before each retry, so a refusing server is not hammered.
+  assert.ok(Date.now() - started >= 2 * 200 - 20, `two retries spaced by the turn-around delay (took ${Date.now() - started} ms)`);
   const deadView = (await lb.proxy.snapshot()).find((b) => b.name === 'noredisp')!;
   assert.equal(lb.proxy.backend('noredisp').servers.get('dead')!.failedConns, 3, 'one attempt and two retries');
   assert.equal(deadView.servers[0]!.sessions.current, 0);

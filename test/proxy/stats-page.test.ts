@@ -15,7 +15,11 @@ import { waitFor } from '../helpers/wait.js';
 import { rawRequest, startBackend } from './fixtures.js';
 
 async function startWithStats(t: import('node:test').TestContext) {
-  const a = await startBackend('a');
+  // web-a answers 404 for /missing and 500 for /boom: the page counts responses by class per server.
+  const a = await startBackend('a', (req, res) => {
+    res.statusCode = req.url === '/missing' ? 404 : req.url === '/boom' ? 500 : 200;
+    res.end('a');
+  });
   const b = await startBackend('b');
   const c = await startBackend('c');
   t.after(() => Promise.all([a.close(), b.close(), c.close()]));
@@ -38,7 +42,7 @@ backends:
   await lb.proxy.setState('app', 'web-b', 'drain');
   await lb.proxy.setState('app', 'web-c', 'maint');
   const port = [...lb.proxy.frontends.values()][0]!.addresses()[0]!.port;
-  for (let i = 0; i < 3; i++) await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  for (const path of ['/', '/', '/', '/missing', '/boom']) await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
   return { lb, base: `http://127.0.0.1:${lb.stats!.port}` };
 }
 
@@ -59,6 +63,8 @@ test('stats page: basic auth, one table per proxy, a row per server with its sta
   assert.match(html, /<tr class="server nocheck" data-server="web-a" data-status="no check">/);
   assert.match(html, /<tr class="server drain" data-server="web-b" data-status="DRAIN">/);
   assert.match(html, /<tr class="server maint" data-server="web-c" data-status="MAINT">/);
+  const webA = /<tr class="server nocheck" data-server="web-a"[^]*?<\/tr>/.exec(html)?.[0] ?? '';
+  assert.match(webA, /<td>3<\/td><td>1<\/td><td>1<\/td>\n<td class="status">/, 'web-a: 3 2xx, 1 4xx, 1 5xx');
   assert.equal((await fetch(`${base}/other`, { headers: auth })).status, 404);
 });
 
@@ -69,9 +75,12 @@ test('stats CSV uses HAProxy field names and rows (FRONTEND, servers, BACKEND)',
   assert.equal(header, `# ${CSV_FIELDS.join(',')},`);
   const table = rows.map((r) => Object.fromEntries(r.split(',').map((v, i) => [CSV_FIELDS[i], v])));
   const row = (px: string, sv: string) => table.find((r) => r.pxname === px && r.svname === sv)!;
-  assert.equal(row('web', 'FRONTEND').req_tot, '3');
+  assert.equal(row('web', 'FRONTEND').req_tot, '5');
   assert.equal(row('web', 'FRONTEND').hrsp_2xx, '3');
-  assert.equal(row('app', 'web-a').stot, '3', 'web-a took every request: b drains, c is a backup in maint');
+  assert.equal(row('app', 'web-a').stot, '5', 'web-a took every request: b drains, c is a backup in maint');
+  assert.deepEqual([row('app', 'web-a').hrsp_2xx, row('app', 'web-a').hrsp_4xx, row('app', 'web-a').hrsp_5xx], ['3', '1', '1']);
+  assert.equal(row('app', 'web-b').hrsp_2xx, '0');
+  assert.deepEqual([row('app', 'BACKEND').hrsp_2xx, row('app', 'BACKEND').hrsp_4xx, row('app', 'BACKEND').hrsp_5xx], ['3', '1', '1']);
   assert.equal(row('app', 'web-b').status, 'DRAIN');
   assert.equal(row('app', 'web-c').bck, '1');
   assert.equal(row("app", "BACKEND").status, "UP");

@@ -117,9 +117,28 @@ function lengthFraming(values: string[], status: 400 | 502): Framing | undefined
   return length === 0 ? { kind: 'none' } : { kind: 'length', length };
 }
 
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+
+/**
+ * True when no header is hop-by-hop, so the head can be forwarded byte for byte. `chunkedOk` lets a single
+ * `Transfer-Encoding: chunked` through (the proxy would write the same line back).
+ */
+export function endToEndOnly(headers: Header[], chunkedOk: boolean): boolean {
+  for (const [n, v] of headers) {
+    // Names of hop-by-hop headers are 2, 7, 10, 16 or 17 characters long: skip the rest without lower-casing.
+    const l = n.length;
+    if (l !== 2 && l !== 7 && l !== 10 && l !== 16 && l !== 17) continue;
+    const lower = n.toLowerCase();
+    if (!HOP_BY_HOP.has(lower)) continue;
+    if (chunkedOk && lower === 'transfer-encoding' && v.toLowerCase() === 'chunked') continue;
+    return false;
+  }
+  return true;
+}
+
 /** Hop-by-hop headers (RFC 9110 7.6.1) plus those the Connection header names: never forwarded. */
 export function hopByHop(headers: Header[]): Set<string> {
-  const set = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+  const set = new Set(HOP_BY_HOP);
   for (const t of headerTokens(headers, 'connection')) set.add(t);
   return set;
 }

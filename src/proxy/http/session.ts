@@ -6,11 +6,13 @@ import { logAccess } from '../access-log.js';
 import type { BackendRuntime } from '../backend.js';
 import type { EngineContext, FrontendRef } from '../context.js';
 import type { FrontendDef } from '../model.js';
-import { setConnHandler, type Abortable, type ServerRuntime } from '../server.js';
+import { setConnHandler, setSocketTimeout, type Abortable, type ServerRuntime } from '../server.js';
+import type { PickContext } from '../balance/api.js';
+import type { Acquired } from '../backend.js';
 import { BodyWalker, FramingError } from './framing.js';
 import {
-  headEnd, HeadError, headerTokens, headerValues, hopByHop, parseRequestHead, parseResponseHead, requestFraming, responseFraming,
-  type Framing, type RequestHead,
+  endToEndOnly, headEnd, HeadError, headerTokens, headerValues, hopByHop, parseRequestHead, parseResponseHead, requestFraming,
+  responseFraming, type Framing, type RequestHead, type ResponseHead,
 } from './head.js';
 import { buildResponse } from './responses.js';
 import type { RuleInput } from './rules.js';
@@ -74,8 +76,14 @@ interface Exchange extends Abortable {
   upgrade?: string;
   /** the client's persistence cookie named the server that took the request */
   cookieHeld?: boolean;
-  /** response head lines, written with the first body bytes once the connection header is known */
-  pendingHead?: string[];
+  /** the response head, written with the first body bytes once the connection header is known */
+  pendingHead?: ResponseHead;
+  /**
+   * The head exactly as received, when nothing in it needs rewriting (no hop-by-hop header, no rule, no cookie,
+   * no added header): forwarded byte for byte, as a slice of the buffer it arrived in.
+   */
+  rawHead?: Buffer;
+  rawResponseHead?: Buffer;
 }
 
 export class HttpSession {
@@ -145,13 +153,16 @@ export class HttpSession {
       this.sock.pause();
       return;
     }
+    let armHead = false;
     if (this.state === 'idle') {
       this.state = 'head';
       this.reqStart = Date.now();
-      if (this.requests > 0) this.arm(this.fe.def.timeouts.httpRequest, () => this.headTimeout());
+      armHead = this.requests > 0; // the first request is timed from the accept
     }
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     this.tryHead();
+    // Most heads arrive whole: arm `timeout http-request` only for one still incomplete.
+    if (armHead && this.state === 'head') this.arm(this.fe.def.timeouts.httpRequest - (Date.now() - this.reqStart), () => this.headTimeout());
   }
 
   private tryHead(): void {
@@ -175,7 +186,8 @@ export class HttpSession {
     this.requests++;
     this.fe.stats.requests++;
     this.fe.stats.requestRate.hit();
-    const rest = this.buf.subarray(end);
+    const whole = this.buf;
+    const rest = whole.subarray(end);
     const reqWalker = new BodyWalker(framing);
     let n: number;
     try {
@@ -213,8 +225,13 @@ export class HttpSession {
     const upgrade = headerValues(head.headers, 'upgrade')[0];
     if (upgrade && conn.includes('upgrade') && /^websocket$/i.test(upgrade.trim()) && head.version === 11) x.upgrade = upgrade;
     this.x = x;
-    this.sock.pause();
+    // Body bytes must wait until a server connection is there; bytes after a bodiless request are the next
+    // (pipelined) request and are held by onData.
+    if (!reqWalker.done) this.sock.pause();
     const rules = this.fe.def.rules;
+    if (rules.empty && !x.upgrade && !this.tls && !this.fe.def.forwardfor && head.version === 11 && whole[0] !== 0x0d && endToEndOnly(head.headers, true)) {
+      x.rawHead = whole.subarray(0, end);
+    }
     let backendName = this.fe.def.backend;
     if (!rules.empty) {
       const input = this.ruleInput(x);
@@ -231,10 +248,9 @@ export class HttpSession {
     void this.dispatch(x, be, 0);
   }
 
-  /** Choose a server (waiting in the queue if all are full), connect with retries, send the request. */
-  private async dispatch(x: Exchange, be: BackendRuntime, hops: number): Promise<void> {
+  /** Choose a server (waiting in the queue if all are full), then connect and send. */
+  private dispatch(x: Exchange, be: BackendRuntime, hops: number): void {
     x.backend = be;
-    const tried = new Set<ServerRuntime>();
     const qStart = Date.now();
     const cookie = be.def.cookie;
     let sticky: ServerRuntime | undefined;
@@ -243,8 +259,16 @@ export class HttpSession {
       sticky = wanted !== undefined ? be.takeSticky(wanted) : undefined;
       x.cookieHeld = sticky !== undefined;
       rewriteRequestCookies(x.head.headers, cookie);
+      x.rawHead = undefined; // the cookie header may have changed
     }
-    let got: Awaited<ReturnType<BackendRuntime['acquire']>> = sticky ? { server: sticky } : await be.acquire({ clientIp: this.client, path: x.head.uri });
+    const ctx: PickContext = { clientIp: this.client, path: x.head.uri };
+    // The common case picks at once, without a promise; only a full backend waits in the queue.
+    const now = sticky ? { server: sticky } : be.tryAcquire(ctx);
+    if (now !== undefined) return this.acquired(x, be, hops, ctx, now, qStart);
+    void be.acquire(ctx).then((got) => this.guard(() => this.acquired(x, be, hops, ctx, got, qStart)));
+  }
+
+  private acquired(x: Exchange, be: BackendRuntime, hops: number, ctx: PickContext, got: Acquired, qStart: number): void {
     if (x.finished) {
       if ('server' in got) be.release(got.server);
       return;
@@ -255,10 +279,29 @@ export class HttpSession {
       if (got.error === 'aborted') return this.respond(x, 503, 'KQ');
       return this.sorry(x, be, hops);
     }
-    const cStart = Date.now();
     x.phase = 'C';
+    const server = got.server;
+    const idle = server.takeIdle();
+    if (idle) {
+      x.server = server;
+      server.sessions.add(x);
+      x.Tc = 0;
+      x.reused = true;
+      x.conn = idle;
+      return this.send(x);
+    }
+    void this.connectWithRetries(x, be, ctx, server).catch((err) => this.guard(() => { throw err; }));
+  }
+
+  /**
+   * Connect to `server`; on failure retry (after HAProxy's turn-around delay of min(timeout connect, 1s), so a
+   * restarting server is not hammered), and on the last retry redispatch to another server when allowed.
+   */
+  private async connectWithRetries(x: Exchange, be: BackendRuntime, ctx: PickContext, first: ServerRuntime): Promise<void> {
+    const tried = new Set<ServerRuntime>();
+    const cStart = Date.now();
+    let server = first;
     for (;;) {
-      const server: ServerRuntime = got.server;
       x.server = server;
       server.sessions.add(x);
       const idle = server.takeIdle();
@@ -280,7 +323,6 @@ export class HttpSession {
         x.conn = conn;
         return this.send(x);
       }
-      // Connect failed: retry; on the last retry, redispatch to another server when allowed.
       server.sessions.delete(x);
       if (x.retries >= be.def.retries) {
         be.release(server);
@@ -290,31 +332,22 @@ export class HttpSession {
       }
       x.retries++;
       tried.add(server);
-      if (be.def.redispatch && x.retries === be.def.retries) {
+      const redispatch = be.def.redispatch && x.retries === be.def.retries;
+      if (!redispatch && server.usable) {
+        await new Promise((r) => setTimeout(r, Math.min(be.def.timeouts.connect, 1000)));
+        if (x.finished) return; // complete() released the server this exchange still held
+      }
+      if (redispatch || !server.usable) {
+        // Redispatch, or the server went away while we retried: pick again rather than hammer it.
         be.release(server);
-        const next = await be.acquire({ clientIp: this.client, path: x.head.uri }, (s) => !tried.has(s));
+        x.server = undefined; // released: complete() must not release it again
+        const next = await be.acquire(ctx, redispatch ? (s) => !tried.has(s) : undefined);
         if (x.finished) {
           if ('server' in next) be.release(next.server);
           return;
         }
-        if ('error' in next) {
-          x.server = undefined;
-          return this.respond(x, 503, 'SC');
-        }
-        got = next;
-      } else if (!server.usable && !server.removing) {
-        // The server went away while we retried: pick again rather than hammer it.
-        be.release(server);
-        const next = await be.acquire({ clientIp: this.client, path: x.head.uri });
-        if (x.finished) {
-          if ('server' in next) be.release(next.server);
-          return;
-        }
-        if ('error' in next) {
-          x.server = undefined;
-          return this.respond(x, 503, 'SC');
-        }
-        got = next;
+        if ('error' in next) return this.respond(x, 503, 'SC');
+        server = next.server;
       }
     }
   }
@@ -330,7 +363,7 @@ export class HttpSession {
     x.phase = 'D';
     x.keepAlive = false;
     x.serverReusable = false;
-    this.fe.stats.countStatus(101);
+    this.countResponse(x, 101, true);
     this.state = 'tunnel';
     const out = rest.length ? Buffer.concat([head, rest]) : head;
     x.bytesOut += out.length;
@@ -355,7 +388,7 @@ export class HttpSession {
       end,
       timeout: () => this.kill(x, 'sD'),
     });
-    conn.setTimeout(idle);
+    setSocketTimeout(conn, idle);
     this.sock.setTimeout(idle);
     this.sock.resume();
     conn.resume();
@@ -367,6 +400,7 @@ export class HttpSession {
   }
 
   private requestHead(x: Exchange): Buffer {
+    if (x.rawHead) return x.rawHead;
     const h = x.head;
     const drop = hopByHop(h.headers);
     const lines = [`${h.method} ${h.uri} HTTP/1.1`];
@@ -438,18 +472,17 @@ export class HttpSession {
         x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
         x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
         if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
-        if (x.backend!.def.cookie) rewriteResponseCookies(rh.headers, x.backend!.def.cookie, x.server!.name, x.cookieHeld === true);
-        if (!this.fe.def.rules.empty) this.fe.def.rules.response(rh.headers, this.ruleInput(x));
-        const drop = hopByHop(rh.headers);
-        const lines = [`HTTP/1.${x.head.version === 11 ? 1 : 0} ${rh.status} ${rh.reason}`];
-        for (const [n, v] of rh.headers) if (!drop.has(n.toLowerCase())) lines.push(`${n}: ${v}`);
-        if (framing.kind === 'chunked' && !x.decodeChunked) lines.push('transfer-encoding: chunked');
+        const cookie = x.backend!.def.cookie;
+        const rules = this.fe.def.rules;
+        if (cookie) rewriteResponseCookies(rh.headers, cookie, x.server!.name, x.cookieHeld === true);
+        if (!rules.empty) rules.response(rh.headers, this.ruleInput(x));
+        else if (!cookie && rh.version === 11 && x.head.version === 11 && endToEndOnly(rh.headers, true)) x.rawResponseHead = rbuf.subarray(0, end);
         x.respWalker = new BodyWalker(framing);
         x.respStarted = true;
-        this.fe.stats.countStatus(rh.status);
+        this.countResponse(x, rh.status, true);
         const rest = rbuf.subarray(end);
         rbuf = EMPTY;
-        x.pendingHead = lines;
+        x.pendingHead = rh;
         return this.forwardResponseBody(x, rest);
       }
     };
@@ -462,9 +495,9 @@ export class HttpSession {
         else this.kill(x, 'sD');
       },
     });
-    conn.setTimeout(x.backend!.def.timeouts.server);
+    setSocketTimeout(conn, x.backend!.def.timeouts.server);
     const head = this.requestHead(x);
-    const first = x.bodyStart.length ? Buffer.concat([head, x.bodyStart]) : head;
+    const first = x.bodyStart.length ? join(head, x.bodyStart) : head;
     x.bytesToServer = x.bodyStart.length;
     x.server!.bytesIn += first.length;
     x.backend!.bytesIn += first.length;
@@ -475,6 +508,23 @@ export class HttpSession {
       this.sock.setTimeout(this.fe.def.timeouts.client);
       this.sock.resume();
     }
+  }
+
+  /** The response head as the client gets it: hop-by-hop headers dropped, framing and connection set by us. */
+  private responseHead(x: Exchange, rh: ResponseHead, connection: 'close' | 'keep-alive' | undefined): Buffer {
+    const drop = hopByHop(rh.headers);
+    const lines = [`HTTP/1.${x.head.version === 11 ? 1 : 0} ${rh.status} ${rh.reason}`];
+    for (const [n, v] of rh.headers) if (!drop.has(n.toLowerCase())) lines.push(`${n}: ${v}`);
+    if (x.respWalker!.kind === 'chunked' && !x.decodeChunked) lines.push('transfer-encoding: chunked');
+    if (connection) lines.push(`connection: ${connection}`);
+    return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
+  }
+
+  /** Count a response by class on the frontend, its backend, and the server when the server sent it. */
+  private countResponse(x: Exchange, status: number, fromServer: boolean): void {
+    this.fe.stats.countStatus(status);
+    x.backend?.statuses.count(status);
+    if (fromServer) x.server?.statuses.count(status);
   }
 
   private forwardRequestBody(x: Exchange, chunk: Buffer): void {
@@ -518,15 +568,14 @@ export class HttpSession {
     }
     if (n < chunk.length) x.serverReusable = false; // extra bytes after the response: do not trust this connection
     if (x.pendingHead) {
-      const lines = x.pendingHead;
+      const rh = x.pendingHead;
       x.pendingHead = undefined;
       if (walker.done && !x.reqWalker.done) x.keepAlive = false;
-      if (!x.keepAlive || this.clientEnded) lines.push('connection: close');
-      else if (x.head.version === 10) lines.push('connection: keep-alive');
-      out.unshift(Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'));
+      const connection = !x.keepAlive || this.clientEnded ? 'close' : x.head.version === 10 ? 'keep-alive' : undefined;
+      out.unshift(connection === undefined && x.rawResponseHead ? x.rawResponseHead : this.responseHead(x, rh, connection));
     }
     // One write (one syscall) for head and body when both are here.
-    const data = out.length === 1 ? out[0]! : Buffer.concat(out);
+    const data = out.length === 1 ? out[0]! : out.length === 2 ? join(out[0]!, out[1]!) : Buffer.concat(out);
     let ok = true;
     if (data.length) {
       x.bytesOut += data.length;
@@ -619,7 +668,7 @@ export class HttpSession {
     x.status = status;
     x.bytesOut += res.length;
     this.fe.stats.bytesOut += res.length;
-    this.fe.stats.countStatus(status);
+    this.countResponse(x, status, false);
     if (status >= 500) this.fe.stats.errors++;
     this.sock.write(res);
     this.complete(x, term);
@@ -644,7 +693,7 @@ export class HttpSession {
     this.state = 'idle';
     this.reqStart = Date.now();
     this.arm(this.fe.def.timeouts.httpKeepAlive, () => this.keepAliveTimeout());
-    this.sock.resume();
+    if (this.sock.isPaused()) this.sock.resume();
     if (this.buf.length) {
       this.state = 'head';
       this.arm(this.fe.def.timeouts.httpRequest, () => this.headTimeout());
@@ -756,6 +805,12 @@ export class HttpSession {
     if (this.state === 'idle' || this.state === 'head') this.close(true);
     else this.clientEnded = true;
   }
+}
+
+/** Two buffers as one: a slice of the same memory when `b` directly follows `a` (head and body of one read). */
+function join(a: Buffer, b: Buffer): Buffer {
+  if (a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset) return Buffer.from(a.buffer, a.byteOffset, a.length + b.length);
+  return Buffer.concat([a, b]);
 }
 
 function requestIsChunked(h: RequestHead): boolean {

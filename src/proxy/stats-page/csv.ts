@@ -33,13 +33,18 @@ export function checkCode(lastResult: string | undefined, passed: boolean): stri
   return hit ? hit[1] : passed ? 'OK' : 'UNK';
 }
 
+/** HAProxy's hrsp_* columns from one response-class count. */
+function hrspCells(h: Stats['frontends'][number]['hrsp']): Row {
+  return { hrsp_1xx: h['1xx'], hrsp_2xx: h['2xx'], hrsp_3xx: h['3xx'], hrsp_4xx: h['4xx'], hrsp_5xx: h['5xx'], hrsp_other: h.other };
+}
+
 export function statsCsv(stats: Stats, now = Date.now()): string {
   const rows: Row[] = [];
   stats.frontends.forEach((f, i) => {
     rows.push({
       pxname: f.name, svname: 'FRONTEND', scur: f.scur, smax: f.smax, slim: f.slim, stot: f.stot, bin: f.bin, bout: f.bout,
       ereq: f.ereq, status: f.status, pid: 1, iid: i + 1, sid: 0, type: 0, rate: f.rate, rate_max: f.rateMax,
-      hrsp_1xx: f.hrsp['1xx'], hrsp_2xx: f.hrsp['2xx'], hrsp_3xx: f.hrsp['3xx'], hrsp_4xx: f.hrsp['4xx'], hrsp_5xx: f.hrsp['5xx'], hrsp_other: f.hrsp.other,
+      ...hrspCells(f.hrsp),
       req_rate: f.reqRate, req_rate_max: f.reqRateMax, req_tot: f.reqTotal,
     });
   });
@@ -53,6 +58,7 @@ export function statsCsv(stats: Stats, now = Date.now()): string {
         downtime: Math.round(s.downtimeMs / 1000), pid: 1, iid, sid: si + 1, lbtot: s.stot, type: 2, rate: s.rate, rate_max: s.rateMax,
         check_status: checkCode(s.check.lastResult, s.check.status === 'passed'), check_code: /code: (\d+)/.exec(s.check.lastResult ?? '')?.[1],
         check_duration: s.check.durationMs === undefined ? undefined : Math.round(s.check.durationMs),
+        ...hrspCells(s.hrsp),
       });
     });
     const act = b.servers.filter((s) => !s.backup && (s.status === 'UP' || s.status === 'no check')).length;
@@ -61,6 +67,7 @@ export function statsCsv(stats: Stats, now = Date.now()): string {
       pxname: b.name, svname: 'BACKEND', qcur: b.qcur, qmax: b.qmax, scur: b.scur, stot: b.stot, bin: b.bin, bout: b.bout,
       econ: b.econ, eresp: b.eresp, status: b.status, weight: b.servers.reduce((n, s) => n + (s.backup ? 0 : s.weight), 0),
       act, bck, lastchg: Math.round((now - b.lastChange) / 1000), pid: 1, iid, sid: 0, lbtot: b.stot, type: 1, rate: b.rate, rate_max: b.rateMax,
+      ...hrspCells(b.hrsp),
     });
   });
   const header = `# ${CSV_FIELDS.join(',')},\n`;

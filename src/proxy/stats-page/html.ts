@@ -77,7 +77,7 @@ function serverRow(s: Server, now: number): string {
   return `<tr class="server ${cls}" data-server="${esc(s.name)}" data-status="${esc(s.status)}"${s.removing ? ' data-removing="true"' : ''}>
 <td class="name" title="${esc(s.addr)}">${esc(s.name)}${s.monitor ? ' <small>(monitor)</small>' : ''}</td><td>${s.qcur}</td><td></td>
 <td>${s.rate}</td><td>${s.rateMax}</td><td>${s.scur}</td><td>${s.smax}</td><td>${s.stot}</td><td>${bytes(s.bin)}</td><td>${bytes(s.bout)}</td>
-<td></td><td>${s.econ}</td><td>${s.eresp}</td><td></td><td></td><td></td>
+<td></td><td>${s.econ}</td><td>${s.eresp}</td><td>${s.hrsp['2xx']}</td><td>${s.hrsp['4xx']}</td><td>${s.hrsp['5xx']}</td>
 <td class="status">${esc(s.status)}${s.removing ? ' (removing)' : ''}</td><td class="lastchk" title="${esc(s.check.lastResult)}">${esc(chk)}</td>
 <td>${s.weight}</td><td>${s.backup ? '-' : 'Y'}</td><td>${s.backup ? 'Y' : '-'}</td><td>${human(now - s.lastChange)}</td><td>${human(s.downtimeMs)}</td></tr>`;
 }
@@ -91,7 +91,7 @@ ${HEAD_COLS}
 ${b.servers.map((s) => serverRow(s, now)).join('\n')}
 <tr class="backend ${b.status === 'UP' ? 'active-up' : 'down'}" data-server="BACKEND" data-status="${esc(b.status)}"><td class="name">Backend</td>
 <td>${b.qcur}</td><td>${b.qmax}</td><td>${b.rate}</td><td>${b.rateMax}</td><td>${b.scur}</td><td></td><td>${b.stot}</td><td>${bytes(b.bin)}</td><td>${bytes(b.bout)}</td>
-<td></td><td>${b.econ}</td><td>${b.eresp}</td><td></td><td></td><td></td>
+<td></td><td>${b.econ}</td><td>${b.eresp}</td><td>${b.hrsp['2xx']}</td><td>${b.hrsp['4xx']}</td><td>${b.hrsp['5xx']}</td>
 <td class="status">${esc(b.status)}</td><td></td><td></td><td>${act}</td><td>${bck}</td><td>${human(now - b.lastChange)}</td><td></td></tr>
 </table>`;
 }
