@@ -1,6 +1,7 @@
 // npm run bench:proxy — the built-in proxy and HAProxy in front of the same backends, driven by the same wrk runs,
 // side by side in one run. Not a test: prints figures (req/s, MB/s, p50, p99) and ratios builtin/HAProxy.
-// Env: BENCH_SECONDS (default 10), BENCH_CONNS (50), HAPROXY_THREADS (1), BENCH_TESTS (ka,close,tcp1m,http1m,tls-ka,tls-close).
+// Env: BENCH_SECONDS (default 10), BENCH_CONNS (50), BENCH_THREADS (1: HAProxy's nbthread and lbagent's global.workers,
+// the same core count for both), BENCH_TESTS (ka,close,tcp1m,http1m,tls-ka,tls-close).
 // TLS runs terminate TLS on both proxies with the same certificate (made here with openssl).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { haveWrk, runWrk, type WrkResult } from './lib/wrk.js';
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const conns = Number(process.env.BENCH_CONNS ?? 50);
-const threads = Number(process.env.HAPROXY_THREADS ?? 1);
+const threads = Number(process.env.BENCH_THREADS ?? process.env.HAPROXY_THREADS ?? 1);
 const tests = (process.env.BENCH_TESTS ?? 'ka,close,tcp1m,http1m,tls-ka,tls-close').split(',');
 
 if (!haveWrk()) {
@@ -33,7 +34,7 @@ writeFileSync(pem, readFileSync(`${pem}.crt`, 'utf8') + readFileSync(`${pem}.key
 const backends = [b1!, b2!, b3!];
 
 const lbConfig = `
-global: { log_level: warn }
+global: { log_level: warn, workers: ${threads} }
 defaults: { timeout: { connect: 5s, client: 30s, server: 30s } }
 admin: { bind: "127.0.0.1:${lbAdmin}" }
 frontends:
@@ -105,7 +106,7 @@ try {
   for (const test of tests) {
     const p = plan[test];
     if (!p) continue;
-    const targets: [string, number, number | undefined][] = [[`builtin`, p.tls ? lbTls! : p.tcp ? lbTcp! : lbHttp!, lb.pid]];
+    const targets: [string, number, number | undefined][] = [[threads > 1 ? `builtin workers ${threads}` : 'builtin', p.tls ? lbTls! : p.tcp ? lbTcp! : lbHttp!, lb.pid]];
     if (hap) targets.push([`haproxy nbthread ${threads}`, p.tls ? hapTls! : p.tcp ? hapTcp! : hapHttp!, hap.pid]);
     for (const [target, port, pid] of targets) {
       // A short warm-up so JIT and connection pools are in steady state for both.
@@ -126,8 +127,8 @@ console.log('| test | target | req/s | MB/s | p50 ms | p99 ms | errors | RSS KiB
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) {
   const ref = rows.find((x) => x.test === row.test && x.target.startsWith('haproxy'));
-  const ratio = ref && row.target === 'builtin' ? fmt(row.r.rps / ref.r.rps, 2) : '';
-  const p99 = ref && row.target === 'builtin' ? fmt(row.r.p99ms / ref.r.p99ms, 2) : '';
+  const ratio = ref && row.target.startsWith('builtin') ? fmt(row.r.rps / ref.r.rps, 2) : '';
+  const p99 = ref && row.target.startsWith('builtin') ? fmt(row.r.p99ms / ref.r.p99ms, 2) : '';
   console.log(`| ${row.test} | ${row.target} | ${fmt(row.r.rps)} | ${fmt(row.r.mbps, 1)} | ${fmt(row.r.p50ms, 2)} | ${fmt(row.r.p99ms, 2)} | ${row.r.errors + row.r.non2xx} | ${row.rss ?? '-'} | ${ratio} | ${p99} |`);
 }
 console.log('\nGoals: keep-alive ≥ 0.5× HAProxy (HTTP and HTTPS), TCP streaming ≥ 0.8×, p99 ≤ 2× (see ../shared/docs/anchors.md for reference figures).');

@@ -40,9 +40,11 @@ export async function stop(p: ChildProcess | undefined): Promise<void> {
   clearTimeout(t);
 }
 
+/** Resident memory of a process and its children (proxy workers), in KiB. */
 export function rssKiB(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
-  const r = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)]);
-  const v = Number(String(r.stdout).trim());
-  return Number.isFinite(v) && v > 0 ? v : undefined;
+  const own = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)]);
+  const children = spawnSync('ps', ['-o', 'rss=', '--ppid', String(pid)]);
+  const v = `${own.stdout}\n${children.stdout}`.split('\n').map(Number).filter((n) => Number.isFinite(n)).reduce((a, b) => a + b, 0);
+  return v > 0 ? v : undefined;
 }

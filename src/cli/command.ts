@@ -4,6 +4,8 @@ export interface Command {
   name: string;
   /** Other names that run the same command (e.g. `pools` for `servers`). */
   aliases?: string[];
+  /** Internal: runs, but `lbagent --help` does not list it. */
+  hidden?: boolean;
   /** One line for `lbagent --help`. */
   summary: string;
   /** Full usage text for `lbagent help NAME` / `lbagent NAME --help`. */

@@ -18,8 +18,9 @@ function version(): string {
 }
 
 export function helpText(): string {
-  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
-  const lines = commands.map((c) => `    ${c.name.padEnd(width)}${c.summary}${c.aliases?.length ? ` (alias: ${c.aliases.join(', ')})` : ''}`);
+  const listed = commands.filter((c) => !c.hidden);
+  const width = Math.max(...listed.map((c) => c.name.length)) + 2;
+  const lines = listed.map((c) => `    ${c.name.padEnd(width)}${c.summary}${c.aliases?.length ? ` (alias: ${c.aliases.join(', ')})` : ''}`);
   return [
     'Usage: lbagent [--version] [--help] <command> [<args>]',
     '',

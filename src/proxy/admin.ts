@@ -62,6 +62,7 @@ export class AdminServer {
       const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
       const method = req.method ?? 'GET';
       const p = this.proxy;
+      if (method === 'GET') await p.freshen();
       if (method === 'GET' && url.pathname === '/metrics') return send(200, await this.metrics.metrics(), this.metrics.contentType);
       if (parts[0] !== 'v1') return send(404, { error: 'not found' });
       const [, what, name, sub, server, field] = parts;

@@ -1,6 +1,6 @@
 // A backend at run time: its servers, the balancer over the usable tier, the queue, and in-place list changes.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, ServerSpec } from '../interfaces/pool-driver.js';
+import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../interfaces/pool-driver.js';
 import type { Balancer, PickContext } from './balance/api.js';
 import { makeBalancer } from './balancing.js';
 import type { BackendDef } from './model.js';
@@ -19,6 +19,28 @@ interface Waiter {
 
 export type Acquired = { server: ServerRuntime } | { error: 'noserver' | 'queue-timeout' | 'aborted' };
 
+export interface BackendOptions {
+  /**
+   * Health comes from elsewhere (a proxy worker mirrors its control process, which runs the checks): no checks
+   * here; `applyHealth` sets each server's state.
+   */
+  externalHealth?: boolean;
+  /** Called after the usable set may have changed (list, state, weight, health). */
+  onChange?: () => void;
+  /**
+   * Sessions run in other processes (the control process of a multi-worker proxy): a removed server stays
+   * "removing" until the workers' counters show it idle (settleRemovals) or its grace time ends.
+   */
+  sessionsElsewhere?: boolean;
+}
+
+/** A server's health as the control process sees it (sent to workers). */
+export interface ServerHealth {
+  name: string;
+  checkUp: boolean;
+  check: ServerView['check'];
+}
+
 export class BackendRuntime {
   readonly servers = new Map<string, ServerRuntime>();
   /** removed servers still finishing their sessions */
@@ -36,9 +58,11 @@ export class BackendRuntime {
   /** responses to requests routed here (from servers or written by the proxy), by class */
   readonly statuses = new StatusCounts();
   lastChange = Date.now();
+  /** requests waiting in the workers' queues (control process of a multi-worker proxy) */
+  queuedElsewhere = 0;
   private tier: 'active' | 'backup' | 'none' = 'none';
 
-  constructor(public def: BackendDef, private readonly log: Logger) {
+  constructor(public def: BackendDef, private readonly log: Logger, private readonly opts: BackendOptions = {}) {
     this.balancer = makeBalancer(def.balance);
     for (const spec of def.servers) this.addServer(spec, def.maxconn[spec.name] ?? 0);
     this.refresh();
@@ -49,7 +73,7 @@ export class BackendRuntime {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.queue.length + this.queuedElsewhere;
   }
 
   get active(): number {
@@ -72,6 +96,25 @@ export class BackendRuntime {
       this.lastChange = Date.now();
     }
     this.serveQueue();
+    this.opts.onChange?.();
+  }
+
+  /** Mirror the control process's health checks (externalHealth). */
+  applyHealth(health: ServerHealth[]): void {
+    for (const h of health) {
+      const s = this.servers.get(h.name);
+      if (!s) continue;
+      const before = s.status;
+      s.checkUp = h.checkUp;
+      s.check = h.check;
+      s.noteTransition(before);
+    }
+    this.refresh();
+  }
+
+  /** Removed servers whose sessions (counted elsewhere) are all gone finish their removal now. */
+  settleRemovals(): void {
+    for (const s of this.removing) if (s.active === 0) this.finishRemoval(s);
   }
 
   /** Change settings in place (config reload); the server list is diffed separately. */
@@ -82,7 +125,7 @@ export class BackendRuntime {
     this.def = def;
     if (tlsChanged) for (const s of this.servers.values()) s.tls = def.serverSsl ? serverTlsOptions(def.serverSsl, s.addr) : undefined;
     // A new check definition (or TLS setting) restarts every server's check; the server list diff below retimes the rest.
-    if (checkChanged || tlsChanged) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
+    if ((checkChanged || tlsChanged) && !this.opts.externalHealth) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
     for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? 0;
     this.applyServers(def.servers);
   }
@@ -196,7 +239,7 @@ export class BackendRuntime {
     const s = new ServerRuntime(spec, maxconn);
     if (this.def.serverSsl) s.tls = serverTlsOptions(this.def.serverSsl, s.addr);
     this.servers.set(spec.name, s);
-    if (s.checked) this.startCheck(s, spec);
+    if (s.checked && !this.opts.externalHealth) this.startCheck(s, spec);
     return s;
   }
 
@@ -214,6 +257,10 @@ export class BackendRuntime {
   /** Checks follow the spec in place: switched on or off, retimed when inter/rise/fall change. */
   private syncCheck(s: ServerRuntime, spec: ServerSpec): void {
     const want = spec.check?.enabled ?? false;
+    if (this.opts.externalHealth) {
+      s.checked = want;
+      return;
+    }
     if (want && !s.healthCheck) {
       s.checked = true;
       s.check = { status: 'pending' };
@@ -245,7 +292,7 @@ export class BackendRuntime {
     s.removing = true;
     s.closeIdle();
     this.log.info({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} removed, ${s.active} sessions active`);
-    if (s.active === 0 && s.sessions.size === 0) {
+    if (s.active === 0 && s.sessions.size === 0 && !this.opts.sessionsElsewhere) {
       this.finishRemoval(s);
       return;
     }

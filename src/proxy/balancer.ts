@@ -8,6 +8,8 @@ import { BuiltinProxy } from './builtin-proxy.js';
 import type { Endpoint } from '../config/index.js';
 import { resolveModel } from './model.js';
 import { StatsPageServer } from './stats-page/server.js';
+import { ProxyWorkers, workerCount } from './cluster/primary.js';
+import { availableParallelism } from 'node:os';
 
 export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
 
@@ -27,8 +29,25 @@ export interface BalancerHandle {
 export async function startBalancer(config: MainConfig, logger: Logger): Promise<BalancerHandle> {
   if (config.proxy === 'haproxy') return startHaproxyBalancer(config, logger);
   let model = resolveModel(config);
-  const proxy = new BuiltinProxy(model, logger);
+  const count = workerCount(config.global?.workers, availableParallelism());
+  // With several workers this process keeps the pools, checks and stats; the workers carry the traffic.
+  let workers: ProxyWorkers | undefined;
+  const proxy: BuiltinProxy = new BuiltinProxy(
+    model,
+    logger,
+    logger,
+    count > 1 ? { role: 'control', onPoolsChange: async () => workers?.poolsChanged(), freshen: async () => workers?.collect() } : {},
+  );
   await proxy.start();
+  if (count > 1) {
+    workers = new ProxyWorkers(count, () => proxy, logger);
+    try {
+      await workers.start(config);
+    } catch (err) {
+      await proxy.stop();
+      throw err;
+    }
+  }
   const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token }, logger);
   let admin: Endpoint;
   try {
@@ -56,12 +75,13 @@ export async function startBalancer(config: MainConfig, logger: Logger): Promise
     async reload(next) {
       model = resolveModel(next);
       await proxy.reload(model);
+      await workers?.reload(next);
       if (next.stats && statsPage) statsPage.update(next.stats);
       logger.info('configuration reloaded in place');
     },
     async stop(graceMs) {
       const grace = graceMs ?? Math.max(0, ...model.backends.map((b) => b.graceMs));
-      await proxy.stop(grace);
+      await Promise.all([workers?.stop(grace), proxy.stop(grace)]);
       await Promise.all([adminServer.stop(), statsPage?.stop()]);
     },
   };

@@ -4,9 +4,28 @@ import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec } fro
 import { BackendRuntime, NotFound } from './backend.js';
 import type { EngineContext } from './context.js';
 import { ConnLimit, FrontendRuntime } from './frontend.js';
-import type { FrontendDef, ProxyModel } from './model.js';
+import type { BackendDef, FrontendDef, ProxyModel } from './model.js';
+import type { WorkerShare } from './cluster/counters.js';
 
 export { NotFound };
+
+/**
+ * `single`: one process does everything. With `workers: N` the work is split: the `control` process owns pools,
+ * health checks and stats (it opens no listener); each `data` process (a worker) carries traffic, mirroring
+ * the control process's pools and health (see cluster/).
+ */
+export type ProxyRole = 'single' | 'control' | 'data';
+
+export interface ProxyOptions {
+  role?: ProxyRole;
+  /**
+   * A pool, state, weight or health change happened (the control process tells its workers); the promise
+   * settles when they all applied it.
+   */
+  onPoolsChange?: () => Promise<void>;
+  /** refresh traffic counters before a read of the stats (the control process asks its workers) */
+  freshen?: () => Promise<void>;
+}
 
 export class BuiltinProxy implements PoolDriver {
   readonly kind = 'builtin' as const;
@@ -16,10 +35,27 @@ export class BuiltinProxy implements PoolDriver {
   private readonly global: ConnLimit;
   readonly startedAt = Date.now();
 
-  constructor(private model: ProxyModel, private readonly log: Logger, accessLog: Logger = log) {
+  readonly role: ProxyRole;
+
+  constructor(private model: ProxyModel, private readonly log: Logger, accessLog: Logger = log, private readonly opts: ProxyOptions = {}) {
+    this.role = opts.role ?? 'single';
     this.global = new ConnLimit(model.maxconn);
     this.ctx = { log, accessLog, backend: (name) => this.backendMap.get(name) };
-    for (const b of model.backends) this.backendMap.set(b.name, new BackendRuntime(b, log));
+    for (const b of model.backends) this.backendMap.set(b.name, this.newBackend(b));
+  }
+
+  private newBackend(def: BackendDef): BackendRuntime {
+    const changed = this.opts.onPoolsChange;
+    return new BackendRuntime(def, this.log, {
+      externalHealth: this.role === 'data',
+      sessionsElsewhere: this.role === 'control',
+      onChange: changed && (() => void changed()),
+    });
+  }
+
+  /** Up-to-date traffic counters before a stats read (a no-op in a single process). */
+  async freshen(): Promise<void> {
+    await this.opts.freshen?.();
   }
 
   async start(): Promise<void> {
@@ -33,6 +69,12 @@ export class BuiltinProxy implements PoolDriver {
 
   private async openFrontend(def: FrontendDef): Promise<void> {
     const fe = new FrontendRuntime(def, this.ctx, this.global);
+    if (this.role === 'control') {
+      // Counted here, listened to by the workers.
+      fe.reported = def.binds;
+      this.frontends.set(def.name, fe);
+      return;
+    }
     try {
       await fe.listen();
     } catch (err) {
@@ -53,7 +95,7 @@ export class BuiltinProxy implements PoolDriver {
       const def = nextBackends.get(name);
       if (def) be.redefine(def);
     }
-    for (const [name, def] of nextBackends) if (!this.backendMap.has(name)) this.backendMap.set(name, new BackendRuntime(def, this.log));
+    for (const [name, def] of nextBackends) if (!this.backendMap.has(name)) this.backendMap.set(name, this.newBackend(def));
     const nextFrontends = new Map(model.frontends.map((f) => [f.name, f]));
     for (const [name, fe] of this.frontends) {
       const def = nextFrontends.get(name);
@@ -99,24 +141,35 @@ export class BuiltinProxy implements PoolDriver {
     return [...this.backendMap.keys()];
   }
 
+  // With workers, a change resolves once every worker applied it: no new request goes where it no longer should.
   async setServers(backend: string, servers: ServerSpec[]): Promise<ApplyResult> {
-    return this.backend(backend).applyServers(servers);
+    const result = this.backend(backend).applyServers(servers);
+    await this.opts.onPoolsChange?.();
+    return result;
   }
 
   async setState(backend: string, server: string, state: AdminState): Promise<void> {
     this.backend(backend).setState(server, state);
+    await this.opts.onPoolsChange?.();
   }
 
   async setWeight(backend: string, server: string, weight: number): Promise<void> {
     this.backend(backend).setWeight(server, weight);
+    await this.opts.onPoolsChange?.();
   }
 
   async snapshot(): Promise<BackendView[]> {
+    await this.freshen();
     return [...this.backendMap.values()].map((b) => b.view());
   }
 
+  /** connections open in the workers (control process of a multi-worker proxy) */
+  connectionsElsewhere = 0;
+  /** what each worker carried, as of the last stats read (control process) */
+  workerShares?: WorkerShare[];
+
   get connections(): number {
-    return this.global.current;
+    return this.global.current + this.connectionsElsewhere;
   }
 }
 

@@ -136,6 +136,8 @@ export const listenSchema = strict({ ...frontendKeys, ...backendKeys });
 
 export const globalSchema = strict({
   maxconn: z.number().int().min(1).optional(),
+  /** proxy worker processes sharing the listeners (HAProxy's nbthread): a number, or `auto` for one per core */
+  workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).optional(),
   log_level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const).optional(),
 });
 

@@ -39,8 +39,12 @@ export class FrontendRuntime {
     for (const b of this.def.binds) this.listeners.push(await this.bind(b));
   }
 
+  /** Where the workers listen, as they report it (control process of a multi-worker proxy). */
+  reported?: Endpoint[];
+
   /** Addresses actually bound (port 0 resolves to the kernel's choice). */
   addresses(): Endpoint[] {
+    if (this.reported) return this.reported;
     return this.listeners.map((l) => {
       const a = l.address() as { address: string; port: number };
       return { host: a.address, port: a.port };

@@ -7,6 +7,14 @@ export class RateCounter {
   /** highest rate seen (HAProxy's *_max columns) */
   max = 0;
 
+  /** In the control process of a multi-worker proxy: the workers' rates, summed (see cluster/counters.ts). */
+  private summed?: number;
+
+  absorb(rate: number, max: number): void {
+    this.summed = rate;
+    this.max = max;
+  }
+
   hit(now = Date.now()): void {
     this.roll(now);
     this.current++;
@@ -15,6 +23,7 @@ export class RateCounter {
   }
 
   rate(now = Date.now()): number {
+    if (this.summed !== undefined) return this.summed;
     this.roll(now);
     const into = (now % 1000) / 1000;
     return Math.round(this.previous * (1 - into) + this.current);

@@ -32,6 +32,8 @@ export function collectStats(proxy: BuiltinProxy) {
   return {
     uptimeMs: now - proxy.startedAt,
     connections: proxy.connections,
+    /** with global.workers > 1: each worker's pid, open connections, sessions and requests */
+    ...(proxy.workerShares ? { workers: proxy.workerShares } : {}),
     frontends: [...proxy.frontends.values()].map((f) => ({
       name: f.name,
       status: 'OPEN',

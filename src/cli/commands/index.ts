@@ -11,6 +11,7 @@ import { membersCommand } from './members.js';
 import { eventCommand } from './event.js';
 import { tagsCommand } from './tags.js';
 import { keygenCommand } from './keygen.js';
+import { proxyWorker } from './proxy-worker.js';
 
 export const commands: Command[] = [
   balancer,
@@ -24,4 +25,5 @@ export const commands: Command[] = [
   tagsCommand,
   keygenCommand,
   servers,
+  proxyWorker,
 ];

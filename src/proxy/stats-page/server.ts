@@ -21,7 +21,7 @@ export class StatsPageServer {
   }
 
   async start(): Promise<Endpoint> {
-    const server = createServer((req, res) => this.handle(req, res));
+    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.cfg.bind.port, this.cfg.bind.host, () => resolve());
@@ -51,7 +51,7 @@ export class StatsPageServer {
     });
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // As HAProxy's `stats uri`: the request URI starts with it; ";csv" (or "?csv") after it asks for the CSV.
     const raw = req.url ?? '/';
     const uri = this.cfg.uri;
@@ -62,6 +62,7 @@ export class StatsPageServer {
       return send(res, 401, 'text/html', '<html><body><h1>401 Unauthorized</h1>\nYou need a valid user and password to access this content.\n</body></html>\n');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'Method Not Allowed\n');
+    await this.proxy.freshen();
     const stats = collectStats(this.proxy);
     if (csv) return send(res, 200, 'text/plain; charset=utf-8', statsCsv(stats));
     send(res, 200, 'text/html; charset=utf-8', statsHtml(stats, { refreshMs: this.cfg.refresh, csvHref: `${uri};csv` }));

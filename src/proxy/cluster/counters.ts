@@ -1,0 +1,167 @@
+// Traffic counters of a proxy worker, and their sum in the control process: the one view of stats that the
+// admin API, the stats page and /metrics read when the proxy runs several workers.
+// Sums are exact for totals and current values; *_max values are the sum of each worker's maximum (an upper
+// bound: the workers' peaks need not coincide).
+import type { Endpoint } from '../../config/index.js';
+import type { BuiltinProxy } from '../builtin-proxy.js';
+import { StatusCounts } from '../context.js';
+import type { RateCounter } from '../rate.js';
+
+type Statuses = Pick<StatusCounts, '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other'>;
+type Rate = [rate: number, max: number];
+
+export interface WorkerShare {
+  pid: number;
+  connections: number;
+  sessions: number;
+  requests: number;
+}
+
+export interface FrontendCounters {
+  addresses: Endpoint[];
+  current: number;
+  max: number;
+  total: number;
+  requests: number;
+  sessionRate: Rate;
+  requestRate: Rate;
+  bytesIn: number;
+  bytesOut: number;
+  deniedReq: number;
+  errors: number;
+  statuses: Statuses;
+}
+
+export interface ServerCounters {
+  active: number;
+  maxActive: number;
+  total: number;
+  sessionRate: Rate;
+  bytesIn: number;
+  bytesOut: number;
+  failedConns: number;
+  failedResp: number;
+  statuses: Statuses;
+}
+
+export interface BackendCounters {
+  total: number;
+  sessionRate: Rate;
+  bytesIn: number;
+  bytesOut: number;
+  deniedReq: number;
+  errors: number;
+  statuses: Statuses;
+  queued: number;
+  maxQueue: number;
+  /** by server name; a removed server still finishing its sessions adds to the entry of its name */
+  servers: Record<string, ServerCounters>;
+}
+
+export interface WorkerCounters {
+  /** per worker: who it is and how much it carried (sums keep the list of every worker) */
+  workers: WorkerShare[];
+  connections: number;
+  frontends: Record<string, FrontendCounters>;
+  backends: Record<string, BackendCounters>;
+}
+
+const rateOf = (r: RateCounter, now: number): Rate => [r.rate(now), r.max];
+const statusesOf = (s: StatusCounts): Statuses => ({ '1xx': s['1xx'], '2xx': s['2xx'], '3xx': s['3xx'], '4xx': s['4xx'], '5xx': s['5xx'], other: s.other });
+
+/** A worker's counters, to send to the control process. */
+export function countersOf(proxy: BuiltinProxy, now = Date.now()): WorkerCounters {
+  const frontends: WorkerCounters['frontends'] = {};
+  for (const f of proxy.frontends.values()) {
+    const s = f.stats;
+    frontends[f.name] = {
+      addresses: f.addresses(), current: s.current, max: s.max, total: s.total, requests: s.requests,
+      sessionRate: rateOf(s.sessionRate, now), requestRate: rateOf(s.requestRate, now), bytesIn: s.bytesIn, bytesOut: s.bytesOut,
+      deniedReq: s.deniedReq, errors: s.errors, statuses: statusesOf(s.statuses),
+    };
+  }
+  const backends: WorkerCounters['backends'] = {};
+  for (const b of proxy.backendMap.values()) {
+    const servers: Record<string, ServerCounters> = {};
+    for (const s of [...b.servers.values(), ...b.removing]) {
+      const c: ServerCounters = {
+        active: s.active, maxActive: s.maxActive, total: s.total, sessionRate: rateOf(s.sessionRate, now), bytesIn: s.bytesIn,
+        bytesOut: s.bytesOut, failedConns: s.failedConns, failedResp: s.failedResp, statuses: statusesOf(s.statuses),
+      };
+      servers[s.name] = servers[s.name] ? add(servers[s.name]!, c) : c;
+    }
+    backends[b.name] = {
+      total: b.total, sessionRate: rateOf(b.sessionRate, now), bytesIn: b.bytesIn, bytesOut: b.bytesOut, deniedReq: b.deniedReq,
+      errors: b.errors, statuses: statusesOf(b.statuses), queued: b.queued, maxQueue: b.maxQueue, servers,
+    };
+  }
+  let sessions = 0;
+  let requests = 0;
+  for (const f of proxy.frontends.values()) {
+    sessions += f.stats.total;
+    requests += f.stats.requests;
+  }
+  return { workers: [{ pid: process.pid, connections: proxy.connections, sessions, requests }], connections: proxy.connections, frontends, backends };
+}
+
+/** Sum two counter records of the same shape (numbers add, [rate, max] pairs add pairwise, addresses are kept). */
+function add<T>(a: T, b: T): T {
+  if (typeof a === 'number') return (a + (b as number)) as T;
+  if (Array.isArray(a)) {
+    if (a.every((x) => typeof x === 'number')) return a.map((x, i) => x + (b as number[])[i]!) as T;
+    return (a.length && typeof a[0] === 'object' && 'pid' in a[0] ? [...a, ...(b as unknown[])] : a) as T; // worker list: both; addresses: one
+  }
+  const out: Record<string, unknown> = {};
+  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+  for (const k of keys) {
+    const x = (a as Record<string, unknown>)[k];
+    const y = (b as Record<string, unknown>)[k];
+    out[k] = x === undefined ? y : y === undefined ? x : add(x, y);
+  }
+  return out as T;
+}
+
+/** The sum of every worker's counters. */
+export function sumCounters(list: WorkerCounters[]): WorkerCounters | undefined {
+  return list.length ? list.reduce((a, b) => add(a, b)) : undefined;
+}
+
+const absorbStatuses = (into: StatusCounts, from: Statuses) => Object.assign(into, from);
+
+/**
+ * Write the workers' summed counters into the control process's runtime objects, which the stats read.
+ * `settle`: the counters were taken after every pool change so far, so a removed server they show idle has
+ * finished its removal in every worker.
+ */
+export function absorbCounters(proxy: BuiltinProxy, sum: WorkerCounters, settle: boolean): void {
+  proxy.connectionsElsewhere = sum.connections;
+  proxy.workerShares = sum.workers;
+  for (const f of proxy.frontends.values()) {
+    const c = sum.frontends[f.name];
+    if (!c) continue;
+    const s = f.stats;
+    f.reported = c.addresses;
+    Object.assign(s, { current: c.current, max: c.max, total: c.total, requests: c.requests, bytesIn: c.bytesIn, bytesOut: c.bytesOut, deniedReq: c.deniedReq, errors: c.errors });
+    s.sessionRate.absorb(...c.sessionRate);
+    s.requestRate.absorb(...c.requestRate);
+    absorbStatuses(s.statuses, c.statuses);
+  }
+  for (const b of proxy.backendMap.values()) {
+    const c = sum.backends[b.name];
+    if (!c) continue;
+    Object.assign(b, { total: c.total, bytesIn: c.bytesIn, bytesOut: c.bytesOut, deniedReq: c.deniedReq, errors: c.errors, maxQueue: c.maxQueue, queuedElsewhere: c.queued });
+    b.sessionRate.absorb(...c.sessionRate);
+    absorbStatuses(b.statuses, c.statuses);
+    for (const s of [...b.servers.values(), ...b.removing]) {
+      const sc = sum.backends[b.name]?.servers[s.name] ?? ZERO_SERVER;
+      Object.assign(s, { active: sc.active, maxActive: sc.maxActive, total: sc.total, bytesIn: sc.bytesIn, bytesOut: sc.bytesOut, failedConns: sc.failedConns, failedResp: sc.failedResp });
+      s.sessionRate.absorb(...sc.sessionRate);
+      absorbStatuses(s.statuses, sc.statuses);
+    }
+    if (settle) b.settleRemovals();
+  }
+}
+
+const ZERO_SERVER: ServerCounters = {
+  active: 0, maxActive: 0, total: 0, sessionRate: [0, 0], bytesIn: 0, bytesOut: 0, failedConns: 0, failedResp: 0, statuses: statusesOf(new StatusCounts()),
+};
