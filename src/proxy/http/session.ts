@@ -219,6 +219,17 @@ export class HttpSession {
       finished: false,
       phase: 'Q',
       abort: () => this.abortExchange(x),
+      // Every field from the start: one object shape for every exchange keeps property access fast.
+      backend: undefined,
+      server: undefined,
+      conn: undefined,
+      respWalker: undefined,
+      status: undefined,
+      upgrade: undefined,
+      cookieHeld: undefined,
+      pendingHead: undefined,
+      rawHead: undefined,
+      rawResponseHead: undefined,
     };
     // WebSocket (RFC 6455) is tunnelled after the server's 101; other upgrades (h2c) are ignored, as HAProxy
     // does: the request is served as plain HTTP/1.1.
