@@ -62,7 +62,9 @@ backends:
   assert.equal(a.cn, 'a.example.com');
   assert.equal(a.alpn, 'http/1.1');
   assert.equal(a.body, 'xfp=https', 'set on TLS binds, a client-sent value is replaced');
-  assert.equal((await tlsRequest(port, 'b.example.com')).cn, 'b.example.com');
+  const b = await tlsRequest(port, 'b.example.com');
+  assert.equal(b.cn, 'b.example.com');
+  assert.equal(b.body, 'xfp=https', 'added when the client sent none');
   assert.equal((await tlsRequest(port, 'unknown.example.org')).cn, 'b.example.com', 'no match: the default certificate');
 
   // A reload with a new certificate for a.example.com: the listener stays, new handshakes get the new one.

@@ -240,7 +240,8 @@ export class HttpSession {
     // (pipelined) request and are held by onData.
     if (!reqWalker.done) this.sock.pause();
     const rules = this.fe.def.rules;
-    if (rules.empty && !x.upgrade && !this.tls && !this.fe.def.forwardfor && head.version === 11 && whole[0] !== 0x0d && endToEndOnly(head.headers, true)) {
+    // On a TLS bind a client's own X-Forwarded-Proto is replaced: then the head is rebuilt.
+    if (rules.empty && !x.upgrade && head.version === 11 && whole[0] !== 0x0d && endToEndOnly(head.headers, true) && !(this.tls && headerValues(head.headers, 'x-forwarded-proto').length)) {
       x.rawHead = whole.subarray(0, end);
     }
     let backendName = this.fe.def.backend;
@@ -411,7 +412,12 @@ export class HttpSession {
   }
 
   private requestHead(x: Exchange): Buffer {
-    if (x.rawHead) return x.rawHead;
+    if (x.rawHead) {
+      // The head as received, with our X-Forwarded-* lines before its blank line.
+      const added = this.forwardedLines(x);
+      if (!added.length) return x.rawHead;
+      return Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), Buffer.from(added.join('\r\n') + '\r\n\r\n', 'latin1')]);
+    }
     const h = x.head;
     const drop = hopByHop(h.headers);
     const lines = [`${h.method} ${h.uri} HTTP/1.1`];
@@ -420,19 +426,25 @@ export class HttpSession {
       // On a TLS bind the proxy says the scheme itself: a client's own X-Forwarded-Proto is not trusted.
       if (!drop.has(lower) && !(this.tls && lower === 'x-forwarded-proto')) lines.push(`${n}: ${v}`);
     }
-    if (this.tls) lines.push('x-forwarded-proto: https');
     if (x.upgrade) lines.push('connection: upgrade', `upgrade: ${x.upgrade}`);
     if (x.reqWalker && requestIsChunked(h)) lines.push('transfer-encoding: chunked');
-    const ff = this.fe.def.forwardfor;
-    if (ff) {
+    lines.push(...this.forwardedLines(x));
+    return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
+  }
+
+  /** X-Forwarded-Proto on TLS binds; X-Forwarded-For/-Proto/-Host/-Port with `forwardfor`. */
+  private forwardedLines(x: Exchange): string[] {
+    const lines: string[] = [];
+    if (this.tls) lines.push('x-forwarded-proto: https');
+    if (this.fe.def.forwardfor) {
       const type = isIPv6(this.client) ? 'ipv6' : 'ipv4';
       if (!exceptList(this.fe.def).check(this.client, type)) lines.push(`x-forwarded-for: ${this.client}`);
       if (!this.tls) lines.push('x-forwarded-proto: http');
-      const host = headerValues(h.headers, 'host')[0];
+      const host = headerValues(x.head.headers, 'host')[0];
       if (host !== undefined) lines.push(`x-forwarded-host: ${host}`);
       lines.push(`x-forwarded-port: ${this.sock.localPort ?? ''}`);
     }
-    return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
+    return lines;
   }
 
   private send(x: Exchange): void {
