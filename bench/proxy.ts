@@ -1,6 +1,6 @@
 // npm run bench:proxy — the built-in proxy and HAProxy in front of the same backends, driven by the same wrk runs,
 // side by side in one run. Not a test: prints figures (req/s, MB/s, p50, p99) and ratios builtin/HAProxy.
-// Env: BENCH_SECONDS (default 10), BENCH_CONNS (50), BENCH_THREADS (1: HAProxy's nbthread and lbagent's global.workers,
+// Env: BENCH_SECONDS (default 5 per run), BENCH_ROUNDS (3), BENCH_CONNS (50), BENCH_THREADS (1: HAProxy's nbthread and lbagent's global.workers,
 // the same core count for both), BENCH_TESTS (ka,close,tcp1m,http1m,tls-ka,tls-close).
 // TLS runs terminate TLS on both proxies with the same certificate (made here with openssl).
 import { execFileSync } from 'node:child_process';
@@ -13,7 +13,9 @@ import { have, rssKiB, start, startNode, stop, waitPort } from './lib/procs.js';
 import { haveWrk, runWrk, type WrkResult } from './lib/wrk.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
-const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+// A shared machine's speed drifts: the two proxies take turns, BENCH_ROUNDS times each, and the median run counts.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const conns = Number(process.env.BENCH_CONNS ?? 50);
 const threads = Number(process.env.BENCH_THREADS ?? process.env.HAPROXY_THREADS ?? 1);
 const tests = (process.env.BENCH_TESTS ?? 'ka,close,tcp1m,http1m,tls-ka,tls-close').split(',');
@@ -108,12 +110,20 @@ try {
     if (!p) continue;
     const targets: [string, number, number | undefined][] = [[threads > 1 ? `builtin workers ${threads}` : 'builtin', p.tls ? lbTls! : p.tcp ? lbTcp! : lbHttp!, lb.pid]];
     if (hap) targets.push([`haproxy nbthread ${threads}`, p.tls ? hapTls! : p.tcp ? hapTcp! : hapHttp!, hap.pid]);
-    for (const [target, port, pid] of targets) {
-      // A short warm-up so JIT and connection pools are in steady state for both.
-      await runWrk(`${p.tls ? 'https' : 'http'}://127.0.0.1:${port}${p.path}`, { connections: conns, seconds: 2, headers: p.headers });
-      const r = await runWrk(`${p.tls ? 'https' : 'http'}://127.0.0.1:${port}${p.path}`, { connections: conns, seconds, headers: p.headers });
-      rows.push({ test, target, r, rss: rssKiB(pid) });
-      process.stderr.write(`${test} ${target}: ${r.rps.toFixed(0)} req/s\n`);
+    const url = (port: number) => `${p.tls ? 'https' : 'http'}://127.0.0.1:${port}${p.path}`;
+    // A short warm-up so JIT and connection pools are in steady state for both.
+    for (const [, port] of targets) await runWrk(url(port), { connections: conns, seconds: 2, headers: p.headers });
+    const runs = new Map<string, WrkResult[]>(targets.map(([t]) => [t, []]));
+    for (let round = 0; round < rounds; round++) {
+      for (const [target, port] of targets) {
+        const r = await runWrk(url(port), { connections: conns, seconds, headers: p.headers });
+        runs.get(target)!.push(r);
+        process.stderr.write(`${test} ${target} round ${round + 1}: ${r.rps.toFixed(0)} req/s\n`);
+      }
+    }
+    for (const [target, , pid] of targets) {
+      const sorted = runs.get(target)!.sort((a, b) => a.rps - b.rps);
+      rows.push({ test, target, r: sorted[Math.floor(sorted.length / 2)]!, rss: rssKiB(pid) });
     }
   }
 } finally {
@@ -122,7 +132,7 @@ try {
 }
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-console.log(`\nbench:proxy — wrk -t2 -c${conns} -d${seconds}s, 3 backends on 127.0.0.1, ${new Date().toISOString()}`);
+console.log(`\nbench:proxy — wrk -t2 -c${conns} -d${seconds}s, median of ${rounds} alternating rounds, 3 backends on 127.0.0.1, ${new Date().toISOString()}`);
 console.log('| test | target | req/s | MB/s | p50 ms | p99 ms | errors | RSS KiB | builtin/HAProxy req/s | p99 ratio |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) {
