@@ -89,6 +89,8 @@ export function headerTokens(headers: Header[], name: string): string[] {
 
 export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
 
+const NO_BODY: Framing = { kind: 'none' };
+
 /** Body framing of a request (RFC 9112 6.3); throws 400 on conflicting or invalid framing. */
 export function requestFraming(h: RequestHead): Framing {
   const te = headerTokens(h.headers, 'transfer-encoding');
@@ -108,8 +110,15 @@ export function responseFraming(method: string, r: ResponseHead): Framing {
   return lengthFraming(headerValues(r.headers, 'content-length'), 502) ?? { kind: 'close' };
 }
 
+const DIGITS = /^\d{1,15}$/;
+
 function lengthFraming(values: string[], status: 400 | 502): Framing | undefined {
   if (!values.length) return undefined;
+  // The usual case, one plain number, without building lists.
+  if (values.length === 1 && DIGITS.test(values[0]!)) {
+    const length = Number(values[0]);
+    return length === 0 ? NO_BODY : { kind: 'length', length };
+  }
   const all = new Set(values.flatMap((v) => v.split(',').map((x) => x.trim())));
   const [only] = [...all];
   if (all.size !== 1 || !/^\d{1,15}$/.test(only!)) throw new HeadError(status, 'invalid content-length');
