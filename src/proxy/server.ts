@@ -44,6 +44,14 @@ export function setSocketTimeout(sock: Socket, ms: number): void {
   sock.setTimeout(ms);
 }
 
+/** `timeout connect` passed (HAProxy's termination state `sC`, versus `SC` for a refused connection). */
+export class ConnectTimeout extends Error {}
+
+/** HAProxy's turn-around delay before a connect retry: min(timeout connect, 1s). */
+export function retryDelay(connectTimeoutMs: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.min(connectTimeoutMs, 1000)));
+}
+
 /** Something running on this server that can be cut when a removed server's grace time ends. */
 export interface Abortable {
   abort(): void;
@@ -183,7 +191,7 @@ export class ServerRuntime implements BalanceTarget {
         : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true });
       const timer = setTimeout(() => {
         sock.destroy();
-        reject(new Error('connect timeout'));
+        reject(new ConnectTimeout('connect timeout'));
       }, timeoutMs);
       sock.once(this.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);

@@ -4,7 +4,7 @@ import { logAccess } from './access-log.js';
 import type { BackendRuntime } from './backend.js';
 import type { EngineContext, FrontendRef } from './context.js';
 import { clientAddress } from './http/session.js';
-import type { ServerRuntime } from './server.js';
+import { ConnectTimeout, retryDelay, type ServerRuntime } from './server.js';
 
 export class TcpSession {
   private server?: ServerRuntime;
@@ -61,17 +61,20 @@ export class TcpSession {
         }
         this.Tc = Date.now() - cStart;
         return this.stream(conn);
-      } catch {
+      } catch (err) {
         server.failedConns++;
         server.sessions.delete(this.abortable);
         if (this.done) return;
-        if (this.retries >= be.def.retries) return this.finish('SC');
+        if (this.retries >= be.def.retries) return this.finish(err instanceof ConnectTimeout ? 'sC' : 'SC');
         this.retries++;
         tried.add(server);
         if (be.def.redispatch && this.retries === be.def.retries) {
           be.release(server);
           this.server = undefined;
           got = await be.acquire({ clientIp: this.client }, (s) => !tried.has(s));
+        } else {
+          await retryDelay(be.def.timeouts.connect);
+          if (this.done) return;
         }
       }
     }

@@ -1,3 +1,4 @@
+import pino from 'pino';
 // Shared pieces of the proxy tests: real backends on 127.0.0.1, a proxy from YAML text, raw HTTP exchanges.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -43,10 +44,13 @@ export async function startBackend(
   };
 }
 
-export async function startProxy(yaml: string): Promise<{ proxy: BuiltinProxy; port(frontend: string): number; stop(): Promise<void> }> {
+/** `accessLog`: collects the access-log lines (pino JSON objects) when given. */
+export async function startProxy(yaml: string, opts: { accessLog?: Record<string, unknown>[] } = {}): Promise<{ proxy: BuiltinProxy; port(frontend: string): number; stop(): Promise<void> }> {
   const parsed = parseMainConfig('test.yml', yaml);
   if (!parsed.ok) throw new Error(parsed.errors.map(formatConfigError).join('\n'));
-  const proxy = new BuiltinProxy(resolveModel(parsed.value), silentLogger);
+  const lines = opts.accessLog;
+  const access = lines ? pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l) as Record<string, unknown>) }) : silentLogger;
+  const proxy = new BuiltinProxy(resolveModel(parsed.value), silentLogger, access);
   await proxy.start();
   return {
     proxy,

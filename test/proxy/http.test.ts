@@ -163,6 +163,41 @@ listen:
   for (let i = 0; i < 4; i++) assert.equal((await rawRequest(lb.port('redisp'), get(`/${i}`))).status, 200);
 });
 
+test('timeout connect: a server that never completes the handshake gets 503 with sC after the retries', async (t) => {
+  // A listener whose process is stopped with a full accept queue: the kernel drops further SYNs, so a connect
+  // hangs until `timeout connect`, like a server behind a black hole.
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['-e', `require('net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, function () { process.send(this.address().port) })`], { stdio: ['ignore', 'ignore', 'ignore', 'ipc'] });
+  t.after(() => child.kill('SIGKILL'));
+  const port = await new Promise<number>((r) => child.once('message', (p) => r(p as number)));
+  child.kill('SIGSTOP');
+  const fillers = Array.from({ length: 4 }, () => openSocket(port).catch(() => undefined));
+  t.after(async () => (await Promise.all(fillers)).forEach((s) => s?.destroy()));
+  // Two of them fit in the accept queue (backlog + 1); the rest wait for a SYN-ACK that does not come.
+  let connected = 0;
+  for (const f of fillers) void f.then((s) => s && connected++);
+  await waitFor('accept queue full', () => connected >= 2);
+  const log: Record<string, unknown>[] = [];
+  const lb = await startProxy(`
+listen:
+  web: { bind: "127.0.0.1:0", mode: http, retries: 1, timeout: { connect: 300ms }, servers: [ { name: hole, addr: "127.0.0.1:${port}" } ] }
+  raw: { bind: "127.0.0.1:0", mode: tcp, retries: 1, timeout: { connect: 300ms }, servers: [ { name: hole, addr: "127.0.0.1:${port}" } ] }
+`, { accessLog: log });
+  t.after(() => lb.stop());
+  const started = Date.now();
+  const r = await rawRequest(lb.port('web'), get('/'));
+  assert.equal(r.status, 503);
+  assert.ok(Date.now() - started >= 300 + 300 + 300 - 30, 'two attempts of timeout connect with the turn-around delay between');
+  assert.equal(lb.proxy.backend('web').servers.get('hole')!.failedConns, 2);
+  await waitFor('access-log line', () => log.find((l) => l.frontend === 'web'));
+  assert.equal(log.find((l) => l.frontend === 'web')!.termination, 'sC', 'HAProxy: the connect timed out (SC is a refusal)');
+  // TCP mode: the client connection is closed after the same attempts, logged sC.
+  const s = await openSocket(lb.port('raw'));
+  await closed(s);
+  await waitFor('tcp access-log line', () => log.find((l) => l.frontend === 'raw'));
+  assert.equal(log.find((l) => l.frontend === 'raw')!.termination, 'sC');
+});
+
 test('maxconn per server queues requests; timeout queue answers 503', async (t) => {
   let release: (() => void)[] = [];
   const slow = await startBackend('slow', (_req, res) => {

@@ -6,7 +6,7 @@ import { logAccess } from '../access-log.js';
 import type { BackendRuntime } from '../backend.js';
 import type { EngineContext, FrontendRef } from '../context.js';
 import type { FrontendDef } from '../model.js';
-import { setConnHandler, setSocketTimeout, type Abortable, type ServerRuntime } from '../server.js';
+import { ConnectTimeout, retryDelay, setConnHandler, setSocketTimeout, type Abortable, type ServerRuntime } from '../server.js';
 import type { PickContext } from '../balance/api.js';
 import type { Acquired } from '../backend.js';
 import { BodyWalker, FramingError } from './framing.js';
@@ -313,6 +313,7 @@ export class HttpSession {
     const tried = new Set<ServerRuntime>();
     const cStart = Date.now();
     let server = first;
+    let timedOut = false;
     for (;;) {
       x.server = server;
       server.sessions.add(x);
@@ -321,8 +322,9 @@ export class HttpSession {
       if (!conn) {
         try {
           conn = await server.connect(be.def.timeouts.connect);
-        } catch {
+        } catch (err) {
           server.failedConns++;
+          timedOut = err instanceof ConnectTimeout;
         }
       }
       if (x.finished) {
@@ -340,13 +342,13 @@ export class HttpSession {
         be.release(server);
         x.server = undefined;
         be.errors++;
-        return this.respond(x, 503, 'SC');
+        return this.respond(x, 503, timedOut ? 'sC' : 'SC');
       }
       x.retries++;
       tried.add(server);
       const redispatch = be.def.redispatch && x.retries === be.def.retries;
       if (!redispatch && server.usable) {
-        await new Promise((r) => setTimeout(r, Math.min(be.def.timeouts.connect, 1000)));
+        await retryDelay(be.def.timeouts.connect);
         if (x.finished) return; // complete() released the server this exchange still held
       }
       if (redispatch || !server.usable) {
