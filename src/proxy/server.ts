@@ -7,12 +7,15 @@ import type { HealthCheckHandle } from './check/api.js';
 import { StatusCounts } from './context.js';
 import { RateCounter } from './rate.js';
 
-/** Who currently owns a server connection's events (the exchange using it, or the idle pool). */
+/**
+ * Who currently owns a server connection's events (the session using it, or the idle pool). Each event names
+ * its connection, so one handler object can serve every connection of its owner (no closures per request).
+ */
 export interface ConnHandler {
-  data(chunk: Buffer): void;
+  data(chunk: Buffer, conn: Socket): void;
   /** the server closed or reset the connection */
-  end(): void;
-  timeout(): void;
+  end(conn: Socket): void;
+  timeout(conn: Socket): void;
 }
 
 const HANDLER = Symbol('connHandler');
@@ -23,10 +26,10 @@ const NOOP: ConnHandler = { data() {}, end() {}, timeout() {} };
 function bindConn(sock: Socket): void {
   const b = sock as Bound;
   b[HANDLER] = NOOP;
-  sock.on('data', (c: Buffer) => b[HANDLER]!.data(c));
-  sock.on('end', () => b[HANDLER]!.end());
-  sock.on('close', () => b[HANDLER]!.end());
-  sock.on('timeout', () => b[HANDLER]!.timeout());
+  sock.on('data', (c: Buffer) => b[HANDLER]!.data(c, sock));
+  sock.on('end', () => b[HANDLER]!.end(sock));
+  sock.on('close', () => b[HANDLER]!.end(sock));
+  sock.on('timeout', () => b[HANDLER]!.timeout(sock));
   sock.on('error', () => {}); // surfaces as 'close'
 }
 
@@ -170,13 +173,21 @@ export class ServerRuntime implements BalanceTarget {
     }
     // The connection keeps its `timeout server`: an idle one is dropped when it passes (HAProxy purges idle
     // server connections too).
-    const drop = () => {
-      this.idle.delete(sock);
-      sock.destroy();
-    };
-    setConnHandler(sock, { data: drop, end: drop, timeout: drop });
+    setConnHandler(sock, this.idleHandler);
     this.idle.add(sock);
     sock.resume();
+  }
+
+  /** An idle connection is dropped on anything: data nobody asked for, a close, its timeout. */
+  private readonly idleHandler: ConnHandler = {
+    data: (_c, sock) => this.dropIdle(sock),
+    end: (sock) => this.dropIdle(sock),
+    timeout: (sock) => this.dropIdle(sock),
+  };
+
+  private dropIdle(sock: Socket): void {
+    this.idle.delete(sock);
+    sock.destroy();
   }
 
   closeIdle(): void {

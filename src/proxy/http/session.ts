@@ -6,7 +6,7 @@ import { logAccess } from '../access-log.js';
 import type { BackendRuntime } from '../backend.js';
 import type { EngineContext, FrontendRef } from '../context.js';
 import type { FrontendDef } from '../model.js';
-import { ConnectTimeout, retryDelay, setConnHandler, setSocketTimeout, type Abortable, type ServerRuntime } from '../server.js';
+import { ConnectTimeout, retryDelay, setConnHandler, setSocketTimeout, type Abortable, type ConnHandler, type ServerRuntime } from '../server.js';
 import type { PickContext } from '../balance/api.js';
 import type { Acquired } from '../backend.js';
 import { BodyWalker, FramingError } from './framing.js';
@@ -76,6 +76,9 @@ interface Exchange extends Abortable {
   upgrade?: string;
   /** the client's persistence cookie named the server that took the request */
   cookieHeld?: boolean;
+  /** response bytes until the head is complete, and when the request was sent */
+  rbuf: Buffer;
+  sentAt: number;
   /** the response head, written with the first body bytes once the connection header is known */
   pendingHead?: ResponseHead;
   /**
@@ -102,13 +105,19 @@ export class HttpSession {
     this.client = clientAddress(sock);
     this.tls = (sock as TLSSocket).encrypted === true;
     sock.setNoDelay(true);
-    sock.on('data', (c: Buffer) => this.guard(() => this.onData(c)));
+    sock.on('data', (c: Buffer) => {
+      try {
+        this.onData(c);
+      } catch (err) {
+        this.internalError(err);
+      }
+    });
     sock.on('end', () => this.onClientEnd());
     sock.on('error', () => {});
     sock.on('close', () => this.onClientClose());
     sock.on('timeout', () => this.onClientTimeout());
     // The first request has `timeout http-request` from the accept.
-    this.arm(fe.def.timeouts.httpRequest, () => this.headTimeout());
+    this.arm(fe.def.timeouts.httpRequest, this.onHeadTimer);
   }
 
   /** A bug must cost one connection, never the process: log it and cut the connection. */
@@ -116,16 +125,24 @@ export class HttpSession {
     try {
       fn();
     } catch (err) {
-      this.ctx.log.error({ err, frontend: this.fe.def.name }, `internal error on a connection from ${this.client}: ${(err as Error).message}`);
-      this.fe.stats.errors++;
-      const x = this.x;
-      if (x && !x.finished) {
-        x.conn?.destroy();
-        this.complete(x, 'PD');
-      }
-      this.close(false);
+      this.internalError(err);
     }
   }
+
+  private internalError(err: unknown): void {
+    this.ctx.log.error({ err, frontend: this.fe.def.name }, `internal error on a connection from ${this.client}: ${(err as Error).message}`);
+    this.fe.stats.errors++;
+    const x = this.x;
+    if (x && !x.finished) {
+      x.conn?.destroy();
+      this.complete(x, 'PD');
+    }
+    this.close(false);
+  }
+
+  // Timer callbacks bound once per connection, not per request.
+  private readonly onHeadTimer = () => this.headTimeout();
+  private readonly onKeepAliveTimer = () => this.keepAliveTimeout();
 
   private arm(ms: number, fn: () => void): void {
     clearTimeout(this.timer);
@@ -162,7 +179,7 @@ export class HttpSession {
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
     this.tryHead();
     // Most heads arrive whole: arm `timeout http-request` only for one still incomplete.
-    if (armHead && this.state === 'head') this.arm(this.fe.def.timeouts.httpRequest - (Date.now() - this.reqStart), () => this.headTimeout());
+    if (armHead && this.state === 'head') this.arm(this.fe.def.timeouts.httpRequest - (Date.now() - this.reqStart), this.onHeadTimer);
   }
 
   private tryHead(): void {
@@ -230,6 +247,8 @@ export class HttpSession {
       pendingHead: undefined,
       rawHead: undefined,
       rawResponseHead: undefined,
+      rbuf: EMPTY,
+      sentAt: 0,
     };
     // WebSocket (RFC 6455) is tunnelled after the server's 101; other upgrades (h2c) are ignored, as HAProxy
     // does: the request is served as plain HTTP/1.1.
@@ -449,77 +468,92 @@ export class HttpSession {
     return lines;
   }
 
+  /** Events of the server connection the current exchange uses: one handler object per session. */
+  private readonly serverEvents: ConnHandler = {
+    data: (c, conn) => {
+      const x = this.x;
+      if (!x || x.finished || x.conn !== conn) return;
+      try {
+        this.onServerData(x, conn, c);
+      } catch (err) {
+        this.internalError(err);
+      }
+    },
+    end: (conn) => {
+      if (this.x) this.serverClosed(this.x, conn);
+    },
+    timeout: (conn) => {
+      const x = this.x;
+      if (!x || x.conn !== conn || x.finished) return;
+      if (!x.respStarted) this.serverFailed(x, 504, 'sH');
+      else this.kill(x, 'sD');
+    },
+  };
+
+  /** Bytes from the server: the response head (parsed once complete), then the body. */
+  private onServerData(x: Exchange, conn: Socket, c: Buffer): void {
+    x.server!.bytesOut += c.length;
+    x.backend!.bytesOut += c.length;
+    if (x.respStarted) return this.forwardResponseBody(x, c);
+    x.rbuf = x.rbuf.length ? Buffer.concat([x.rbuf, c]) : c;
+    for (;;) {
+      const end = headEnd(x.rbuf);
+      if (end < 0) {
+        if (x.rbuf.length > MAX_RESPONSE_HEAD) return this.serverFailed(x, 502, 'PH');
+        return;
+      }
+      let rh;
+      try {
+        rh = parseResponseHead(x.rbuf, end);
+      } catch {
+        x.server!.failedResp++;
+        return this.serverFailed(x, 502, 'PH');
+      }
+      if (rh.status >= 100 && rh.status < 200) {
+        // Interim responses (100 Continue) go to HTTP/1.1 clients as they are; 101 upgrades are not supported.
+        if (rh.status === 101) {
+          if (!x.upgrade) return this.serverFailed(x, 502, 'PH');
+          return this.startTunnel(x, conn, rh, x.rbuf.subarray(0, end), x.rbuf.subarray(end), x.sentAt);
+        }
+        if (x.head.version === 11) this.sock.write(x.rbuf.subarray(0, end));
+        x.rbuf = x.rbuf.subarray(end);
+        continue;
+      }
+      x.Tr = Date.now() - x.sentAt;
+      x.status = rh.status;
+      x.phase = 'D';
+      let framing: Framing;
+      try {
+        framing = responseFraming(x.head.method, rh);
+      } catch {
+        x.server!.failedResp++;
+        return this.serverFailed(x, 502, 'PH');
+      }
+      const srvConn = headerTokens(rh.headers, 'connection');
+      x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
+      x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
+      if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
+      const cookie = x.backend!.def.cookie;
+      const rules = this.fe.def.rules;
+      if (cookie) rewriteResponseCookies(rh.headers, cookie, x.server!.name, x.cookieHeld === true);
+      if (!rules.empty) rules.response(rh.headers, this.ruleInput(x));
+      else if (!cookie && rh.version === 11 && x.head.version === 11 && endToEndOnly(rh.headers, true)) x.rawResponseHead = x.rbuf.subarray(0, end);
+      x.respWalker = new BodyWalker(framing);
+      x.respStarted = true;
+      this.countResponse(x, rh.status, true);
+      const rest = x.rbuf.subarray(end);
+      x.rbuf = EMPTY;
+      x.pendingHead = rh;
+      return this.forwardResponseBody(x, rest);
+    }
+  }
+
   private send(x: Exchange): void {
     const conn = x.conn!;
-    const sentAt = Date.now();
+    x.sentAt = Date.now();
     x.phase = 'H';
-    let rbuf: Buffer = EMPTY;
-    const onData = (c: Buffer) => {
-      if (x.finished || x.conn !== conn) return;
-      x.server!.bytesOut += c.length;
-      x.backend!.bytesOut += c.length;
-      if (x.respStarted) return this.forwardResponseBody(x, c);
-      rbuf = rbuf.length ? Buffer.concat([rbuf, c]) : c;
-      for (;;) {
-        const end = headEnd(rbuf);
-        if (end < 0) {
-          if (rbuf.length > MAX_RESPONSE_HEAD) return this.serverFailed(x, 502, 'PH');
-          return;
-        }
-        let rh;
-        try {
-          rh = parseResponseHead(rbuf, end);
-        } catch {
-          x.server!.failedResp++;
-          return this.serverFailed(x, 502, 'PH');
-        }
-        if (rh.status >= 100 && rh.status < 200) {
-          // Interim responses (100 Continue) go to HTTP/1.1 clients as they are; 101 upgrades are not supported.
-          if (rh.status === 101) {
-            if (!x.upgrade) return this.serverFailed(x, 502, 'PH');
-            return this.startTunnel(x, conn, rh, rbuf.subarray(0, end), rbuf.subarray(end), sentAt);
-          }
-          if (x.head.version === 11) this.sock.write(rbuf.subarray(0, end));
-          rbuf = rbuf.subarray(end);
-          continue;
-        }
-        x.Tr = Date.now() - sentAt;
-        x.status = rh.status;
-        x.phase = 'D';
-        let framing: Framing;
-        try {
-          framing = responseFraming(x.head.method, rh);
-        } catch {
-          x.server!.failedResp++;
-          return this.serverFailed(x, 502, 'PH');
-        }
-        const srvConn = headerTokens(rh.headers, 'connection');
-        x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
-        x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
-        if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
-        const cookie = x.backend!.def.cookie;
-        const rules = this.fe.def.rules;
-        if (cookie) rewriteResponseCookies(rh.headers, cookie, x.server!.name, x.cookieHeld === true);
-        if (!rules.empty) rules.response(rh.headers, this.ruleInput(x));
-        else if (!cookie && rh.version === 11 && x.head.version === 11 && endToEndOnly(rh.headers, true)) x.rawResponseHead = rbuf.subarray(0, end);
-        x.respWalker = new BodyWalker(framing);
-        x.respStarted = true;
-        this.countResponse(x, rh.status, true);
-        const rest = rbuf.subarray(end);
-        rbuf = EMPTY;
-        x.pendingHead = rh;
-        return this.forwardResponseBody(x, rest);
-      }
-    };
-    setConnHandler(conn, {
-      data: (c) => this.guard(() => onData(c)),
-      end: () => this.serverClosed(x, conn),
-      timeout: () => {
-        if (x.conn !== conn || x.finished) return;
-        if (!x.respStarted) this.serverFailed(x, 504, 'sH');
-        else this.kill(x, 'sD');
-      },
-    });
+    x.rbuf = EMPTY;
+    setConnHandler(conn, this.serverEvents);
     setSocketTimeout(conn, x.backend!.def.timeouts.server);
     const head = this.requestHead(x);
     const first = x.bodyStart.length ? join(head, x.bodyStart) : head;
@@ -717,11 +751,11 @@ export class HttpSession {
     if (!x.keepAlive || this.clientEnded || this.state === 'closed') return this.close(true);
     this.state = 'idle';
     this.reqStart = Date.now();
-    this.arm(this.fe.def.timeouts.httpKeepAlive, () => this.keepAliveTimeout());
+    this.arm(this.fe.def.timeouts.httpKeepAlive, this.onKeepAliveTimer);
     if (this.sock.isPaused()) this.sock.resume();
     if (this.buf.length) {
       this.state = 'head';
-      this.arm(this.fe.def.timeouts.httpRequest, () => this.headTimeout());
+      this.arm(this.fe.def.timeouts.httpRequest, this.onHeadTimer);
       this.tryHead();
     }
   }
