@@ -39,7 +39,7 @@ export function parseConfigText<S extends z.ZodType>(
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
 
-  for (const issue of parsed.error.issues) {
+  for (const issue of unionsOpened(parsed.error.issues)) {
     const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
     const expected = (issue as { params?: { expected?: string } }).params?.expected;
     if (issue.code === 'unrecognized_keys') {
@@ -62,6 +62,29 @@ export function parseConfigText<S extends z.ZodType>(
     errors.push({ file, ...at(node?.range?.[0]), key: keyOf(path), message, expected });
   }
   return { ok: false, errors };
+}
+
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union where no option matched says only "Invalid input". When exactly one option accepted the value's type
+ * (e.g. `roles:` is a path or a map, and a map was given), its own issues are the useful ones: report those.
+ */
+function unionsOpened(issues: readonly Issue[]): Issue[] {
+  const out: Issue[] = [];
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_union' || !('errors' in issue) || !issue.errors.length) {
+      out.push(issue);
+      continue;
+    }
+    const typed = issue.errors.filter((opt) => !opt.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+    if (typed.length !== 1) {
+      out.push(issue);
+      continue;
+    }
+    out.push(...unionsOpened(typed[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as Issue)));
+  }
+  return out;
 }
 
 /** Read and parse a YAML config file. A missing or unreadable file is reported as an error at 1:1. */

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { duration, endpoint, loadConfigFile, oneOf, parseConfigText } from '../config/index.js';
 import type { ConfigResult, Endpoint, LoadOptions } from '../config/index.js';
 import { mainBaseSchema, withCrossChecks } from '../config/main.js';
-import { rolesFileSchema } from './roles.js';
+import { rolesAgainst, rolesFileSchema } from './roles.js';
 
 const KEY_EXPECTED = 'a base64 key of 16, 24 or 32 bytes (lbagent keygen)';
 const encryptKey = z.string().refine((k) => [16, 24, 32].includes(Buffer.from(k, 'base64').length) && /^[A-Za-z0-9+/]+=*$/.test(k), {
@@ -35,18 +35,23 @@ export const controllerSchema = z.strictObject({
 });
 export type ControllerConfig = z.output<typeof controllerSchema>;
 
-export const balancerSchema = withCrossChecks(
-  mainBaseSchema.extend({
-    gossip: gossipSchema.optional(),
-    controller: controllerSchema.optional(),
-    /** path of roles.yml (relative to this file), or the roles inline */
-    roles: z.union([z.string().min(1), rolesFileSchema]).optional(),
-  }),
-);
+function balancerSchemaWith(roles: typeof rolesFileSchema | ReturnType<typeof rolesAgainst>) {
+  return withCrossChecks(
+    mainBaseSchema.extend({
+      gossip: gossipSchema.optional(),
+      controller: controllerSchema.optional(),
+      /** path of roles.yml (relative to this file), or the roles inline */
+      roles: z.union([z.string().min(1), roles]).optional(),
+    }),
+  );
+}
+
+export const balancerSchema = balancerSchemaWith(rolesFileSchema);
 export type BalancerConfig = z.output<typeof balancerSchema>;
 
-export function loadBalancerConfig(file: string, opts?: LoadOptions): ConfigResult<BalancerConfig> {
-  return loadConfigFile(file, balancerSchema, opts);
+/** `backends`: also check that inline roles name existing backends (`lbagent check`). */
+export function loadBalancerConfig(file: string, opts?: LoadOptions, backends?: ReadonlySet<string>): ConfigResult<BalancerConfig> {
+  return loadConfigFile(file, backends ? balancerSchemaWith(rolesAgainst(backends)) : balancerSchema, opts) as ConfigResult<BalancerConfig>;
 }
 
 export function parseBalancerConfig(file: string, text: string, opts?: LoadOptions): ConfigResult<BalancerConfig> {

@@ -62,6 +62,28 @@ export function loadRoles(file: string, opts?: LoadOptions): ConfigResult<RolesC
   return loadConfigFile(file, rolesFileSchema, opts);
 }
 
+/**
+ * roles.yml checked against the backends the proxy has (`lbagent check`): a role naming a backend that does not
+ * exist is an error at that entry, as HAProxy refuses a `use_backend` to an unknown backend.
+ */
+export function loadRolesFor(file: string, backends: ReadonlySet<string>, opts?: LoadOptions): ConfigResult<RolesConfig> {
+  return loadConfigFile(file, rolesAgainst(backends), opts);
+}
+
+export function rolesAgainst(backends: ReadonlySet<string>) {
+  const expected = backends.size ? [...backends].sort().join(', ') : 'a backend defined in lbagent.yml';
+  return rolesFileSchema.superRefine((v, ctx) => {
+    for (const [role, def] of Object.entries(v.roles)) {
+      for (const kind of ['lb', 'monitor'] as const) {
+        (def[kind] ?? []).forEach((ref, i) => {
+          if (backends.has(ref.backend)) return;
+          ctx.addIssue({ code: 'custom', path: ['roles', role, kind, i], message: `unknown backend '${ref.backend}'`, params: { expected } });
+        });
+      }
+    }
+  });
+}
+
 export function parseRoles(file: string, text: string, opts?: LoadOptions): ConfigResult<RolesConfig> {
   return parseConfigText(file, text, rolesFileSchema, opts);
 }

@@ -126,6 +126,29 @@ test('lbagent check: valid file prints "Configuration file is valid"; an invalid
   }
 });
 
+test('lbagent check also validates the roles: the roles.yml it names and inline roles, whose backends must exist', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lbagent-check-roles-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const proxy = `frontends:\n  web: { bind: "127.0.0.1:8080", default_backend: app }\nbackends:\n  app: { servers: [] }\n`;
+  writeFileSync(join(dir, 'lb.yml'), `gossip: { bind: "127.0.0.1:7946" }\nroles: roles.yml\n${proxy}`);
+  writeFileSync(join(dir, 'roles.yml'), 'roles:\n  web:\n    lb: [app, ghost]\n  api:\n    monitor:\n      - { backend: nowhere, port: 9000 }\n    weight: 999\n');
+  await assert.rejects(run(process.execPath, [lbagentBin, 'check', '-c', join(dir, 'lb.yml')], { cwd: repoRoot }), (err: { code: number; stderr: string }) => {
+    assert.equal(err.code, 1);
+    assert.match(err.stderr, /roles\.yml:3:15: 'roles\.web\.lb\[1\]' unknown backend 'ghost' \(expected app\)/);
+    assert.match(err.stderr, /roles\.yml:6:9: 'roles\.api\.monitor\[0\]' unknown backend 'nowhere'/);
+    assert.match(err.stderr, /roles\.yml:7:13: 'roles\.api\.weight'/);
+    return true;
+  });
+  writeFileSync(join(dir, 'roles.yml'), 'roles:\n  web:\n    lb: [app]\n');
+  assert.equal((await run(process.execPath, [lbagentBin, 'check', '-c', join(dir, 'lb.yml')], { cwd: repoRoot })).stdout, 'Configuration file is valid\n');
+  // Inline roles: errors point into lbagent.yml itself (not a bare "Invalid input" for the path-or-map choice).
+  writeFileSync(join(dir, 'inline.yml'), `roles:\n  roles:\n    web: { lb: [zzz] }\n${proxy}`);
+  await assert.rejects(run(process.execPath, [lbagentBin, 'check', '-c', join(dir, 'inline.yml')], { cwd: repoRoot }), (err: { stderr: string }) => {
+    assert.match(err.stderr, /inline\.yml:3:17: 'roles\.roles\.web\.lb\[0\]' unknown backend 'zzz'/);
+    return true;
+  });
+});
+
 test('a tcp-expect check without a pattern is refused with its position', async () => {
   const { parseMainConfig } = await import('../../src/config/main.js');
   const r = parseMainConfig('t.yml', 'backends:\n  b:\n    check: { type: tcp-expect, send: "PING" }\n    servers: []\n');
