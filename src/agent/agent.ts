@@ -1,6 +1,7 @@
 // The long-running gossip agent: a Serf node, its RPC, its event handlers, and serf's lifecycle habits
 // (join with retry and backoff, graceful leave on SIGINT/SIGTERM, exit when left).
 import type { Logger } from 'pino';
+import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
 import type { Serf, SerfConfig, SerfEvent } from '../gossip/serf/api.js';
 import { createSerf } from '../gossip/serf/serf.js';
 import { formatHostPort, type AgentOptions } from './options.js';
@@ -146,8 +147,8 @@ export class Agent implements RpcTarget {
     return this.serf.stats();
   }
 
-  keys() {
-    return this.serf.keys();
+  keyOp(op: KeyOp, key?: string): Promise<KeyOpResult> {
+    return this.serf.keyOp(op, key);
   }
 
   subscribe(listener: (e: SerfEvent) => void): () => void {

@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
+import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
 import type { Logger } from 'pino';
 import type { SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
@@ -16,7 +17,8 @@ export interface RpcTarget {
   userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
   setTags(set: Record<string, string>, del: string[]): Promise<void>;
   stats(): unknown;
-  keys(): { list(): string[]; install(k: string): void; use(k: string): void; remove(k: string): void };
+  /** `serf keys`: every alive member's keyring */
+  keyOp(op: KeyOp, key?: string): Promise<KeyOpResult>;
   subscribe(listener: (e: SerfEvent) => void): () => void;
   /** payload serf's maintenance scripts send: "NODE IP ROLE" */
   maintenancePayload(): string;
@@ -188,8 +190,10 @@ export class AgentRpcServer {
       }
       case 'GET /v1/stats':
         return send(res, 200, t.stats());
+      // Cluster-wide, as `serf keys`: the answer counts nodes, responses and errors (200 even when some failed,
+      // as serf reports per node); 400 when the request itself is refused (no encryption, bad key).
       case 'GET /v1/keys':
-        return send(res, 200, { keys: t.keys().list() });
+        return send(res, 200, await t.keyOp('list'));
       case 'POST /v1/keys/install':
       case 'POST /v1/keys/use':
       case 'POST /v1/keys/remove': {
@@ -197,11 +201,10 @@ export class AgentRpcServer {
         const key = str(body.key, 'key');
         const op = url.pathname.split('/').pop() as 'install' | 'use' | 'remove';
         try {
-          t.keys()[op](key);
+          return send(res, 200, await t.keyOp(op, key));
         } catch (err) {
           throw new HttpError(400, (err as Error).message);
         }
-        return send(res, 200, { keys: t.keys().list() });
       }
       case 'GET /v1/stream':
         return this.stream(url, req, res);

@@ -122,3 +122,76 @@ test('encryption with serf: the same key joins; a wrong key is refused by both',
   await assert.rejects(run('serf', ['join', `-rpc-addr=127.0.0.1:${s2.rpc}`, `127.0.0.1:${a.gossip}`]));
   assert.ok(!(await members(a.rpc)).some((m) => m.name === 'serf-bad' || m.name === 'lb-bad'));
 });
+
+test('keys: rotate the gossip key across lbagent and serf nodes (install, use, remove), list counts every member', { skip: !haveSerf && 'serf is not installed' }, async (t) => {
+  const a = await lbagent(t, 'key-lb', ['--encrypt', KEY]);
+  const s = await serfAgent(t, 'key-serf', [`-encrypt=${KEY}`, `-join=127.0.0.1:${a.gossip}`]);
+  const b = await lbagent(t, 'key-web', ['--encrypt', KEY], a.gossip);
+  await waitFor('three alive members', async () => (await members(a.rpc)).filter((m) => m.status === 'alive').length === 3 && (await serfMembers(s.rpc)).filter((m) => m.status === 'alive').length === 3);
+  const esc = (k: string) => k.replace(/[+/=]/g, (c) => `\\${c}`);
+  assert.match(await cli(a.rpc, 'keys', '--list'), new RegExp(`^${esc(KEY)}\\s+\\[3/3\\]`, 'm'));
+
+  // Installed through lbagent: serf's node has it too, as serf's own list shows.
+  assert.match(await cli(a.rpc, 'keys', '--install', OTHER_KEY), /Success!/);
+  assert.match((await run('serf', ['keys', '-list', `-rpc-addr=127.0.0.1:${s.rpc}`])).stdout, new RegExp(`${esc(OTHER_KEY)}\\s+\\[3/3\\]`));
+  // Made primary through serf's CLI: the lbagent nodes follow.
+  await run('serf', ['keys', `-use=${OTHER_KEY}`, `-rpc-addr=127.0.0.1:${s.rpc}`]);
+  const list = await cli(b.rpc, 'keys', '--list');
+  assert.match(list, new RegExp(`^${esc(OTHER_KEY)}\\s+\\[3/3\\]\\s+primary on 3`, 'm'));
+  // The primary cannot be removed anywhere; the old key can.
+  await assert.rejects(cli(a.rpc, 'keys', '--remove', OTHER_KEY), (err: { stderr: string }) => {
+    assert.match(err.stderr, /Error removing key: 0\/3 nodes reported success/);
+    assert.match(err.stderr, /key-serf: .*primary/i);
+    return true;
+  });
+  assert.match(await cli(b.rpc, 'keys', '--remove', KEY), /Success!/);
+  assert.doesNotMatch(await cli(a.rpc, 'keys', '--list'), new RegExp(esc(KEY)));
+  // The cluster now speaks the new key only: a node with just that key joins, one with the old key cannot.
+  await lbagent(t, 'key-new', ['--encrypt', OTHER_KEY], b.gossip);
+  await waitFor('the new-key node is alive everywhere', async () => (await serfMembers(s.rpc)).some((m) => m.name === 'key-new' && m.status === 'alive'));
+  const old = await serfAgent(t, 'key-old', [`-encrypt=${KEY}`]);
+  await assert.rejects(run('serf', ['join', `-rpc-addr=127.0.0.1:${old.rpc}`, `127.0.0.1:${a.gossip}`]));
+});
+
+test('agent RPC: the auth key is required when set; /v1/stats; /v1/stream sends filtered events as NDJSON', async (t) => {
+  // Started by hand: the lbagent() helper polls `members` without the key.
+  const [gossip, rpc] = [await freePort(), await freePort()];
+  const proc = spawn(process.execPath, [lbagentBin, 'agent', '--node', 'rpc-b', '--bind', `127.0.0.1:${gossip}`, '--rpc-addr', `127.0.0.1:${rpc}`, '--profile', 'local', '--rpc-auth', 's3cret'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  track(t, proc);
+  const base = `http://127.0.0.1:${rpc}`;
+  const auth = { authorization: 'Bearer s3cret' };
+  await waitFor('agent RPC up', async () => (await fetch(`${base}/v1/members`, { headers: auth })).status === 200, { timeoutMs: 30_000 });
+  assert.equal((await fetch(`${base}/v1/members`)).status, 401);
+  assert.equal((await fetch(`${base}/v1/members`, { headers: { authorization: 'Bearer nope' } })).status, 401);
+  await assert.rejects(cli(rpc, 'members'), (err: { stderr: string }) => /Invalid authentication token/.test(err.stderr));
+  assert.match(await cli(rpc, 'members', '--rpc-auth', 's3cret'), /^rpc-b\s/m);
+
+  const stats = (await (await fetch(`${base}/v1/stats`, { headers: auth })).json()) as { members: number; memberlist: object; eventTime: number };
+  assert.equal(stats.members, 1);
+  assert.equal(typeof stats.eventTime, 'number');
+  assert.equal((await fetch(`${base}/v1/keys`, { headers: auth })).status, 200, 'listing works without encryption (no keys)');
+  assert.equal((await fetch(`${base}/v1/keys/install`, { method: 'POST', headers: auth, body: JSON.stringify({ key: KEY }) })).status, 400, 'no keyring to modify without encryption');
+
+  // The stream: only user events named deploy pass the filter.
+  const ac = new AbortController();
+  t.after(() => ac.abort());
+  const res = await fetch(`${base}/v1/stream?filter=user:deploy`, { headers: auth, signal: ac.signal });
+  assert.equal(res.headers.get('content-type'), 'application/x-ndjson');
+  const reader = res.body!.getReader();
+  let text = '';
+  const lines = async () => {
+    for (;;) {
+      const found = text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { event: string; name: string; payload: string });
+      if (found.length) return found;
+      const { value, done } = await reader.read();
+      if (done) return [];
+      text += Buffer.from(value).toString('utf8');
+    }
+  };
+  await cli(rpc, 'event', 'other', 'x', '--rpc-auth', 's3cret');
+  await cli(rpc, 'event', 'deploy', 'v2', '--rpc-auth', 's3cret');
+  const [first] = await lines();
+  assert.equal(first!.event, 'user');
+  assert.equal(first!.name, 'deploy', 'the other event was filtered out');
+  assert.equal(Buffer.from(first!.payload, 'base64').toString(), 'v2');
+});

@@ -11,6 +11,7 @@ import { membersCommand } from './members.js';
 import { eventCommand } from './event.js';
 import { tagsCommand } from './tags.js';
 import { keygenCommand } from './keygen.js';
+import { keysCommand } from './keys.js';
 import { proxyWorker } from './proxy-worker.js';
 
 export const commands: Command[] = [
@@ -24,6 +25,7 @@ export const commands: Command[] = [
   eventCommand,
   tagsCommand,
   keygenCommand,
+  keysCommand,
   servers,
   proxyWorker,
 ];

@@ -1,3 +1,4 @@
+import type { KeyOp, KeyOpResult } from './keys.js';
 // Contract of the serf layer, shaped like hashicorp/serf's library API. The agent (src/agent), the
 // CLI and the controller's gossip member source depend on this file only.
 import type { Profile, MemberlistStats } from '../memberlist/api.js';
@@ -56,8 +57,10 @@ export interface Serf {
   /** Subscribe to events; returns unsubscribe. */
   subscribe(listener: (e: SerfEvent) => void): () => void;
   stats(): { memberlist: MemberlistStats; serfDropped: number; memberTime: number; eventTime: number; queryTime: number; members: number; failed: number; left: number; healthScore: number };
-  /** Keyring management, as `serf keys`. */
+  /** This node's keyring. */
   keys(): { list(): string[]; install(k: string): void; use(k: string): void; remove(k: string): void };
+  /** Keyring change (or list) on every alive member, as `serf keys` (internal `_serf_*-key` queries). */
+  keyOp(op: KeyOp, key?: string): Promise<KeyOpResult>;
 }
 
 // Implementation entry point: createSerf(config: SerfConfig): Promise<Serf>   -- ./serf.ts

@@ -8,6 +8,7 @@ import { BroadcastQueue } from '../memberlist/queue.js';
 import { DecodeError, encode, Float } from '../memberlist/msgpack.js';
 import type { Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus } from './api.js';
 import { Coalescer } from './coalesce.js';
+import { applyKeyRequest, keyRequest, keyResponse, summarize, type KeyOp, type KeyOpResult } from './keys.js';
 import { LamportClock } from './lamport.js';
 import {
   decodeSerf, decodeTags, encodeJoin, encodeLeave, encodePushPull, encodeQuery, encodeQueryResponse, encodeTags, encodeUserEvent, filtersMatch,
@@ -426,26 +427,30 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
 
   /** serf's internal queries: answer what we can, never break on the rest. */
   private internalQuery(q: QueryMsg, respond: (p: Buffer) => void): void {
-    const keyResponse = (result: boolean, message: string) => {
-      const keys = this.ml.keyring().keys().map((k) => k.toString('base64'));
-      const primary = this.ml.keyring().primary()?.toString('base64') ?? '';
-      respond(Buffer.concat([Buffer.from([SerfMsg.KeyResponse]), encode({ Result: result, Message: message, Keys: keys, PrimaryKey: primary })]));
-    };
-    switch (q.name) {
-      case '_serf_ping':
-        return;
-      case '_serf_list-keys':
-        return keyResponse(true, '');
-      case '_serf_install-key':
-      case '_serf_use-key':
-      case '_serf_remove-key':
-        return keyResponse(false, 'key management over queries is not supported by lbagent; use lbagent keys on each node');
-      default:
-        return;
-    }
+    const op = /^_serf_(install|use|remove|list)-keys?$/.exec(q.name)?.[1] as KeyOp | undefined;
+    if (!op) return; // _serf_ping and others: nothing to say
+    const ring = this.ml.keyring();
+    const { result, message } = applyKeyRequest(ring, op, q.payload);
+    if (op !== 'list') this.log?.info(`serf: ${op} key query from ${q.sourceNode}: ${result ? 'done' : message}`);
+    respond(keyResponse(ring, result, message));
   }
 
-  async query(name: string, payload: Buffer, opts: { timeoutMs?: number } = {}): Promise<Array<{ from: string; payload: Buffer }>> {
+  /** `serf keys`: change (or list) the keyring of every alive member, and sum up their answers. */
+  async keyOp(op: KeyOp, key?: string): Promise<KeyOpResult> {
+    let payload: Buffer = Buffer.alloc(0);
+    if (op !== 'list') {
+      if (!this.ml.keyring().keys().length) throw new Error('No keyring to modify (encryption not enabled)');
+      const raw = Buffer.from(key ?? '', 'base64');
+      if (![16, 24, 32].includes(raw.length)) throw new Error(`key must be 16, 24 or 32 bytes base64-encoded, got ${raw.length} bytes`);
+      payload = keyRequest(raw);
+    }
+    const alive = [...this.records.values()].filter((r) => r.member.status === 'alive').length;
+    const responses = await this.query(`_serf_${op}-key${op === 'list' ? 's' : ''}`, payload, { expect: alive });
+    return summarize(alive, responses);
+  }
+
+  /** `expect`: return as soon as that many members answered (else at the timeout). */
+  async query(name: string, payload: Buffer, opts: { timeoutMs?: number; expect?: number } = {}): Promise<Array<{ from: string; payload: Buffer }>> {
     const timeoutMs = opts.timeoutMs ?? this.defaultQueryTimeout();
     const me = this.ml.localNode();
     const q: QueryMsg = {
@@ -457,15 +462,20 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     if (raw.length > QUERY_SIZE_LIMIT) throw new Error(`query exceeds limit of ${QUERY_SIZE_LIMIT} bytes`);
     const responses: Array<{ from: string; payload: Buffer }> = [];
     const seen = new Set<string>();
+    let allIn: () => void = () => {};
+    const done = new Promise<void>((r) => (allIn = r));
     this.responseHandlers.set(q.id, {
       collect: (from, p, ack) => {
         if (ack || seen.has(from)) return;
         seen.add(from);
         responses.push({ from, payload: p });
+        if (opts.expect !== undefined && responses.length >= opts.expect) allIn();
       },
     });
     this.handleQuery(q, raw);
-    await new Promise((r) => setTimeout(r, timeoutMs).unref());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, timeoutMs)).unref())]);
+    clearTimeout(timer);
     this.responseHandlers.delete(q.id);
     return responses;
   }
