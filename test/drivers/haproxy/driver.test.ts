@@ -52,7 +52,7 @@ async function setup(t: import('node:test').TestContext) {
     const text = await driver.api.raw('show info');
     return { pid: /^Pid: (\d+)/m.exec(text)?.[1], uptime: Number(/^Uptime_sec: (\d+)/m.exec(text)?.[1]) };
   };
-  return { driver, ports, state, hits, info, hap: () => hap!, startHaproxy };
+  return { driver, ports, port, state, hits, info, hap: () => hap!, startHaproxy };
 }
 
 const spec = (name: string, port: number, extra: object = {}) => ({ name, addr: '127.0.0.1', port, check: { enabled: true }, ...extra });
@@ -102,4 +102,57 @@ test('after an HAProxy restart the pools are rebuilt within one resync period', 
   await waitFor('haproxy gone', () => hap().exitCode !== null || hap().signalCode !== null);
   await startHaproxy();
   await waitFor('dynamic servers re-added by the reconcile', async () => (await state()).filter((s) => s.name.startsWith('web-')).length === 2, { timeoutMs: 20_000 });
+});
+
+test('a removed server drains its sessions for the grace time, then HAProxy cuts what is left and deletes it', { skip: !haveHaproxy && 'haproxy is not installed' }, async (t) => {
+  const { driver, port, state } = await setup(t);
+  // A server that starts a response and holds it until the test ends.
+  const held: import('node:http').ServerResponse[] = [];
+  const hold = await startBackend('hold', (req, res) => {
+    if (req.url === '/health') return res.end('ok');
+    res.writeHead(200, { 'content-length': '10' });
+    res.write('12345');
+    held.push(res);
+  });
+  t.after(() => {
+    for (const r of held) r.destroy();
+    return hold.close();
+  });
+  await driver.setServers('app', [spec('hold', hold.port)]);
+  await waitFor('hold is UP in HAProxy', async () => (await state()).find((s) => s.name === 'hold')?.opState === 2);
+  // Requests until one is held open at the server (round robin with the static server).
+  const { request } = await import('node:http');
+  let cut = false;
+  let body = '';
+  await waitFor('a request held open at the server', async () => {
+    if (held.length) return true;
+    await new Promise<void>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: '/hold' }, (res) => {
+        let mine = '';
+        res.on('data', (c) => {
+          mine += c;
+          if (held.length) body = mine; // the response of the held request (others came from the static server)
+          resolve();
+        });
+        res.on('aborted', () => (cut = true));
+        res.on('error', () => (cut = true));
+        res.on('close', () => resolve());
+      });
+      req.on('error', () => {
+        cut = true;
+        resolve();
+      });
+      req.end();
+    });
+    return held.length > 0;
+  });
+  // The removal goes on in the background: drain, wait for sessions up to the grace time (2 s here), cut.
+  const started = Date.now();
+  assert.deepEqual((await driver.setServers('app', [])).removed, ['hold']);
+  await waitFor('hold drains (no new traffic) while its session lives', async () => ((await state()).find((s) => s.name === 'hold')?.adminState ?? 0) & 0x08);
+  assert.equal(cut, false, 'the in-flight response is not cut at once');
+  await waitFor('the held response cut by shutdown sessions at the end of the grace time', () => cut);
+  assert.ok(Date.now() - started >= 2000 - 100, `cut after the grace time, not before (${Date.now() - started} ms)`);
+  assert.equal(body, '12345');
+  await waitFor('deleted from HAProxy', async () => !(await state()).some((s) => s.name === 'hold'));
 });
