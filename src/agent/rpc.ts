@@ -1,7 +1,8 @@
 // The agent's local RPC: HTTP + JSON on the RPC address (loopback by default), optional auth key.
 // The CLI talks to the agent only through this; every endpoint is documented in the README.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { SerfRpcSession, startsSerfRpc } from './serf-rpc.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
 import type { Logger } from 'pino';
@@ -80,10 +81,29 @@ const str = (v: unknown, what: string): string => {
 };
 
 export class AgentRpcServer {
-  private server: Server;
+  /** the listener: each connection goes to serf's msgpack RPC or to the HTTP server by its first byte */
+  private readonly server: NetServer;
+  private readonly http: Server;
+  private readonly sockets = new Set<Socket>();
 
   constructor(private readonly target: RpcTarget, private readonly authKey: string | undefined, private readonly log: Logger) {
-    this.server = createServer((req, res) => {
+    this.server = createNetServer((sock) => {
+      this.sockets.add(sock);
+      sock.once('close', () => this.sockets.delete(sock));
+      sock.on('error', () => {});
+      sock.once('data', (first: Buffer) => {
+        sock.pause();
+        if (startsSerfRpc(first[0]!)) {
+          new SerfRpcSession(sock, first, target, authKey, log);
+          sock.resume();
+          return;
+        }
+        sock.unshift(first);
+        this.http.emit('connection', sock);
+        sock.resume();
+      });
+    });
+    this.http = createServer((req, res) => {
       this.route(req, res).catch((err: Error) => {
         const status = err instanceof HttpError ? err.status : 500;
         if (status === 500) this.log.warn({ err }, 'rpc: request failed');
@@ -91,7 +111,7 @@ export class AgentRpcServer {
         else res.destroy();
       });
     });
-    this.server.keepAliveTimeout = 5000;
+    this.http.keepAliveTimeout = 5000;
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -107,7 +127,7 @@ export class AgentRpcServer {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      for (const s of this.sockets) s.destroy();
     });
   }
 

@@ -195,3 +195,55 @@ test('agent RPC: the auth key is required when set; /v1/stats; /v1/stream sends 
   assert.equal(first!.name, 'deploy', 'the other event was filtered out');
   assert.equal(Buffer.from(first!.payload, 'base64').toString(), 'v2');
 });
+
+test("serf's own RPC on the agent's RPC address: the serf CLI drives an lbagent agent; event streams for client libraries", { skip: !haveSerf && 'serf is not installed' }, async (t) => {
+  const a = await lbagent(t, 'ipc-a', ['--role', 'web', '--tag', 'dc=lab']);
+  const b = await lbagent(t, 'ipc-b', ['--role', 'api']);
+  // serf's CLI wants its flags before the arguments.
+  const serf = (cmd: string, ...args: string[]) => run('serf', [cmd, `-rpc-addr=127.0.0.1:${a.rpc}`, ...args]).then((r) => r.stdout);
+  // serf join / members (with serf's filters) / tags / event / info against the lbagent agent.
+  assert.match(await serf('join', `127.0.0.1:${b.gossip}`), /Successfully joined cluster by contacting 1 nodes/);
+  await waitFor('both members', async () => (await serf('members')).trim().split('\n').length === 2);
+  assert.match(await serf('members', '-tag', 'role=api'), /^ipc-b\s+127\.0\.0\.1:\d+\s+alive\s+role=api$/m);
+  assert.doesNotMatch(await serf('members', '-tag', 'role=api'), /ipc-a/);
+  await serf('tags', '-set', 'version=2');
+  await waitFor('the tag reached the other agent', async () => (await members(b.rpc)).find((m) => m.name === 'ipc-a')?.tags.version === '2');
+  assert.match(await serf('info'), /^agent:\n\tname = ipc-a$/m);
+
+  // A client library's event stream (msgpack over the same port): handshake, stream user events, receive one.
+  const { connect } = await import('node:net');
+  const { encode, decode } = await import('../../src/gossip/memberlist/msgpack.js');
+  const sock = connect({ host: '127.0.0.1', port: a.rpc });
+  t.after(() => sock.destroy());
+  let buf = Buffer.alloc(0);
+  const records: unknown[] = [];
+  sock.on('data', (c: Buffer) => {
+    buf = Buffer.concat([buf, c]);
+    for (;;) {
+      try {
+        const { value, end } = decode(buf, 0);
+        records.push(value);
+        buf = buf.subarray(end);
+      } catch {
+        return;
+      }
+    }
+  });
+  sock.write(Buffer.concat([encode({ Command: 'handshake', Seq: 1 }), encode({ Version: 1 }), encode({ Command: 'stream', Seq: 2 }), encode({ Type: 'user:deploy' })]));
+  await waitFor('handshake and stream acknowledged', () => records.length >= 2);
+  assert.match((await run('serf', ['event', `-rpc-addr=127.0.0.1:${b.rpc}`, 'other', 'x'])).stdout, /Event 'other' dispatched/);
+  await cli(b.rpc, 'event', 'deploy', 'v3');
+  const ev = await waitFor('the deploy event on the stream', () =>
+    records.find((r) => (r as { Event?: Buffer }).Event?.toString() === 'user') as { Name: Buffer; Payload: Buffer; LTime: number } | undefined);
+  assert.equal(ev.Name.toString(), 'deploy', 'filtered: the other events did not pass');
+  assert.equal(ev.Payload.toString(), 'v3');
+  // Unknown commands are refused in serf's words; the HTTP RPC still answers on the same port.
+  await assert.rejects(run('serf', ['force-leave', `-rpc-addr=127.0.0.1:${a.rpc}`, 'nobody']), (err: { stdout: string; stderr: string }) => /Unsupported command/.test(err.stdout + err.stderr));
+  assert.match(await cli(a.rpc, 'members'), /^ipc-b\s/m);
+  // Malformed msgpack closes that connection only.
+  const bad = connect({ host: '127.0.0.1', port: a.rpc });
+  bad.on('error', () => {});
+  bad.write(Buffer.from([0x82, 0xc1, 0xc1, 0xff, 0x00]));
+  await new Promise((r) => bad.once('close', r));
+  assert.match(await serf('members'), /^ipc-a\s/m);
+});

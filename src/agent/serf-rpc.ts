@@ -1,0 +1,217 @@
+// serf's own RPC (msgpack over TCP, IPC version 1), so that the `serf` CLI and serf's client libraries drive an
+// lbagent agent: `serf members`, `serf join`, `serf event`, `serf tags`, `serf keys`, `serf info`, and event
+// streams. It shares the RPC address with the HTTP+JSON RPC: a msgpack map opens a serf session (the first byte
+// tells them apart, see rpc.ts). Wire format: ../shared/docs/serf-protocol.md §5.
+import type { Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import { decode, encode, Truncated, type MapValue, type Pack, type Unpacked } from '../gossip/memberlist/msgpack.js';
+import { ipToBytes } from '../gossip/memberlist/codec.js';
+import type { SerfEvent, SerfMember } from '../gossip/serf/api.js';
+import type { KeyOpResult } from '../gossip/serf/keys.js';
+import { filterMatches, parseHandlerSpec } from './handlers.js';
+import { filterMembers, type RpcTarget } from './rpc.js';
+
+/** A msgpack map starts a serf RPC session; an HTTP request starts with a letter. */
+export function startsSerfRpc(firstByte: number): boolean {
+  return (firstByte & 0xf0) === 0x80 || firstByte === 0xde || firstByte === 0xdf;
+}
+
+/** Commands that carry a body after their header. */
+const WITH_BODY = new Set([
+  'handshake', 'auth', 'members-filtered', 'join', 'force-leave', 'event', 'tags', 'stream', 'monitor', 'stop', 'query', 'respond',
+  'install-key', 'use-key', 'remove-key', 'get-coordinate',
+]);
+
+class RpcError extends Error {}
+
+/** A request larger than this is not waited for: the connection is closed. */
+const MAX_REQUEST = 1 << 20;
+
+const text = (v: Unpacked | undefined): string => (Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');
+const strMap = (v: Unpacked | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  if (v && typeof v === 'object' && !Buffer.isBuffer(v) && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) out[k] = text(x);
+  return out;
+};
+
+export class SerfRpcSession {
+  private buf: Buffer;
+  private handshaken = false;
+  private authed: boolean;
+  /** event streams by the Seq that opened them (`stop` ends one) */
+  private readonly streams = new Map<number, () => void>();
+  private chain = Promise.resolve();
+
+  constructor(private readonly sock: Socket, first: Buffer, private readonly target: RpcTarget, private readonly authKey: string | undefined, private readonly log: Logger) {
+    this.authed = !authKey;
+    this.buf = first;
+    sock.on('data', (c: Buffer) => {
+      this.buf = this.buf.length ? Buffer.concat([this.buf, c]) : c;
+      this.drain();
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => {
+      for (const stop of this.streams.values()) stop();
+      this.streams.clear();
+    });
+    this.drain();
+  }
+
+  /** Take every complete request from the buffer; requests run one after another, in order. */
+  private drain(): void {
+    for (;;) {
+      let header: MapValue;
+      let body: MapValue = {};
+      let end: number;
+      try {
+        const h = decode(this.buf, 0);
+        header = asMap(h.value);
+        end = h.end;
+        if (WITH_BODY.has(text(header.Command))) {
+          const b = decode(this.buf, end);
+          body = asMap(b.value);
+          end = b.end;
+        }
+      } catch (err) {
+        if (err instanceof Truncated && this.buf.length <= MAX_REQUEST) return; // wait for the rest
+        this.log.warn(`serf rpc: malformed request, closing the connection: ${(err as Error).message}`);
+        this.sock.destroy();
+        return;
+      }
+      this.buf = this.buf.subarray(end);
+      const seq = Number(header.Seq ?? 0);
+      const command = text(header.Command);
+      this.chain = this.chain.then(() => this.handle(command, seq, body)).catch((err) => this.reply(seq, (err as Error).message));
+    }
+  }
+
+  private reply(seq: number, error: string, body?: Pack): void {
+    if (this.sock.destroyed) return;
+    const header = encode({ Error: error, Seq: seq });
+    this.sock.write(body === undefined ? header : Buffer.concat([header, encode(body)]));
+  }
+
+  private async handle(command: string, seq: number, body: MapValue): Promise<void> {
+    if (command === 'handshake') {
+      if (Number(body.Version) !== 1) throw new RpcError(`Unsupported IPC version: ${text(body.Version)}`);
+      if (this.handshaken) throw new RpcError('Handshake already performed');
+      this.handshaken = true;
+      return this.reply(seq, '');
+    }
+    if (!this.handshaken) throw new RpcError('Handshake required');
+    if (command === 'auth') {
+      const given = Buffer.from(text(body.AuthKey));
+      const want = Buffer.from(this.authKey ?? '');
+      if (!this.authKey || (given.length === want.length && timingSafeEqual(given, want))) {
+        this.authed = true;
+        return this.reply(seq, '');
+      }
+      throw new RpcError('Invalid authentication token');
+    }
+    if (!this.authed) throw new RpcError('Authentication required');
+    const t = this.target;
+    switch (command) {
+      case 'members':
+        return this.reply(seq, '', { Members: t.members().map(memberMsg) });
+      case 'members-filtered': {
+        let members: SerfMember[];
+        try {
+          members = filterMembers(t.members(), { name: text(body.Name) || undefined, status: text(body.Status) || undefined, tags: strMap(body.Tags) });
+        } catch (err) {
+          throw new RpcError(`Invalid filter: ${(err as Error).message}`);
+        }
+        return this.reply(seq, '', { Members: members.map(memberMsg) });
+      }
+      case 'join': {
+        const addrs = Array.isArray(body.Existing) ? body.Existing.map(text) : [];
+        const num = await t.join(addrs, body.Replay === true);
+        return this.reply(seq, '', { Num: num });
+      }
+      case 'leave':
+        this.reply(seq, '');
+        setImmediate(() => void t.leave());
+        return;
+      case 'event': {
+        const payload = Buffer.isBuffer(body.Payload) ? body.Payload : Buffer.alloc(0);
+        await t.userEvent(text(body.Name), payload, body.Coalesce === true);
+        return this.reply(seq, '');
+      }
+      case 'tags': {
+        const del = Array.isArray(body.DeleteTags) ? body.DeleteTags.map(text) : [];
+        await t.setTags(strMap(body.Tags), del);
+        return this.reply(seq, '');
+      }
+      case 'stats':
+        return this.reply(seq, '', this.stats());
+      case 'install-key':
+      case 'use-key':
+      case 'remove-key':
+      case 'list-keys': {
+        const op = command.split('-')[0] as 'install' | 'use' | 'remove' | 'list';
+        const r = await t.keyOp(op, op === 'list' ? undefined : text(body.Key));
+        return this.reply(seq, r.numErr || r.numResp < r.numNodes ? `${r.numResp - r.numErr}/${r.numNodes} nodes reported success` : '', keysMsg(r));
+      }
+      case 'stream':
+        return this.stream(seq, text(body.Type) || '*');
+      case 'stop': {
+        const stream = Number(body.Stop ?? 0);
+        this.streams.get(stream)?.();
+        this.streams.delete(stream);
+        return this.reply(seq, '');
+      }
+      default:
+        // force-leave, query, respond, monitor, get-coordinate: not offered by lbagent's agent.
+        throw new RpcError('Unsupported command');
+    }
+  }
+
+  /** serf's event stream: an ack, then one header + record per event that passes the filter. */
+  private stream(seq: number, type: string): void {
+    const spec = parseHandlerSpec(`${type}=stream`);
+    if ('error' in spec) throw new RpcError(spec.error);
+    if (this.streams.has(seq)) throw new RpcError('Stream with given sequence exists');
+    this.reply(seq, '');
+    const unsubscribe = this.target.subscribe((e: SerfEvent) => {
+      if (!filterMatches(spec.filters, e)) return;
+      if (e.type === 'user') this.reply(seq, '', { Event: 'user', LTime: e.ltime, Name: e.name, Payload: e.payload, Coalesce: e.coalesce });
+      else if (e.type === 'query') this.reply(seq, '', { Event: 'query', ID: e.id, LTime: e.ltime, Name: e.name, Payload: e.payload });
+      else this.reply(seq, '', { Event: e.type, Members: e.members.map(memberMsg) });
+    });
+    this.streams.set(seq, unsubscribe);
+  }
+
+  /** `serf info`: sections of string values. */
+  private stats(): Pack {
+    const info = this.target.info();
+    const s = this.target.stats() as { members?: number; failed?: number; left?: number; memberTime?: number; eventTime?: number; queryTime?: number; healthScore?: number };
+    const str = (n: number | undefined) => String(n ?? 0);
+    return {
+      agent: { name: info.name },
+      runtime: { os: process.platform, arch: process.arch, version: `node ${process.version}`, max_procs: String(availableParallelism()), cpu_count: String(availableParallelism()) },
+      serf: {
+        members: str(s.members), failed: str(s.failed), left: str(s.left), member_time: str(s.memberTime), event_time: str(s.eventTime),
+        query_time: str(s.queryTime), health_score: str(s.healthScore),
+      },
+      tags: info.tags,
+    };
+  }
+}
+
+function asMap(v: Unpacked): MapValue {
+  if (!v || typeof v !== 'object' || Buffer.isBuffer(v) || Array.isArray(v)) throw new RpcError('expected a map');
+  return v;
+}
+
+function memberMsg(m: SerfMember): Pack {
+  return {
+    Name: m.name, Addr: ipToBytes(m.addr), Port: m.port, Tags: m.tags, Status: m.status,
+    ProtocolMin: m.protocol.min, ProtocolMax: m.protocol.max, ProtocolCur: m.protocol.cur,
+    DelegateMin: m.protocol.delegateMin, DelegateMax: m.protocol.delegateMax, DelegateCur: m.protocol.delegateCur,
+  };
+}
+
+function keysMsg(r: KeyOpResult): Pack {
+  return { Messages: r.messages, Keys: r.keys, NumNodes: r.numNodes, NumErr: r.numErr, NumResp: r.numResp };
+}
