@@ -86,9 +86,9 @@ interface LoadResult {
   seconds: number;
 }
 
-/** Keep-alive load in its own process (bench/lib/controller-load.mjs); bodies are app server names. */
+/** Keep-alive load in its own process (bench/lib/http-load.mjs); bodies are app server names. */
 function startLoad(front: number) {
-  const child = track(fork(join(root, 'bench', 'lib', 'controller-load.mjs'), [String(front), String(CONNS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const child = track(fork(join(root, 'bench', 'lib', 'http-load.mjs'), [String(front), String(CONNS)], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   const waiters = new Map<string, (at: number) => void>();
   let final: ((r: LoadResult) => void) | undefined;
   child.on('message', (m: { body?: string; at?: number } | LoadResult) => {

@@ -2,30 +2,19 @@
 // {open: NAME, port} → {opened: NAME} once listening; {kill: NAME} → the server and its connections vanish at once
 // (what a SIGKILLed app looks like from the proxy: connections reset, port closed).
 import { createServer } from 'node:net';
+import { answerRequests } from './tiny-http.mjs';
 
 const servers = new Map();
 process.on('message', (m) => {
   if (m.open !== undefined) {
     const name = String(m.open);
     const body = Buffer.from(name);
-    const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`);
+    const response = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
     const socks = new Set();
     const srv = createServer((sock) => {
       socks.add(sock);
       sock.on('close', () => socks.delete(sock));
-      let pending = '';
-      sock.setNoDelay(true);
-      sock.on('data', (chunk) => {
-        pending += chunk.toString('latin1');
-        let end;
-        while ((end = pending.indexOf('\r\n\r\n')) !== -1) {
-          const req = pending.slice(0, end);
-          pending = pending.slice(end + 4);
-          sock.write(Buffer.concat([head, body]));
-          if (/\r\nconnection:\s*close/i.test(req)) return void sock.end();
-        }
-      });
-      sock.on('error', () => {});
+      answerRequests(sock, () => [response]);
     });
     servers.set(name, { srv, socks });
     srv.listen(m.port, '127.0.0.1', () => process.send({ opened: name }));
