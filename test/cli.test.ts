@@ -8,7 +8,7 @@ const run = promisify(execFile);
 
 test('lbagent --help lists every command', async () => {
   const { stdout } = await run(process.execPath, [lbagentBin, '--help']);
-  for (const cmd of ['balancer', 'check', 'demo', 'agent', 'join', 'leave', 'members', 'event', 'tags', 'keygen', 'keys', 'servers']) {
+  for (const cmd of ['balancer', 'check', 'demo', 'agent', 'join', 'leave', 'force-leave', 'members', 'event', 'tags', 'keygen', 'keys', 'servers']) {
     assert.match(stdout, new RegExp(`^    ${cmd} `, 'm'), `help lists ${cmd}`);
   }
 });

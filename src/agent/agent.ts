@@ -109,6 +109,11 @@ export class Agent implements RpcTarget {
     return n;
   }
 
+  forceLeave(node: string, prune: boolean): Promise<void> {
+    this.log.info(`agent: force leaving node: ${node}${prune ? ' (prune)' : ''}`);
+    return this.serf.forceLeave(node, prune);
+  }
+
   leave(): Promise<void> {
     this.leaving ??= (async () => {
       this.log.info('agent: requesting graceful leave from Serf');

@@ -15,6 +15,7 @@ export interface RpcTarget {
   members(): SerfMember[];
   join(addrs: string[], replay: boolean): Promise<number>;
   leave(): Promise<void>;
+  forceLeave(node: string, prune: boolean): Promise<void>;
   userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
   setTags(set: Record<string, string>, del: string[]): Promise<void>;
   stats(): unknown;
@@ -179,6 +180,17 @@ export class AgentRpcServer {
         // Answer first: leaving ends the process.
         setImmediate(() => void t.leave());
         return;
+      case 'POST /v1/force-leave': {
+        const body = await readJson(req);
+        const node = str(body.node, 'node');
+        if (!node) throw new HttpError(400, 'node must not be empty');
+        try {
+          await t.forceLeave(node, body.prune === true);
+        } catch (err) {
+          throw new HttpError(500, `Error force leaving: ${(err as Error).message}`);
+        }
+        return send(res, 200, {});
+      }
       case 'POST /v1/event': {
         const body = await readJson(req);
         const name = str(body.name, 'name');

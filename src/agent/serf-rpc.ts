@@ -133,6 +133,9 @@ export class SerfRpcSession {
         this.reply(seq, '');
         setImmediate(() => void t.leave());
         return;
+      case 'force-leave':
+        await t.forceLeave(text(body.Node), body.Prune === true);
+        return this.reply(seq, '');
       case 'event': {
         const payload = Buffer.isBuffer(body.Payload) ? body.Payload : Buffer.alloc(0);
         await t.userEvent(text(body.Name), payload, body.Coalesce === true);
@@ -162,7 +165,7 @@ export class SerfRpcSession {
         return this.reply(seq, '');
       }
       default:
-        // force-leave, query, respond, monitor, get-coordinate: not offered by lbagent's agent.
+        // query, respond, monitor, get-coordinate: not offered by lbagent's agent.
         throw new RpcError('Unsupported command');
     }
   }

@@ -237,8 +237,17 @@ test("serf's own RPC on the agent's RPC address: the serf CLI drives an lbagent 
     records.find((r) => (r as { Event?: Buffer }).Event?.toString() === 'user') as { Name: Buffer; Payload: Buffer; LTime: number } | undefined);
   assert.equal(ev.Name.toString(), 'deploy', 'filtered: the other events did not pass');
   assert.equal(ev.Payload.toString(), 'v3');
-  // Unknown commands are refused in serf's words; the HTTP RPC still answers on the same port.
-  await assert.rejects(run('serf', ['force-leave', `-rpc-addr=127.0.0.1:${a.rpc}`, 'nobody']), (err: { stdout: string; stderr: string }) => /Unsupported command/.test(err.stdout + err.stderr));
+  // force-leave: a SIGKILLed member goes from failed to left everywhere (serf's CLI), then is pruned (lbagent's).
+  const c = await lbagent(t, 'ipc-c', ['--role', 'web'], a.gossip);
+  await waitFor('c alive at b', async () => statusOf(await members(b.rpc), 'ipc-c') === 'alive');
+  c.proc.kill('SIGKILL');
+  await waitFor('c failed', async () => statusOf(await members(a.rpc), 'ipc-c') === 'failed', { timeoutMs: 30_000 });
+  await serf('force-leave', 'ipc-c');
+  await waitFor('c left at both', async () => statusOf(await members(a.rpc), 'ipc-c') === 'left' && statusOf(await members(b.rpc), 'ipc-c') === 'left');
+  await cli(a.rpc, 'force-leave', '--prune', 'ipc-c');
+  await waitFor('c pruned at both', async () => !statusOf(await members(a.rpc), 'ipc-c') && !statusOf(await members(b.rpc), 'ipc-c'));
+  // Commands lbagent does not offer are refused in serf's words; the HTTP RPC still answers on the same port.
+  await assert.rejects(run('serf', ['query', `-rpc-addr=127.0.0.1:${a.rpc}`, 'ping']), (err: { stdout: string; stderr: string }) => /Unsupported command/.test(err.stdout + err.stderr));
   assert.match(await cli(a.rpc, 'members'), /^ipc-b\s/m);
   // Malformed msgpack closes that connection only.
   const bad = connect({ host: '127.0.0.1', port: a.rpc });

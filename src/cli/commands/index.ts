@@ -7,6 +7,7 @@ import { servers } from './servers.js';
 import { agentCommand } from './agent.js';
 import { joinCommand } from './join.js';
 import { leaveCommand } from './leave.js';
+import { forceLeaveCommand } from './force-leave.js';
 import { membersCommand } from './members.js';
 import { eventCommand } from './event.js';
 import { tagsCommand } from './tags.js';
@@ -21,6 +22,7 @@ export const commands: Command[] = [
   agentCommand,
   joinCommand,
   leaveCommand,
+  forceLeaveCommand,
   membersCommand,
   eventCommand,
   tagsCommand,

@@ -50,6 +50,8 @@ export interface Serf {
   /** Join via any address; `replay` = deliver old user events learned at join (serf join -replay). */
   join(addrs: string[], replay?: boolean): Promise<number>;
   leave(): Promise<void>;
+  /** serf's force-leave: a failed member becomes left everywhere; `prune` erases it at once. */
+  forceLeave(node: string, prune?: boolean): Promise<void>;
   shutdown(): Promise<void>;
   userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
   query(name: string, payload: Buffer, opts?: { timeoutMs?: number }): Promise<Array<{ from: string; payload: Buffer }>>;

@@ -507,6 +507,18 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     }
   }
 
+  /**
+   * serf's force-leave: mark a failed member as left everywhere (so it is not reconnected to), and with `prune`
+   * erase it from the member list at once.
+   */
+  async forceLeave(node: string, prune = false): Promise<void> {
+    const msg = { ltime: this.clock.time(), node, prune };
+    this.clock.increment();
+    this.handleLeaveIntent(msg, true);
+    const others = [...this.records.values()].some((r) => r.member.name !== this.cfg.nodeName && r.member.status === 'alive');
+    if (others && !(await this.intentQueue.drained(BROADCAST_TIMEOUT_MS))) throw new Error('timed out broadcasting node removal');
+  }
+
   async leave(): Promise<void> {
     if (this.leaving) return;
     this.leaving = true;
