@@ -321,7 +321,7 @@ export class HttpSession {
       x.conn = idle;
       return this.send(x);
     }
-    void this.connectWithRetries(x, be, ctx, server).catch((err) => this.guard(() => { throw err; }));
+    void this.connectWithRetries(x, be, ctx, server).catch((err) => this.internalError(err));
   }
 
   /**
@@ -434,9 +434,9 @@ export class HttpSession {
 
   private requestHead(x: Exchange): Buffer {
     if (x.rawHead) {
-      // The head as received, with our X-Forwarded-* lines before its blank line.
+      // The head as received, with our X-Forwarded-* lines (if any) before its blank line.
+      if (!this.tls && !this.fe.def.forwardfor) return x.rawHead;
       const added = this.forwardedLines(x);
-      if (!added.length) return x.rawHead;
       return Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), Buffer.from(added.join('\r\n') + '\r\n\r\n', 'latin1')]);
     }
     const h = x.head;
