@@ -104,13 +104,13 @@ export function countersOf(proxy: BuiltinProxy, now = Date.now()): WorkerCounter
   return { workers: [{ pid: process.pid, connections: proxy.connections, sessions, requests }], connections: proxy.connections, frontends, backends };
 }
 
-/** Sum two counter records of the same shape (numbers add, [rate, max] pairs add pairwise, addresses are kept). */
+/**
+ * Sum two counter records of the same shape: numbers add, [rate, max] pairs add pairwise, other lists (bind
+ * addresses, the same in every worker) are kept as they are.
+ */
 function add<T>(a: T, b: T): T {
   if (typeof a === 'number') return (a + (b as number)) as T;
-  if (Array.isArray(a)) {
-    if (a.every((x) => typeof x === 'number')) return a.map((x, i) => x + (b as number[])[i]!) as T;
-    return (a.length && typeof a[0] === 'object' && 'pid' in a[0] ? [...a, ...(b as unknown[])] : a) as T; // worker list: both; addresses: one
-  }
+  if (Array.isArray(a)) return (a.every((x) => typeof x === 'number') ? a.map((x, i) => x + (b as number[])[i]!) : a) as T;
   const out: Record<string, unknown> = {};
   const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
   for (const k of keys) {
@@ -123,7 +123,8 @@ function add<T>(a: T, b: T): T {
 
 /** The sum of every worker's counters. */
 export function sumCounters(list: WorkerCounters[]): WorkerCounters | undefined {
-  return list.length ? list.reduce((a, b) => add(a, b)) : undefined;
+  if (!list.length) return undefined;
+  return { ...list.reduce((a, b) => add(a, b)), workers: list.flatMap((c) => c.workers) };
 }
 
 const absorbStatuses = (into: StatusCounts, from: Statuses) => Object.assign(into, from);
