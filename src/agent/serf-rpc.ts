@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import { decode, encode, Truncated, type MapValue, type Pack, type Unpacked } from '../gossip/memberlist/msgpack.js';
+import { asMap, bool, bytes, decode, encode, list, str, text, Truncated, uint, type MapValue, type Pack } from '../gossip/memberlist/msgpack.js';
 import { ipToBytes } from '../gossip/memberlist/codec.js';
 import type { SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import type { KeyOpResult } from '../gossip/serf/keys.js';
@@ -29,12 +29,9 @@ class RpcError extends Error {}
 /** A request larger than this is not waited for: the connection is closed. */
 const MAX_REQUEST = 1 << 20;
 
-const text = (v: Unpacked | undefined): string => (Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'number' || typeof v === 'bigint' ? String(v) : '');
-const strMap = (v: Unpacked | undefined): Record<string, string> => {
-  const out: Record<string, string> = {};
-  if (v && typeof v === 'object' && !Buffer.isBuffer(v) && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) out[k] = text(x);
-  return out;
-};
+/** A map of strings (serf's Tags), empty when absent. */
+const strMap = (m: MapValue, k: string): Record<string, string> =>
+  m[k] === undefined || m[k] === null ? {} : Object.fromEntries(Object.entries(asMap(m[k]!, k)).map(([name, v]) => [name, text(v)]));
 
 export class SerfRpcSession {
   private buf: Buffer;
@@ -62,16 +59,19 @@ export class SerfRpcSession {
   /** Take every complete request from the buffer; requests run one after another, in order. */
   private drain(): void {
     for (;;) {
-      let header: MapValue;
+      let command: string;
+      let seq: number;
       let body: MapValue = {};
       let end: number;
       try {
         const h = decode(this.buf, 0);
-        header = asMap(h.value);
+        const header = asMap(h.value, 'request header');
+        command = str(header, 'Command');
+        seq = uint(header, 'Seq');
         end = h.end;
-        if (WITH_BODY.has(text(header.Command))) {
+        if (WITH_BODY.has(command)) {
           const b = decode(this.buf, end);
-          body = asMap(b.value);
+          body = asMap(b.value, `${command} body`);
           end = b.end;
         }
       } catch (err) {
@@ -81,8 +81,6 @@ export class SerfRpcSession {
         return;
       }
       this.buf = this.buf.subarray(end);
-      const seq = Number(header.Seq ?? 0);
-      const command = text(header.Command);
       this.chain = this.chain.then(() => this.handle(command, seq, body)).catch((err) => this.reply(seq, (err as Error).message));
     }
   }
@@ -95,14 +93,14 @@ export class SerfRpcSession {
 
   private async handle(command: string, seq: number, body: MapValue): Promise<void> {
     if (command === 'handshake') {
-      if (Number(body.Version) !== 1) throw new RpcError(`Unsupported IPC version: ${text(body.Version)}`);
+      if (uint(body, 'Version') !== 1) throw new RpcError(`Unsupported IPC version: ${uint(body, 'Version')}`);
       if (this.handshaken) throw new RpcError('Handshake already performed');
       this.handshaken = true;
       return this.reply(seq, '');
     }
     if (!this.handshaken) throw new RpcError('Handshake required');
     if (command === 'auth') {
-      const given = Buffer.from(text(body.AuthKey));
+      const given = Buffer.from(str(body, 'AuthKey'));
       const want = Buffer.from(this.authKey ?? '');
       if (!this.authKey || (given.length === want.length && timingSafeEqual(given, want))) {
         this.authed = true;
@@ -118,15 +116,14 @@ export class SerfRpcSession {
       case 'members-filtered': {
         let members: SerfMember[];
         try {
-          members = filterMembers(t.members(), { name: text(body.Name) || undefined, status: text(body.Status) || undefined, tags: strMap(body.Tags) });
+          members = filterMembers(t.members(), { name: str(body, 'Name') || undefined, status: str(body, 'Status') || undefined, tags: strMap(body, 'Tags') });
         } catch (err) {
           throw new RpcError(`Invalid filter: ${(err as Error).message}`);
         }
         return this.reply(seq, '', { Members: members.map(memberMsg) });
       }
       case 'join': {
-        const addrs = Array.isArray(body.Existing) ? body.Existing.map(text) : [];
-        const num = await t.join(addrs, body.Replay === true);
+        const num = await t.join(list(body, 'Existing').map(text), bool(body, 'Replay'));
         return this.reply(seq, '', { Num: num });
       }
       case 'leave':
@@ -134,16 +131,14 @@ export class SerfRpcSession {
         setImmediate(() => void t.leave());
         return;
       case 'force-leave':
-        await t.forceLeave(text(body.Node), body.Prune === true);
+        await t.forceLeave(str(body, 'Node'), bool(body, 'Prune'));
         return this.reply(seq, '');
       case 'event': {
-        const payload = Buffer.isBuffer(body.Payload) ? body.Payload : Buffer.alloc(0);
-        await t.userEvent(text(body.Name), payload, body.Coalesce === true);
+        await t.userEvent(str(body, 'Name'), bytes(body, 'Payload'), bool(body, 'Coalesce'));
         return this.reply(seq, '');
       }
       case 'tags': {
-        const del = Array.isArray(body.DeleteTags) ? body.DeleteTags.map(text) : [];
-        await t.setTags(strMap(body.Tags), del);
+        await t.setTags(strMap(body, 'Tags'), list(body, 'DeleteTags').map(text));
         return this.reply(seq, '');
       }
       case 'stats':
@@ -153,13 +148,13 @@ export class SerfRpcSession {
       case 'remove-key':
       case 'list-keys': {
         const op = command.split('-')[0] as 'install' | 'use' | 'remove' | 'list';
-        const r = await t.keyOp(op, op === 'list' ? undefined : text(body.Key));
+        const r = await t.keyOp(op, op === 'list' ? undefined : bytes(body, 'Key').toString('utf8'));
         return this.reply(seq, r.numErr || r.numResp < r.numNodes ? `${r.numResp - r.numErr}/${r.numNodes} nodes reported success` : '', keysMsg(r));
       }
       case 'stream':
-        return this.stream(seq, text(body.Type) || '*');
+        return this.stream(seq, str(body, 'Type') || '*');
       case 'stop': {
-        const stream = Number(body.Stop ?? 0);
+        const stream = uint(body, 'Stop');
         this.streams.get(stream)?.();
         this.streams.delete(stream);
         return this.reply(seq, '');
@@ -202,10 +197,6 @@ export class SerfRpcSession {
   }
 }
 
-function asMap(v: Unpacked): MapValue {
-  if (!v || typeof v !== 'object' || Buffer.isBuffer(v) || Array.isArray(v)) throw new RpcError('expected a map');
-  return v;
-}
 
 function memberMsg(m: SerfMember): Pack {
   return {

@@ -2,7 +2,7 @@
 // `_serf_remove-key`, `_serf_list-keys`) goes to every member, each changes its own keyring and answers with a
 // key response; the answers are summed up for `lbagent keys` (same wire format, so `serf keys` drives lbagent
 // nodes and `lbagent keys` drives serf nodes).
-import { encode, type MapValue, type Unpacked } from '../memberlist/msgpack.js';
+import { encode, list, str, text, type MapValue } from '../memberlist/msgpack.js';
 import { decodeSerf, SerfMsg } from './messages.js';
 
 export type KeyOp = 'install' | 'use' | 'remove' | 'list';
@@ -64,30 +64,28 @@ export function applyKeyRequest(ring: Ring, op: KeyOp, payload: Buffer): { resul
   }
 }
 
-const text = (v: Unpacked | undefined) => (Buffer.isBuffer(v) ? v.toString('utf8') : typeof v === 'string' ? v : '');
-
 /** Sum the members' answers as serf's KeyManager does. */
 export function summarize(numNodes: number, responses: Array<{ from: string; payload: Buffer }>): KeyOpResult {
   const r: KeyOpResult = { numNodes, numResp: 0, numErr: 0, messages: {}, keys: {}, primaryKeys: {} };
   for (const { from, payload } of responses) {
     r.numResp++;
-    let body: MapValue;
+    let answer: { ok: boolean; message: string; keys: string[]; primary: string };
     try {
       const m = decodeSerf(payload);
       if (m.type !== SerfMsg.KeyResponse) throw new Error('not a key response');
-      body = m.body as MapValue;
+      const body = m.body as MapValue;
+      answer = { ok: body.Result === true, message: str(body, 'Message'), keys: list(body, 'Keys').map(text), primary: str(body, 'PrimaryKey') };
     } catch (err) {
       r.numErr++;
       r.messages[from] = `Failed to decode key response: ${(err as Error).message}`;
       continue;
     }
-    if (body.Result !== true) {
+    if (!answer.ok) {
       r.numErr++;
-      r.messages[from] = text(body.Message) || 'failed';
+      r.messages[from] = answer.message || 'failed';
     }
-    for (const k of Array.isArray(body.Keys) ? body.Keys : []) r.keys[text(k)] = (r.keys[text(k)] ?? 0) + 1;
-    const primary = text(body.PrimaryKey);
-    if (primary) r.primaryKeys[primary] = (r.primaryKeys[primary] ?? 0) + 1;
+    for (const k of answer.keys) r.keys[k] = (r.keys[k] ?? 0) + 1;
+    if (answer.primary) r.primaryKeys[answer.primary] = (r.primaryKeys[answer.primary] ?? 0) + 1;
   }
   return r;
 }
