@@ -6,15 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { lbagentBin, repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive } from '../helpers/procs.js';
 
 async function servedBy(url: string): Promise<string | undefined> {
   try {

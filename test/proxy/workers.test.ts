@@ -8,6 +8,7 @@ import { startBalancer, type BalancerHandle } from '../../src/proxy/balancer.js'
 import { silentLogger } from '../../src/log/logger.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
+import { alive } from '../helpers/procs.js';
 import { rawRequest, startBackend } from './fixtures.js';
 
 function config(text: string): MainConfig {
@@ -19,15 +20,6 @@ function config(text: string): MainConfig {
 const get = (port: number, path = '/') => rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
 const servedBy = async (port: number) => (await get(port)).body.split(' ')[0]!;
 type Stats = { workers?: { pid: number; requests: number }[]; frontends: { reqTotal: number }[] };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('workers: every worker serves, pool changes and health reach all of them, counters add up, reload and stop', async (t) => {
   let dHealthy = false;
