@@ -2,6 +2,7 @@
 import { spawn, fork, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export function have(cmd: string, arg = '-v'): boolean {
@@ -48,3 +49,23 @@ export function rssKiB(pid: number | undefined): number | undefined {
   const v = `${own.stdout}\n${children.stdout}`.split('\n').map(Number).filter((n) => Number.isFinite(n)).reduce((a, b) => a + b, 0);
   return v > 0 ? v : undefined;
 }
+
+/** CPU time (user + system) used so far by a process and its children that are still running (proxy workers), in ms. */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).stdout.toString().split('\n').map(Number).filter((n) => n > 0);
+  let ticks = 0;
+  for (const p of [pid, ...children]) {
+    try {
+      // Fields after the command's closing parenthesis: state is field 3, utime 14 and stime 15 (proc(5)).
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process ended between ps and the read: its time is gone with it.
+    }
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;

@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 
 export interface WrkResult {
   rps: number;
+  requests: number;
   mbps: number; // 10^6 bytes/s, as wrk counts
   p50ms: number;
   p99ms: number;
@@ -14,9 +15,11 @@ export function haveWrk(): boolean {
   return spawnSync('wrk', ['--version']).error === undefined;
 }
 
-export async function runWrk(url: string, opts: { connections?: number; threads?: number; seconds?: number; headers?: string[] } = {}): Promise<WrkResult> {
+/** `script`: a wrk Lua script, e.g. one whose `delay()` paces each connection (see pacedScript). */
+export async function runWrk(url: string, opts: { connections?: number; threads?: number; seconds?: number; headers?: string[]; script?: string } = {}): Promise<WrkResult> {
   const args = [`-t${opts.threads ?? 2}`, `-c${opts.connections ?? 50}`, `-d${opts.seconds ?? 10}s`, '--latency'];
   for (const h of opts.headers ?? []) args.push('-H', h);
+  if (opts.script) args.push('-s', opts.script);
   args.push(url);
   const out = await new Promise<string>((resolve, reject) => {
     const p = spawn('wrk', args);
@@ -44,5 +47,15 @@ export function parseWrk(text: string): WrkResult {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const errors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
-  return { rps, mbps, p50ms: latency(text, '50'), p99ms: latency(text, '99'), errors, non2xx };
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1] ?? NaN);
+  return { rps, requests, mbps, p50ms: latency(text, '50'), p99ms: latency(text, '99'), errors, non2xx };
+}
+
+/**
+ * A wrk script that makes each connection wait `ms` after a response before its next request, so that two targets
+ * get the same offered load (connections × 1000 / ms req/s at most) and their latencies compare at equal load,
+ * not at saturation, where a closed-loop generator's latency is just connections / throughput (Little's law).
+ */
+export function pacedScript(ms: number): string {
+  return `function delay() return ${ms} end\n`;
 }
