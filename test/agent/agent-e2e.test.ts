@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/ports.js';
+import { startSerfAgent } from '../helpers/serf.js';
 import { lbagentBin } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -47,11 +48,8 @@ async function lbagent(t: import('node:test').TestContext, name: string, args: s
 }
 
 async function serfAgent(t: import('node:test').TestContext, name: string, args: string[]): Promise<Agent> {
-  const [gossip, rpc] = [await freePort(), await freePort()];
-  const proc = spawn('serf', ['agent', `-node=${name}`, `-bind=127.0.0.1:${gossip}`, `-rpc-addr=127.0.0.1:${rpc}`, '-profile=local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = track(t, proc);
-  await waitFor(`serf ${name} RPC`, async () => (await run('serf', ['members', `-rpc-addr=127.0.0.1:${rpc}`]).catch(() => ({ stdout: '' }))).stdout !== '', { timeoutMs: 30_000 });
-  return { name, gossip, rpc, proc, log };
+  const s = await startSerfAgent(t, name, ['-profile=local', ...args]);
+  return { name, gossip: s.bind, rpc: s.rpc, proc: s.proc, log: s.output };
 }
 
 async function cli(rpc: number, ...args: string[]): Promise<string> {

@@ -2,7 +2,7 @@
 // through GossipMemberSource. Runs once the serf implementation (src/gossip/serf/serf.ts) is in the tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ import { GossipMemberSource } from '../../src/controller/gossip-source.js';
 import { parseRoles } from '../../src/controller/roles.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { freePort } from '../helpers/ports.js';
+import { startSerfAgent } from '../helpers/serf.js';
 import { repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { startBackend, startProxy } from '../proxy/fixtures.js';
@@ -33,11 +34,7 @@ test('controller on gossip: our nodes and a real serf agent join, pause, change 
   const roles = parseRoles('roles.yml', 'roles:\n  web: { lb: [web], check: { enabled: false } }\n  api: { lb: [api], check: { enabled: false } }\n');
   assert.ok(roles.ok);
   const ctl = new Controller(new GossipMemberSource(lb), proxy.proxy, roles.value, silentLogger, { resyncMs: 0, leaveGraceMs: 500, failedGraceMs: 500 });
-  const serfPort = await freePort();
-  const rpcPort = await freePort();
-  const goSerf = spawn('serf', ['agent', '-node=go-1', `-bind=127.0.0.1:${serfPort}`, `-rpc-addr=127.0.0.1:${rpcPort}`, '-tag', 'role=web', '-tag', `port=${app.port}`, '-profile=local'], { stdio: 'ignore' });
   t.after(async () => {
-    if (goSerf.exitCode === null) goSerf.kill('SIGKILL');
     await ctl.stop();
     for (const n of [web1, lb]) await n.shutdown().catch(() => undefined);
     await proxy.stop();
@@ -49,7 +46,7 @@ test('controller on gossip: our nodes and a real serf agent join, pause, change 
   const pools = async () => Object.fromEntries((await proxy.proxy.snapshot()).map((b) => [b.name, b.servers.filter((s) => !s.removing).map((s) => `${s.name}:${s.admin}`).sort().join()]));
   await waitFor('web-1 in web', async () => (await pools()).web === 'web-1:ready', { timeoutMs: 30_000 });
 
-  await waitFor('serf agent RPC up', () => run('serf', ['members', `-rpc-addr=127.0.0.1:${rpcPort}`]).then(() => true));
+  const { rpc: rpcPort, proc: goSerf } = await startSerfAgent(t, 'go-1', ['-tag', 'role=web', '-tag', `port=${app.port}`, '-profile=local']);
   await run('serf', ['join', `-rpc-addr=127.0.0.1:${rpcPort}`, lbAddr]);
   await waitFor('go-1 in web', async () => (await pools()).web === 'go-1:ready,web-1:ready', { timeoutMs: 30_000 });
 

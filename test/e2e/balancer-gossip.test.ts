@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/ports.js';
+import { startSerfAgent } from '../helpers/serf.js';
 import { lbagentBin, repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { startBackend } from '../proxy/fixtures.js';
@@ -34,14 +35,11 @@ test('balancer processes with real serf agents', { skip, timeout: 180_000 }, asy
   // two app nodes: real serf agents with role web
   const agents: Array<{ name: string; bind: number; rpc: number; proc: ChildProcess }> = [];
   for (const [i, app] of apps.entries()) {
-    const bind = await freePort();
-    const rpc = await freePort();
     const name = `web-${i + 1}`;
     const join = agents[0] ? [`-join=127.0.0.1:${agents[0].bind}`] : [];
-    const proc = spawn('serf', ['agent', `-node=${name}`, `-bind=127.0.0.1:${bind}`, `-rpc-addr=127.0.0.1:${rpc}`, '-tag', 'role=web', '-tag', `port=${app.port}`, '-profile=local', ...join], { stdio: 'ignore' });
+    const { bind, rpc, proc } = await startSerfAgent(t, name, ['-tag', 'role=web', '-tag', `port=${app.port}`, '-profile=local', ...join]);
     procs.push(proc);
     agents.push({ name, bind, rpc, proc });
-    await waitFor(`${name} RPC`, () => run('serf', ['members', `-rpc-addr=127.0.0.1:${rpc}`]).then(() => true));
   }
   const rolesFile = join(dir, 'roles.yml');
   writeFileSync(rolesFile, 'roles:\n  web: { lb: [web], check: { interval: 300ms, rise: 1, fall: 1 } }\n');

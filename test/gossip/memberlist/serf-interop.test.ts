@@ -2,30 +2,22 @@
 // (our push/pull and alive message were accepted), and probes both ways parse; plain and encrypted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { MemberNode } from '../../../src/gossip/memberlist/api.js';
 import { createMemberlist } from '../../../src/gossip/memberlist/memberlist.js';
 import { encode } from '../../../src/gossip/memberlist/msgpack.js';
-import { freePort } from '../../helpers/ports.js';
+import { serfMembers, startSerfAgent } from '../../helpers/serf.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const run = promisify(execFile);
 
-async function serfMembers(rpc: number): Promise<string> {
-  const { stdout } = await run('serf', ['members', `-rpc-addr=127.0.0.1:${rpc}`]);
-  return stdout;
-}
 
 for (const encrypted of [false, true]) {
   test(`a real serf agent lists our memberlist node alive (${encrypted ? 'AES-256' : 'plain'})`, { timeout: 60_000 }, async (t) => {
     const key = randomBytes(32);
-    const [bind, rpc] = [await freePort(), await freePort()];
-    const args = ['agent', '-node=serf-x', `-bind=127.0.0.1:${bind}`, `-rpc-addr=127.0.0.1:${rpc}`, ...(encrypted ? [`-encrypt=${key.toString('base64')}`] : [])];
-    const proc = spawn('serf', args, { stdio: 'ignore' });
-    t.after(() => proc.kill('SIGKILL'));
-    await waitFor('serf RPC up', () => serfMembers(rpc));
+    const { bind, rpc } = await startSerfAgent(t, 'serf-x', encrypted ? [`-encrypt=${key.toString('base64')}`] : []);
 
     const pings: { node: MemberNode; payload: Buffer }[] = [];
     const ml = await createMemberlist({
@@ -68,10 +60,7 @@ for (const encrypted of [false, true]) {
 }
 
 test('a killed serf agent is found dead by our node (probe, indirect/TCP fallback, suspicion timeout)', { timeout: 60_000 }, async (t) => {
-  const [bind, rpc] = [await freePort(), await freePort()];
-  const proc = spawn('serf', ['agent', '-node=serf-k', `-bind=127.0.0.1:${bind}`, `-rpc-addr=127.0.0.1:${rpc}`], { stdio: 'ignore' });
-  t.after(() => proc.kill('SIGKILL'));
-  await waitFor('serf RPC up', () => serfMembers(rpc));
+  const { bind, rpc, proc } = await startSerfAgent(t, 'serf-k');
   const left: MemberNode[] = [];
   const ml = await createMemberlist({
     name: 'watcher', bindAddr: '127.0.0.1', bindPort: 0, profile: 'local', probeIntervalMs: 200, probeTimeoutMs: 100,
