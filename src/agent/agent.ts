@@ -2,7 +2,7 @@
 // (join with retry and backoff, graceful leave on SIGINT/SIGTERM, exit when left).
 import type { Logger } from 'pino';
 import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
-import type { Serf, SerfConfig, SerfEvent } from '../gossip/serf/api.js';
+import type { QueryOptions, Serf, SerfConfig, SerfEvent } from '../gossip/serf/api.js';
 import { createSerf } from '../gossip/serf/serf.js';
 import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
@@ -150,6 +150,10 @@ export class Agent implements RpcTarget {
 
   stats() {
     return this.serf.stats();
+  }
+
+  query(name: string, payload: Buffer, opts: QueryOptions): Promise<Array<{ from: string; payload: Buffer }>> {
+    return this.serf.query(name, payload, opts);
   }
 
   keyOp(op: KeyOp, key?: string): Promise<KeyOpResult> {

@@ -1,5 +1,5 @@
 // The CLI's side of the agent RPC.
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
 import { formatHostPort, parseHostPort, DEFAULT_RPC_ADDR } from './options.js';
 
 export class RpcError extends Error {
@@ -22,6 +22,15 @@ export class AgentClient {
   }
 
   call<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 15_000): Promise<T> {
+    return this.request(method, path, body, timeoutMs);
+  }
+
+  /** A call whose answer is NDJSON: each object goes to `onLine` as it arrives; resolves when the agent ends it. */
+  callStream<T>(method: 'GET' | 'POST', path: string, body: unknown, onLine: (line: T) => void, timeoutMs = 15_000): Promise<void> {
+    return this.request(method, path, body, timeoutMs, onLine as (line: unknown) => void);
+  }
+
+  private request<T>(method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number, onLine?: (line: unknown) => void): Promise<T> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise<T>((resolve, reject) => {
       const req = request(
@@ -37,6 +46,7 @@ export class AgentClient {
           },
         },
         (res) => {
+          if (onLine && res.statusCode === 200) return readLines(res, onLine, () => resolve(undefined as T), reject);
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
@@ -69,4 +79,27 @@ export class AgentClient {
       return err instanceof RpcError; // an answer, even an auth error, means an agent is there
     }
   }
+}
+
+/** Split an NDJSON answer into parsed objects (blank lines are keep-alives). */
+function readLines(res: IncomingMessage, onLine: (line: unknown) => void, done: () => void, fail: (err: Error) => void): void {
+  let pending = '';
+  res.setEncoding('utf8');
+  res.on('data', (text: string) => {
+    pending += text;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl).trim();
+      pending = pending.slice(nl + 1);
+      if (!line) continue;
+      try {
+        onLine(JSON.parse(line));
+      } catch (err) {
+        res.destroy();
+        return fail(new Error(`unexpected line from the agent: ${line.slice(0, 200)} (${(err as Error).message})`));
+      }
+    }
+  });
+  res.on('end', done);
+  res.on('error', fail);
 }

@@ -6,7 +6,7 @@ import { SerfRpcSession, startsSerfRpc } from './serf-rpc.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
 import type { Logger } from 'pino';
-import type { SerfEvent, SerfMember } from '../gossip/serf/api.js';
+import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 
 /** What the RPC needs from the agent (kept narrow so the RPC can be tested on its own). */
@@ -19,6 +19,8 @@ export interface RpcTarget {
   userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
   setTags(set: Record<string, string>, del: string[]): Promise<void>;
   stats(): unknown;
+  /** `serf query`: acks and responses go to the options' callbacks as they arrive */
+  query(name: string, payload: Buffer, opts: QueryOptions): Promise<Array<{ from: string; payload: Buffer }>>;
   /** `serf keys`: every alive member's keyring */
   keyOp(op: KeyOp, key?: string): Promise<KeyOpResult>;
   subscribe(listener: (e: SerfEvent) => void): () => void;
@@ -240,9 +242,47 @@ export class AgentRpcServer {
       }
       case 'GET /v1/stream':
         return this.stream(url, req, res);
+      case 'POST /v1/query':
+        return this.query(await readJson(req), res);
       default:
         throw new HttpError(404, `no such endpoint: ${route}`);
     }
+  }
+
+  /**
+   * `serf query` as NDJSON: {type:'ack',from}, {type:'response',from,payload} as they arrive, then
+   * {type:'done',acks,responses} at the timeout. A query refused before it went out is a plain 400.
+   */
+  private async query(body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+    const name = str(body.name, 'name');
+    if (!name) throw new HttpError(400, 'name must not be empty');
+    const payload = typeof body.payloadBase64 === 'string' ? Buffer.from(body.payloadBase64, 'base64') : Buffer.from(body.payload === undefined ? '' : str(body.payload, 'payload'));
+    const nodes = body.nodes ?? [];
+    if (!Array.isArray(nodes) || !nodes.every((n) => typeof n === 'string')) throw new HttpError(400, 'nodes must be a list of node names');
+    const tags = (body.tags ?? {}) as Record<string, unknown>;
+    if (typeof tags !== 'object' || Array.isArray(tags) || !Object.values(tags).every((v) => typeof v === 'string')) throw new HttpError(400, 'tags must map tag names to regular expressions');
+    if (body.timeoutMs !== undefined && !(typeof body.timeoutMs === 'number' && body.timeoutMs > 0)) throw new HttpError(400, 'timeoutMs must be a positive number');
+    let acks = 0;
+    let responses = 0;
+    const line = (o: object) => res.write(`${JSON.stringify(o)}\n`);
+    try {
+      await this.target.query(name, payload, {
+        filterNodes: nodes as string[],
+        filterTags: tags as Record<string, string>,
+        requestAck: body.ack !== false,
+        timeoutMs: body.timeoutMs as number | undefined,
+        onDispatched: () => {
+          res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+          line({ type: 'dispatched', name });
+        },
+        onAck: (from) => (acks++, line({ type: 'ack', from })),
+        onResponse: (from, p) => (responses++, line({ type: 'response', from, payload: p.toString('utf8'), payloadBase64: p.toString('base64') })),
+      });
+    } catch (err) {
+      if (!res.headersSent) throw new HttpError(400, `Error sending query: ${(err as Error).message}`);
+    }
+    line({ type: 'done', acks, responses });
+    res.end();
   }
 
   /** NDJSON stream of events, filtered with the event-handler filter syntax (?filter=member-join,user:deploy). */

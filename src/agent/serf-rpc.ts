@@ -8,7 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { asMap, bool, bytes, decode, encode, list, str, text, Truncated, uint, type MapValue, type Pack } from '../gossip/memberlist/msgpack.js';
 import { ipToBytes } from '../gossip/memberlist/codec.js';
-import type { SerfEvent, SerfMember } from '../gossip/serf/api.js';
+import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import type { KeyOpResult } from '../gossip/serf/keys.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 import { filterMembers, type RpcTarget } from './rpc.js';
@@ -26,6 +26,9 @@ const WITH_BODY = new Set([
 
 class RpcError extends Error {}
 
+/** Queries delivered to a session's streams and not yet answered that it keeps (serf keeps them until their deadline). */
+const MAX_PENDING_QUERIES = 1024;
+
 /** A request larger than this is not waited for: the connection is closed. */
 const MAX_REQUEST = 1 << 20;
 
@@ -39,6 +42,8 @@ export class SerfRpcSession {
   private authed: boolean;
   /** event streams by the Seq that opened them (`stop` ends one) */
   private readonly streams = new Map<number, () => void>();
+  /** queries this session's streams delivered, by ID, until answered with `respond` (the oldest go first) */
+  private readonly pendingQueries = new Map<number, (payload: Buffer) => Promise<void>>();
   private chain = Promise.resolve();
 
   constructor(private readonly sock: Socket, first: Buffer, private readonly target: RpcTarget, private readonly authKey: string | undefined, private readonly log: Logger) {
@@ -153,6 +158,16 @@ export class SerfRpcSession {
       }
       case 'stream':
         return this.stream(seq, str(body, 'Type') || '*');
+      case 'query':
+        return this.query(seq, body);
+      case 'respond': {
+        const id = uint(body, 'ID');
+        const respond = this.pendingQueries.get(id);
+        if (!respond) throw new RpcError('No pending queries matching ID');
+        this.pendingQueries.delete(id);
+        await respond(bytes(body, 'Payload'));
+        return this.reply(seq, '');
+      }
       case 'stop': {
         const stream = uint(body, 'Stop');
         this.streams.get(stream)?.();
@@ -160,7 +175,7 @@ export class SerfRpcSession {
         return this.reply(seq, '');
       }
       default:
-        // query, respond, monitor, get-coordinate: not offered by lbagent's agent.
+        // monitor, get-coordinate: not offered by lbagent's agent.
         throw new RpcError('Unsupported command');
     }
   }
@@ -174,10 +189,41 @@ export class SerfRpcSession {
     const unsubscribe = this.target.subscribe((e: SerfEvent) => {
       if (!filterMatches(spec.filters, e)) return;
       if (e.type === 'user') this.reply(seq, '', { Event: 'user', LTime: e.ltime, Name: e.name, Payload: e.payload, Coalesce: e.coalesce });
-      else if (e.type === 'query') this.reply(seq, '', { Event: 'query', ID: e.id, LTime: e.ltime, Name: e.name, Payload: e.payload });
+      else if (e.type === 'query') {
+        this.pendingQueries.set(e.id, e.respond);
+        if (this.pendingQueries.size > MAX_PENDING_QUERIES) this.pendingQueries.delete(this.pendingQueries.keys().next().value!);
+        this.reply(seq, '', { Event: 'query', ID: e.id, LTime: e.ltime, Name: e.name, Payload: e.payload });
+      }
       else this.reply(seq, '', { Event: e.type, Members: e.members.map(memberMsg) });
     });
     this.streams.set(seq, unsubscribe);
+  }
+
+  /**
+   * `serf query`: the header at once, then one record per ack and per response as they arrive, and a `done`
+   * record at the timeout. It runs beside the session's other commands (a `stop` or `members` need not wait).
+   */
+  private query(seq: number, body: MapValue): void {
+    const record = (type: 'ack' | 'response' | 'done', from = '', payload: Buffer | null = null) => this.reply(seq, '', { Type: type, From: from, Payload: payload });
+    const timeoutNs = uint(body, 'Timeout');
+    const opts: QueryOptions = {
+      filterNodes: list(body, 'FilterNodes').map(text),
+      filterTags: strMap(body, 'FilterTags'),
+      requestAck: bool(body, 'RequestAck'),
+      timeoutMs: timeoutNs > 0 ? timeoutNs / 1e6 : undefined,
+      onAck: (from) => record('ack', from),
+      onResponse: (from, payload) => record('response', from, payload),
+    };
+    let dispatched = false;
+    opts.onDispatched = () => {
+      dispatched = true;
+      this.reply(seq, '');
+    };
+    // A query refused outright (too large, bad tag expression) is the header's error, and no record follows.
+    this.target.query(str(body, 'Name'), bytes(body, 'Payload'), opts).then(
+      () => record('done'),
+      (err: Error) => (dispatched ? record('done') : this.reply(seq, err.message)),
+    );
   }
 
   /** `serf info`: sections of string values. */

@@ -88,14 +88,27 @@ test('interop with a real serf agent, both directions: members and tags, pause e
   const dir = mkdtempSync(join(tmpdir(), 'lbagent-serf-'));
   const lbOut = join(dir, 'lb-pause.txt');
   const serfOut = join(dir, 'serf-pause.txt');
-  const s = await serfAgent(t, 'serf-web', ['-tag', 'role=web', `-event-handler=user:pause=cat >> ${serfOut}`]);
-  const a = await lbagent(t, 'lb-1', ['--role', 'lb', '--event-handler', `user:pause=cat >> ${lbOut}`], s.gossip);
+  const s = await serfAgent(t, 'serf-web', ['-tag', 'role=web', `-event-handler=user:pause=cat >> ${serfOut}`, '-event-handler=query:version=echo serf-v1']);
+  const a = await lbagent(t, 'lb-1', ['--role', 'lb', '--event-handler', `user:pause=cat >> ${lbOut}`, '--event-handler', 'query:version=echo lb-v2'], s.gossip);
   await waitFor('lbagent sees serf with its tags', async () => (await members(a.rpc)).find((m) => m.name === 'serf-web')?.tags.role === 'web');
   await waitFor('serf members lists lbagent with its tags', async () => (await serfMembers(s.rpc)).some((m) => m.name === 'lb-1' && m.status === 'alive' && m.tags.role === 'lb'));
   await run('serf', ['event', `-rpc-addr=127.0.0.1:${s.rpc}`, 'pause', 'serf-web 127.0.0.1 web']);
   await waitFor('serf event pause reached the lbagent handler', () => existsSync(lbOut) && readFileSync(lbOut, 'utf8').includes('serf-web 127.0.0.1 web'));
   await cli(a.rpc, 'event', 'pause');
   await waitFor('lbagent event pause reached serf\'s handler', () => existsSync(serfOut) && readFileSync(serfOut, 'utf8').includes('lb-1 127.0.0.1 lb'));
+  // Queries both ways: each side's query handler answers the other's query; filters pick who takes it.
+  const fromLb = await cli(a.rpc, 'query', '--timeout', '3s', 'version');
+  assert.match(fromLb, /^Query 'version' dispatched$/m);
+  assert.match(fromLb, /^Ack from 'serf-web'$/m);
+  assert.match(fromLb, /^Response from 'serf-web': serf-v1$/m);
+  assert.match(fromLb, /^Response from 'lb-1': lb-v2$/m);
+  assert.match(fromLb, /^Total Acks: 2\nTotal Responses: 2$/m);
+  const filtered = JSON.parse(await cli(a.rpc, 'query', '--timeout', '2s', '--tag', 'role=^w', '--format', 'json', 'version')) as { acks: string[]; responses: Record<string, string> };
+  assert.deepEqual(filtered, { acks: ['serf-web'], responses: { 'serf-web': 'serf-v1\n' } });
+  const fromSerf = (await run('serf', ['query', `-rpc-addr=127.0.0.1:${s.rpc}`, '-timeout=3s', '-node=lb-1', 'version'])).stdout;
+  assert.match(fromSerf, /Ack from 'lb-1'/);
+  assert.match(fromSerf, /Response from 'lb-1': lb-v2/);
+  assert.match(fromSerf, /Total Responses: 1/);
   // A serf agent that joins an lbagent node (the other direction).
   const s2 = await serfAgent(t, 'serf-api', ['-tag', 'role=api', `-join=127.0.0.1:${a.gossip}`]);
   await waitFor('serf-api seen by lbagent', async () => statusOf(await members(a.rpc), 'serf-api') === 'alive');
@@ -244,8 +257,23 @@ test("serf's own RPC on the agent's RPC address: the serf CLI drives an lbagent 
   await waitFor('c left at both', async () => statusOf(await members(a.rpc), 'ipc-c') === 'left' && statusOf(await members(b.rpc), 'ipc-c') === 'left');
   await cli(a.rpc, 'force-leave', '--prune', 'ipc-c');
   await waitFor('c pruned at both', async () => !statusOf(await members(a.rpc), 'ipc-c') && !statusOf(await members(b.rpc), 'ipc-c'));
+  // serf query through the lbagent agent's RPC; a client library streams queries and answers one with `respond`.
+  const viaIpc = (await run('serf', ['query', `-rpc-addr=127.0.0.1:${a.rpc}`, '-timeout=2s', 'anything'])).stdout;
+  assert.match(viaIpc, /Ack from 'ipc-a'/);
+  assert.match(viaIpc, /Ack from 'ipc-b'/);
+  assert.match(viaIpc, /Total Acks: 2\nTotal Responses: 0/);
+  sock.write(Buffer.concat([encode({ Command: 'stream', Seq: 3 }), encode({ Type: 'query:ping' })]));
+  await waitFor('the query stream acknowledged', () => records.length >= 4);
+  const asked = cli(b.rpc, 'query', '--timeout', '5s', '--node', 'ipc-a', 'ping', 'hello');
+  const q = await waitFor('the ping query on the stream', () =>
+    records.find((r) => (r as { Event?: Buffer }).Event?.toString() === 'query') as { ID: number; Name: Buffer; Payload: Buffer } | undefined);
+  assert.equal(q.Payload.toString(), 'hello');
+  sock.write(Buffer.concat([encode({ Command: 'respond', Seq: 4 }), encode({ ID: q.ID, Payload: Buffer.from('pong from a client') })]));
+  assert.match(await asked, /^Response from 'ipc-a': pong from a client$/m);
   // Commands lbagent does not offer are refused in serf's words; the HTTP RPC still answers on the same port.
-  await assert.rejects(run('serf', ['query', `-rpc-addr=127.0.0.1:${a.rpc}`, 'ping']), (err: { stdout: string; stderr: string }) => /Unsupported command/.test(err.stdout + err.stderr));
+  sock.write(Buffer.concat([encode({ Command: 'get-coordinate', Seq: 5 }), encode({ Node: 'ipc-b' })]));
+  const refused = await waitFor('the get-coordinate answer', () => records.find((r) => (r as { Seq?: number }).Seq === 5) as { Error: Buffer } | undefined);
+  assert.equal(refused.Error.toString(), 'Unsupported command');
   assert.match(await cli(a.rpc, 'members'), /^ipc-b\s/m);
   // Malformed msgpack closes that connection only.
   const bad = connect({ host: '127.0.0.1', port: a.rpc });

@@ -10,6 +10,7 @@ import { leaveCommand } from './leave.js';
 import { forceLeaveCommand } from './force-leave.js';
 import { membersCommand } from './members.js';
 import { eventCommand } from './event.js';
+import { queryCommand } from './query.js';
 import { tagsCommand } from './tags.js';
 import { keygenCommand } from './keygen.js';
 import { keysCommand } from './keys.js';
@@ -25,6 +26,7 @@ export const commands: Command[] = [
   forceLeaveCommand,
   membersCommand,
   eventCommand,
+  queryCommand,
   tagsCommand,
   keygenCommand,
   keysCommand,

@@ -54,7 +54,8 @@ export interface Serf {
   forceLeave(node: string, prune?: boolean): Promise<void>;
   shutdown(): Promise<void>;
   userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
-  query(name: string, payload: Buffer, opts?: { timeoutMs?: number }): Promise<Array<{ from: string; payload: Buffer }>>;
+  /** serf query: resolves with the responses when the timeout passes (or `expect` members answered). */
+  query(name: string, payload: Buffer, opts?: QueryOptions): Promise<Array<{ from: string; payload: Buffer }>>;
   setTags(tags: Record<string, string>): Promise<void>;
   /** Subscribe to events; returns unsubscribe. */
   subscribe(listener: (e: SerfEvent) => void): () => void;
@@ -66,3 +67,22 @@ export interface Serf {
 }
 
 // Implementation entry point: createSerf(config: SerfConfig): Promise<Serf>   -- ./serf.ts
+
+/** serf's query parameters (`serf query -node -tag -no-ack -timeout`). */
+export interface QueryOptions {
+  /** default: serf's GossipInterval × 16 × ceil(log10(members + 1)) */
+  timeoutMs?: number;
+  /** only these nodes take the query */
+  filterNodes?: string[];
+  /** only members whose tag matches each regexp (unanchored) take the query */
+  filterTags?: Record<string, string>;
+  /** every node that takes the query acknowledges it */
+  requestAck?: boolean;
+  /** resolve as soon as this many members answered */
+  expect?: number;
+  /** the query passed its checks and goes out now (before any ack or response) */
+  onDispatched?(): void;
+  /** each ack and response as it arrives (once per node) */
+  onAck?(from: string): void;
+  onResponse?(from: string, payload: Buffer): void;
+}

@@ -140,6 +140,16 @@ export function decodeTags(meta: Buffer): Record<string, string> {
   return out;
 }
 
+/** A query filter that only the named nodes pass (type 0). */
+export function nodeFilter(names: string[]): Buffer {
+  return Buffer.concat([Buffer.from([0]), encode(names)]);
+}
+
+/** A query filter that members whose tag matches the (unanchored) regexp pass (type 1). */
+export function tagFilter(tag: string, expr: string): Buffer {
+  return Buffer.concat([Buffer.from([1]), encode({ Tag: tag, Expr: expr })]);
+}
+
 /** Query filters: type 0 = node names, type 1 = {Tag, Expr} (unanchored regexp). */
 export function filtersMatch(filters: Buffer[], self: { name: string; tags: Record<string, string> }): boolean {
   for (const f of filters) {

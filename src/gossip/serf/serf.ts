@@ -6,12 +6,12 @@ import type { MemberNode, MemberlistDelegate, MemberlistEvents } from '../member
 import { createMemberlist } from '../memberlist/memberlist.js';
 import { BroadcastQueue } from '../memberlist/queue.js';
 import { DecodeError, encode, Float } from '../memberlist/msgpack.js';
-import type { Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus } from './api.js';
+import type { QueryOptions, Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus } from './api.js';
 import { Coalescer } from './coalesce.js';
 import { applyKeyRequest, keyRequest, keyResponse, summarize, type KeyOp, type KeyOpResult } from './keys.js';
 import { LamportClock } from './lamport.js';
 import {
-  decodeSerf, decodeTags, encodeJoin, encodeLeave, encodePushPull, encodeQuery, encodeQueryResponse, encodeTags, encodeUserEvent, filtersMatch,
+  decodeSerf, decodeTags, encodeJoin, encodeLeave, encodePushPull, encodeQuery, encodeQueryResponse, encodeTags, encodeUserEvent, filtersMatch, nodeFilter, tagFilter,
   QUERY_FLAG_ACK, QUERY_FLAG_NO_BROADCAST, SerfMsg, type LeaveIntent, type QueryMsg, type SerfPushPull, type UserEventEntry,
 } from './messages.js';
 
@@ -449,29 +449,41 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     return summarize(alive, responses);
   }
 
-  /** `expect`: return as soon as that many members answered (else at the timeout). */
-  async query(name: string, payload: Buffer, opts: { timeoutMs?: number; expect?: number } = {}): Promise<Array<{ from: string; payload: Buffer }>> {
+  async query(name: string, payload: Buffer, opts: QueryOptions = {}): Promise<Array<{ from: string; payload: Buffer }>> {
     const timeoutMs = opts.timeoutMs ?? this.defaultQueryTimeout();
+    for (const expr of Object.values(opts.filterTags ?? {})) new RegExp(expr); // a bad expression is the caller's error, not every member's
+    const filters = [
+      ...(opts.filterNodes?.length ? [nodeFilter(opts.filterNodes)] : []),
+      ...Object.entries(opts.filterTags ?? {}).map(([tag, expr]) => tagFilter(tag, expr)),
+    ];
     const me = this.ml.localNode();
     const q: QueryMsg = {
-      ltime: this.queryClock.time(), id: randomInt(2 ** 31), addr: me.addr, port: me.port, sourceNode: me.name, filters: [], flags: 0,
-      relayFactor: 0, timeoutNs: timeoutMs * 1e6, name, payload,
+      ltime: this.queryClock.time(), id: randomInt(2 ** 31), addr: me.addr, port: me.port, sourceNode: me.name, filters,
+      flags: opts.requestAck ? QUERY_FLAG_ACK : 0, relayFactor: 0, timeoutNs: timeoutMs * 1e6, name, payload,
     };
     this.queryClock.increment();
     const raw = encodeQuery(q);
     if (raw.length > QUERY_SIZE_LIMIT) throw new Error(`query exceeds limit of ${QUERY_SIZE_LIMIT} bytes`);
     const responses: Array<{ from: string; payload: Buffer }> = [];
-    const seen = new Set<string>();
+    const acked = new Set<string>();
+    const answered = new Set<string>();
     let allIn: () => void = () => {};
     const done = new Promise<void>((r) => (allIn = r));
     this.responseHandlers.set(q.id, {
       collect: (from, p, ack) => {
-        if (ack || seen.has(from)) return;
-        seen.add(from);
+        if (ack) {
+          if (acked.has(from)) return;
+          acked.add(from);
+          return opts.onAck?.(from);
+        }
+        if (answered.has(from)) return;
+        answered.add(from);
         responses.push({ from, payload: p });
+        opts.onResponse?.(from, p);
         if (opts.expect !== undefined && responses.length >= opts.expect) allIn();
       },
     });
+    opts.onDispatched?.();
     this.handleQuery(q, raw);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([done, new Promise((r) => (timer = setTimeout(r, timeoutMs)).unref())]);
@@ -512,6 +524,10 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
    * erase it from the member list at once.
    */
   async forceLeave(node: string, prune = false): Promise<void> {
+    // Members that learned this node's leave by push/pull hold its status at (leave time + 1), serf's rule; an
+    // intent at that same time would be ignored there (a prune right after a force-leave), so go past it.
+    const known = this.records.get(node)?.statusLTime ?? 0;
+    this.clock.witness(known + 1);
     const msg = { ltime: this.clock.time(), node, prune };
     this.clock.increment();
     this.handleLeaveIntent(msg, true);

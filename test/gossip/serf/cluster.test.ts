@@ -76,3 +76,25 @@ test('a node shut down without leave is failed, then reaped; queries are answere
   await waitFor('kb failed at a', () => types.includes('member-failed'), { timeoutMs: 30_000 });
   await waitFor('kb reaped at a', () => types.includes('member-reap') && !a.members().some((m) => m.name === 'kb'), { timeoutMs: 30_000 });
 });
+
+test('force-leave, then a prune right after, reaches a member that learned the leave by push/pull', async (t) => {
+  // Frequent push/pull: b soon holds c's status at (leave time + 1), serf's rule for left members it merges.
+  const make = async (name: string) => {
+    const s = await createSerf({ nodeName: name, bindAddr: '127.0.0.1', bindPort: 0, tags: {}, profile: 'local', memberlist: { pushPullIntervalMs: 200 } });
+    t.after(() => s.shutdown());
+    return s;
+  };
+  const [a, b, c] = [await make('pa'), await make('pb'), await make('pc')];
+  await b.join([addr(a)]);
+  await c.join([addr(a)]);
+  const status = (s: Serf, name: string) => s.members().find((m) => m.name === name)?.status;
+  await waitFor('all three alive everywhere', () => [a, b].every((s) => status(s, 'pc') === 'alive' && status(s, 'pa') === 'alive' && status(s, 'pb') === 'alive'));
+  await c.shutdown();
+  await waitFor('pc failed at a and b', () => status(a, 'pc') === 'failed' && status(b, 'pc') === 'failed', { timeoutMs: 30_000 });
+  await a.forceLeave('pc');
+  await waitFor('pc left at b', () => status(b, 'pc') === 'left');
+  // Let a few push/pull rounds carry a's view of pc to b (nothing is asserted about this wait itself).
+  await new Promise((r) => setTimeout(r, 1000));
+  await a.forceLeave('pc', true);
+  await waitFor('pc pruned at a and b', () => status(a, 'pc') === undefined && status(b, 'pc') === undefined, { timeoutMs: 10_000 });
+});
