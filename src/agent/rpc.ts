@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
 import type { Logger } from 'pino';
 import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
+import { formatLogLine, monitorLevel, type LogEntry } from '../log/tap.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 
 /** What the RPC needs from the agent (kept narrow so the RPC can be tested on its own). */
@@ -19,6 +20,8 @@ export interface RpcTarget {
   userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
   setTags(set: Record<string, string>, del: string[]): Promise<void>;
   stats(): unknown;
+  /** `serf monitor`: the kept log lines at `minLevel` or above, then each new one; returns the unsubscribe */
+  monitor(minLevel: number, onLine: (e: LogEntry) => void): () => void;
   /** `serf query`: acks and responses go to the options' callbacks as they arrive */
   query(name: string, payload: Buffer, opts: QueryOptions): Promise<Array<{ from: string; payload: Buffer }>>;
   /** `serf keys`: every alive member's keyring */
@@ -244,6 +247,8 @@ export class AgentRpcServer {
         return this.stream(url, req, res);
       case 'POST /v1/query':
         return this.query(await readJson(req), res);
+      case 'GET /v1/monitor':
+        return this.monitor(url, req, res);
       default:
         throw new HttpError(404, `no such endpoint: ${route}`);
     }
@@ -283,6 +288,25 @@ export class AgentRpcServer {
     }
     line({ type: 'done', acks, responses });
     res.end();
+  }
+
+  /** `serf monitor` as NDJSON: {line} in serf's log format, the kept lines first (?level=debug|info|warn|err). */
+  private monitor(url: URL, req: IncomingMessage, res: ServerResponse): void {
+    const name = url.searchParams.get('level') ?? 'info';
+    const min = monitorLevel(name);
+    if (min === undefined) throw new HttpError(400, `Unknown log level: ${name} (expected trace, debug, info, warn or err)`);
+    // The kept lines are replayed during subscribe: lines wait until the head is out.
+    const early: string[] = [];
+    let headSent = false;
+    const unsubscribe = this.target.monitor(min, (e) => {
+      const line = `${JSON.stringify({ line: formatLogLine(e) })}\n`;
+      if (headSent) res.write(line);
+      else early.push(line);
+    });
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    headSent = true;
+    res.write(`\n${early.join('')}`);
+    req.on('close', unsubscribe);
   }
 
   /** NDJSON stream of events, filtered with the event-handler filter syntax (?filter=member-join,user:deploy). */

@@ -10,6 +10,7 @@ import { asMap, bool, bytes, decode, encode, list, str, text, Truncated, uint, t
 import { ipToBytes } from '../gossip/memberlist/codec.js';
 import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import type { KeyOpResult } from '../gossip/serf/keys.js';
+import { formatLogLine, monitorLevel } from '../log/tap.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 import { filterMembers, type RpcTarget } from './rpc.js';
 
@@ -160,6 +161,8 @@ export class SerfRpcSession {
         return this.stream(seq, str(body, 'Type') || '*');
       case 'query':
         return this.query(seq, body);
+      case 'monitor':
+        return this.monitor(seq, str(body, 'LogLevel') || 'INFO');
       case 'respond': {
         const id = uint(body, 'ID');
         const respond = this.pendingQueries.get(id);
@@ -175,7 +178,7 @@ export class SerfRpcSession {
         return this.reply(seq, '');
       }
       default:
-        // monitor, get-coordinate: not offered by lbagent's agent.
+        // get-coordinate: lbagent keeps no network coordinates.
         throw new RpcError('Unsupported command');
     }
   }
@@ -197,6 +200,15 @@ export class SerfRpcSession {
       else this.reply(seq, '', { Event: e.type, Members: e.members.map(memberMsg) });
     });
     this.streams.set(seq, unsubscribe);
+  }
+
+  /** `serf monitor`: an ack, then the agent's kept log lines and each new one, as {Log} records, until `stop`. */
+  private monitor(seq: number, levelName: string): void {
+    const min = monitorLevel(levelName);
+    if (min === undefined) throw new RpcError(`Unknown log level: ${levelName}`);
+    if (this.streams.has(seq)) throw new RpcError('Monitor with given sequence exists');
+    this.reply(seq, '');
+    this.streams.set(seq, this.target.monitor(min, (e) => this.reply(seq, '', { Log: formatLogLine(e) })));
   }
 
   /**

@@ -1,6 +1,7 @@
 // One logger for the whole process: pino, JSON lines by default, pretty when stdout is a TTY.
 import pino from 'pino';
 import type { Logger, LevelWithSilent } from 'pino';
+import type { LogTap } from './tap.js';
 
 export type { Logger };
 
@@ -10,6 +11,8 @@ export interface LoggerOptions {
   pretty?: boolean;
   name?: string;
   destination?: pino.DestinationStream;
+  /** Also write every line at debug or above to this tap (the agent's `monitor`), whatever `level` is. */
+  tap?: LogTap;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
@@ -17,15 +20,15 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const pretty = opts.pretty ?? (envFormat ? envFormat === 'pretty' : Boolean(process.stdout.isTTY));
   const level = opts.level ?? process.env.LBAGENT_LOG_LEVEL ?? 'info';
   const base = { name: opts.name };
-  if (opts.destination) return pino({ level, base }, opts.destination);
-  if (pretty) {
-    return pino({
-      level,
-      base,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
-    });
-  }
-  return pino({ level, base }, pino.destination({ sync: false }));
+  const out: pino.DestinationStream =
+    opts.destination ??
+    (pretty
+      ? pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } })
+      : pino.destination({ sync: false }));
+  if (!opts.tap) return pino({ level, base }, out);
+  // The logger runs at the lower of the two levels; each stream keeps only its own.
+  const lowest = pino.levels.values[level]! < pino.levels.values.debug! ? level : 'debug';
+  return pino({ level: lowest, base }, pino.multistream([{ level: level as pino.Level, stream: out }, { level: 'debug', stream: opts.tap }]));
 }
 
 /** A logger that drops everything (library use and tests that do not look at logs). */

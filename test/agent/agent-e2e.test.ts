@@ -270,6 +270,29 @@ test("serf's own RPC on the agent's RPC address: the serf CLI drives an lbagent 
   assert.equal(q.Payload.toString(), 'hello');
   sock.write(Buffer.concat([encode({ Command: 'respond', Seq: 4 }), encode({ ID: q.ID, Payload: Buffer.from('pong from a client') })]));
   assert.match(await asked, /^Response from 'ipc-a': pong from a client$/m);
+  // monitor: the agent's log in serf's format, kept lines first, at the monitor's own level; over serf's RPC
+  // (serf monitor, and a client library's monitor + stop) and over lbagent's (lbagent monitor).
+  const watch = (cmd: string, args: string[]) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    t.after(() => p.kill('SIGKILL'));
+    let out = '';
+    p.stdout.on('data', (c) => (out += c));
+    p.stderr.on('data', (c) => (out += c));
+    return { p, out: () => out };
+  };
+  const serfMon = watch('serf', ['monitor', `-rpc-addr=127.0.0.1:${a.rpc}`, '-log-level=info']);
+  const lbMon = watch(process.execPath, [lbagentBin, 'monitor', '--rpc-addr', `127.0.0.1:${a.rpc}`, '--log-level', 'debug']);
+  const joinLine = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[INFO\] serf: EventMemberJoin: ipc-b 127\.0\.0\.1$/m;
+  await waitFor('serf monitor shows the kept join line', () => joinLine.test(serfMon.out()));
+  await waitFor('lbagent monitor shows the kept join line', () => joinLine.test(lbMon.out()));
+  await cli(b.rpc, 'leave');
+  await waitFor('both monitors show the leave as it happens', () => /\[INFO\] serf: EventMemberLeave: ipc-b/.test(serfMon.out()) && /\[INFO\] serf: EventMemberLeave: ipc-b/.test(lbMon.out()), { timeoutMs: 30_000 });
+  sock.write(Buffer.concat([encode({ Command: 'monitor', Seq: 6 }), encode({ LogLevel: 'warn' }), encode({ Command: 'monitor', Seq: 7 }), encode({ LogLevel: 'loud' })]));
+  const badLevel = await waitFor('the bad level refused', () => records.find((r) => (r as { Seq?: number }).Seq === 7) as { Error: Buffer } | undefined);
+  assert.equal(badLevel.Error.toString(), 'Unknown log level: loud');
+  assert.equal((records.find((r) => (r as { Seq?: number }).Seq === 6) as { Error: Buffer }).Error.toString(), '', 'the warn monitor was accepted');
+  assert.ok(!records.some((r) => /EventMemberJoin/.test(String((r as { Log?: Buffer }).Log ?? ''))), 'info lines are below a warn monitor');
+  await assert.rejects(cli(a.rpc, 'monitor', '--log-level', 'loud'), /Unknown log level: loud/);
   // Commands lbagent does not offer are refused in serf's words; the HTTP RPC still answers on the same port.
   sock.write(Buffer.concat([encode({ Command: 'get-coordinate', Seq: 5 }), encode({ Node: 'ipc-b' })]));
   const refused = await waitFor('the get-coordinate answer', () => records.find((r) => (r as { Seq?: number }).Seq === 5) as { Error: Buffer } | undefined);

@@ -4,6 +4,7 @@ import type { Command } from '../command.js';
 import { agentFlagSpec, resolveAgentOptions, type AgentFlags } from '../../agent/options.js';
 import { formatConfigError } from '../../config/errors.js';
 import { createLogger } from '../../log/logger.js';
+import { LogTap } from '../../log/tap.js';
 
 export const AGENT_OPTIONS_HELP = `Options:
   --node NAME            node name (default: hostname)
@@ -29,12 +30,13 @@ export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[])
     return 1;
   }
   const opts = resolved.value;
-  const log = createLogger({ level: opts.logLevel, name: opts.nodeName });
+  const logTap = new LogTap();
+  const log = createLogger({ level: opts.logLevel, name: opts.nodeName, tap: logTap });
   for (const k of resolved.ignored ?? []) log.warn(`agent: config key ignored: ${k}`);
   const { Agent } = await import('../../agent/agent.js');
   let agent;
   try {
-    agent = await Agent.start(opts, log);
+    agent = await Agent.start(opts, log, logTap);
   } catch (err) {
     log.error(`agent: ${(err as Error).message}`);
     return 1;

@@ -11,6 +11,7 @@ import { forceLeaveCommand } from './force-leave.js';
 import { membersCommand } from './members.js';
 import { eventCommand } from './event.js';
 import { queryCommand } from './query.js';
+import { monitorCommand } from './monitor.js';
 import { tagsCommand } from './tags.js';
 import { keygenCommand } from './keygen.js';
 import { keysCommand } from './keys.js';
@@ -27,6 +28,7 @@ export const commands: Command[] = [
   membersCommand,
   eventCommand,
   queryCommand,
+  monitorCommand,
   tagsCommand,
   keygenCommand,
   keysCommand,
