@@ -160,6 +160,8 @@ export class Agent implements RpcTarget {
   }
 
   query(name: string, payload: Buffer, opts: QueryOptions): Promise<Array<{ from: string; payload: Buffer }>> {
+    // serf's agent keeps its internal queries (key rotation, ...) to itself; only an empty _serf_ping passes.
+    if (name.startsWith('_serf_') && !(name === '_serf_ping' && payload.length === 0)) return Promise.reject(new Error("Queries cannot contain the '_serf_' prefix"));
     return this.serf.query(name, payload, opts);
   }
 

@@ -44,7 +44,14 @@ export class LogTap {
     }
     this.backlog.push(entry);
     if (this.backlog.length > BACKLOG) this.backlog.shift();
-    for (const s of this.subscribers) if (entry.level >= s.min) s.fn(entry);
+    for (const s of this.subscribers) {
+      if (entry.level < s.min) continue;
+      try {
+        s.fn(entry);
+      } catch {
+        // A monitor that fails to take a line must not fail the log call that wrote it.
+      }
+    }
   }
 
   /** The kept lines at `min` or above, then each new one; returns the unsubscribe function. */

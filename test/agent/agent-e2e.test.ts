@@ -293,6 +293,7 @@ test("serf's own RPC on the agent's RPC address: the serf CLI drives an lbagent 
   assert.equal((records.find((r) => (r as { Seq?: number }).Seq === 6) as { Error: Buffer }).Error.toString(), '', 'the warn monitor was accepted');
   assert.ok(!records.some((r) => /EventMemberJoin/.test(String((r as { Log?: Buffer }).Log ?? ''))), 'info lines are below a warn monitor');
   await assert.rejects(cli(a.rpc, 'monitor', '--log-level', 'loud'), /Unknown log level: loud/);
+  await assert.rejects(cli(a.rpc, 'query', '_serf_list-keys'), /Queries cannot contain the '_serf_' prefix/);
   // Commands lbagent does not offer are refused in serf's words; the HTTP RPC still answers on the same port.
   sock.write(Buffer.concat([encode({ Command: 'get-coordinate', Seq: 5 }), encode({ Node: 'ipc-b' })]));
   const refused = await waitFor('the get-coordinate answer', () => records.find((r) => (r as { Seq?: number }).Seq === 5) as { Error: Buffer } | undefined);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient } from '../../agent/client.js';
+import { AgentClient, RpcError } from '../../agent/client.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 
 export const monitorCommand: Command = {
@@ -18,8 +18,14 @@ ${RPC_OPTIONS_HELP}`,
     const { values } = parseArgs({ args: argv, options: { ...rpcFlagSpec, 'log-level': { type: 'string', default: 'info' } }, strict: true });
     const client = new AgentClient(values['rpc-addr'], values['rpc-auth']);
     // No idle timeout: a quiet agent writes nothing for a long time. The agent ending the stream ends the command.
-    await client.callStream<{ line: string }>('GET', `/v1/monitor?level=${encodeURIComponent(values['log-level'])}`, undefined, (l) => process.stdout.write(`${l.line}\n`), 0);
+    try {
+      await client.callStream<{ line: string }>('GET', `/v1/monitor?level=${encodeURIComponent(values['log-level'])}`, undefined, (l) => process.stdout.write(`${l.line}\n`), 0);
+    } catch (err) {
+      // Refused (bad level, auth) or no agent there: the error says which. Anything else cut a running monitor.
+      if (err instanceof RpcError || /^Error connecting/.test((err as Error).message)) throw err;
+    }
+    // The agent went away (left, stopped or crashed): serf's words and exit status.
     process.stdout.write('Remote side ended the monitor! This usually means that the\nremote side has exited or crashed.\n');
-    return 0;
+    return 1;
   },
 };

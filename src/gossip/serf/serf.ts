@@ -450,7 +450,8 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
   }
 
   async query(name: string, payload: Buffer, opts: QueryOptions = {}): Promise<Array<{ from: string; payload: Buffer }>> {
-    const timeoutMs = opts.timeoutMs ?? this.defaultQueryTimeout();
+    // Whole nanoseconds on the wire (Go's time.Duration), and a wait setTimeout can hold (≤ 2^31-1 ms).
+    const timeoutMs = Math.min(Math.max(1, Math.round(opts.timeoutMs ?? this.defaultQueryTimeout())), 2 ** 31 - 1);
     for (const expr of Object.values(opts.filterTags ?? {})) new RegExp(expr); // a bad expression is the caller's error, not every member's
     const filters = [
       ...(opts.filterNodes?.length ? [nodeFilter(opts.filterNodes)] : []),
