@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
 import type { QueryOptions, Serf, SerfConfig, SerfEvent } from '../gossip/serf/api.js';
-import type { LogEntry, LogTap } from '../log/tap.js';
+import { LogTap, type LogEntry } from '../log/tap.js';
 import { createSerf } from '../gossip/serf/serf.js';
 import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
@@ -29,13 +29,13 @@ export class Agent implements RpcTarget {
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
   rpcPort = 0;
 
-  private constructor(readonly serf: Serf, readonly opts: AgentOptions, private readonly log: Logger, private readonly logTap?: LogTap) {
+  private constructor(readonly serf: Serf, readonly opts: AgentOptions, private readonly log: Logger, private readonly logTap: LogTap) {
     this.handlers = new ScriptEventHandlers(parseHandlers(opts.eventHandlers), () => this.self(), log);
     serf.subscribe((e) => this.onEvent(e));
   }
 
-  /** `logTap`: the tap the logger writes to (createLogger's `tap`), for `monitor`. */
-  static async start(opts: AgentOptions, log: Logger, logTap?: LogTap, overrides: Partial<SerfConfig> = {}): Promise<Agent> {
+  /** `logTap`: the tap the logger writes to (createLogger's `tap`), for `monitor`; without one, monitors see nothing. */
+  static async start(opts: AgentOptions, log: Logger, logTap = new LogTap(), overrides: Partial<SerfConfig> = {}): Promise<Agent> {
     parseHandlers(opts.eventHandlers); // fail before binding anything
     const config: SerfConfig = {
       nodeName: opts.nodeName,
@@ -155,7 +155,6 @@ export class Agent implements RpcTarget {
   }
 
   monitor(minLevel: number, onLine: (e: LogEntry) => void): () => void {
-    if (!this.logTap) throw new Error('this agent keeps no log for monitors');
     return this.logTap.subscribe(minLevel, onLine);
   }
 

@@ -277,7 +277,7 @@ export class AgentRpcServer {
         requestAck: body.ack !== false,
         timeoutMs: body.timeoutMs as number | undefined,
         onDispatched: () => {
-          res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+          startNdjson(res);
           line({ type: 'dispatched', name });
         },
         onAck: (from) => (acks++, line({ type: 'ack', from })),
@@ -295,17 +295,9 @@ export class AgentRpcServer {
     const name = url.searchParams.get('level') ?? 'info';
     const min = monitorLevel(name);
     if (min === undefined) throw new HttpError(400, `Unknown log level: ${name} (expected trace, debug, info, warn or err)`);
-    // The kept lines are replayed during subscribe: lines wait until the head is out.
-    const early: string[] = [];
-    let headSent = false;
-    const unsubscribe = this.target.monitor(min, (e) => {
-      const line = `${JSON.stringify({ line: formatLogLine(e) })}\n`;
-      if (headSent) res.write(line);
-      else early.push(line);
-    });
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
-    headSent = true;
-    res.write(`\n${early.join('')}`);
+    startNdjson(res);
+    res.write('\n');
+    const unsubscribe = this.target.monitor(min, (e) => res.write(`${JSON.stringify({ line: formatLogLine(e) })}\n`));
     req.on('close', unsubscribe);
   }
 
@@ -313,7 +305,7 @@ export class AgentRpcServer {
   private stream(url: URL, req: IncomingMessage, res: ServerResponse): void {
     const spec = parseHandlerSpec(`${url.searchParams.get('filter') ?? '*'}=stream`);
     if ('error' in spec) throw new HttpError(400, spec.error);
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
+    startNdjson(res);
     res.write('\n');
     const unsubscribe = this.target.subscribe((e) => {
       if (!filterMatches(spec.filters, e)) return;
@@ -325,6 +317,11 @@ export class AgentRpcServer {
     });
     req.on('close', unsubscribe);
   }
+}
+
+/** The head of a streamed answer: one JSON object per line, written as things happen. */
+function startNdjson(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-cache' });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
