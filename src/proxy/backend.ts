@@ -150,14 +150,14 @@ export class BackendRuntime {
   }
 
   /** A server, an error, or undefined when the caller has to queue. */
-  tryAcquire(ctx: PickContext, accept?: (s: ServerRuntime) => boolean): Acquired | undefined {
+  tryAcquire(ctx: PickContext, accept?: (s: ServerRuntime) => boolean, now = Date.now()): Acquired | undefined {
     // The common case (no retry exclusions) reuses one predicate: no closure per request.
     const s = this.balancer.pick(ctx, accept ? (c) => !c.full && accept(c) : notFull);
     if (s) {
-      s.take();
+      s.take(now);
       this.balancer.loadChanged?.(s);
       this.total++;
-      this.sessionRate.hit();
+      this.sessionRate.hit(now);
       return { server: s };
     }
     // Nobody to pick at all (not merely full): the sorry path, not the queue.

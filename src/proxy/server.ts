@@ -148,10 +148,10 @@ export class ServerRuntime implements BalanceTarget {
     return this.downtimeMs + (this.downSince !== undefined ? Date.now() - this.downSince : 0);
   }
 
-  take(): void {
+  take(now = Date.now()): void {
     this.active++;
     this.total++;
-    this.sessionRate.hit();
+    this.sessionRate.hit(now);
     if (this.active > this.maxActive) this.maxActive = this.active;
   }
 

@@ -22,31 +22,33 @@ export class BodyWalker {
   }
 
   /**
-   * Consume bytes of `buf`; returns how many belong to this body (the rest is the next message).
-   * When `decoded` is given, the payload bytes of a chunked body are pushed to it.
+   * Consume bytes of `buf` from offset `from`; returns how many belong to this body (the rest is the next
+   * message). When `decoded` is given, the payload bytes of a chunked body are pushed to it.
    */
-  feed(buf: Buffer, decoded?: Buffer[]): number {
+  feed(buf: Buffer, from = 0, decoded?: Buffer[]): number {
     if (this.done) return 0;
+    const available = buf.length - from;
     switch (this.framing.kind) {
       case 'close':
-        decoded?.push(buf);
-        return buf.length;
+        decoded?.push(from === 0 ? buf : buf.subarray(from));
+        return available;
       case 'length': {
-        const n = Math.min(this.remaining, buf.length);
+        const n = Math.min(this.remaining, available);
         this.remaining -= n;
         if (this.remaining === 0) this.done = true;
-        decoded?.push(n === buf.length ? buf : buf.subarray(0, n));
+        decoded?.push(from === 0 && n === buf.length ? buf : buf.subarray(from, from + n));
         return n;
       }
       case 'chunked':
-        return this.feedChunked(buf, decoded);
+        return this.feedChunked(buf, from, decoded) - from;
       default:
         return 0;
     }
   }
 
-  private feedChunked(buf: Buffer, decoded?: Buffer[]): number {
-    let i = 0;
+  /** Returns the offset just past the bytes consumed. */
+  private feedChunked(buf: Buffer, from: number, decoded?: Buffer[]): number {
+    let i = from;
     while (i < buf.length && !this.done) {
       switch (this.state) {
         case Chunk.Size:

@@ -1,14 +1,34 @@
 // HTTP/1.x message heads: find the end of a head in a buffer and parse only what the forwarder needs.
 // Bodies are never parsed here; framing.ts walks them.
+// The parser makes one pass over the head as a latin1 string (one native call for the whole head, then only
+// substrings and char codes): no split, no regular expression, no lower-casing of names it does not look for.
+// On the way it notes the headers the forwarder decides on (HeadFacts), so those are never searched for again.
 
 export type Header = [name: string, value: string];
+
+/** What the forwarder needs to know of a head, noted while parsing it (the header list as it was received). */
+export interface HeadFacts {
+  /** Transfer-Encoding tokens (lower-cased) and Content-Length values, for the body framing */
+  transferEncoding: string[];
+  contentLength: string[];
+  /** Connection tokens, lower-cased */
+  connection: string[];
+  /** the first Upgrade value */
+  upgrade: string | undefined;
+  hosts: number;
+  /** no hop-by-hop header (one `Transfer-Encoding: chunked` aside): the head may be forwarded byte for byte */
+  endToEnd: boolean;
+  forwardedProto: boolean;
+}
 
 export interface RequestHead {
   method: string;
   uri: string;
   /** 10 for HTTP/1.0, 11 for HTTP/1.1 */
   version: 10 | 11;
+  /** the header list rules edit; `facts` describe it as received */
   headers: Header[];
+  facts: HeadFacts;
 }
 
 export interface ResponseHead {
@@ -16,6 +36,7 @@ export interface ResponseHead {
   reason: string;
   version: 10 | 11;
   headers: Header[];
+  facts: HeadFacts;
 }
 
 export class HeadError extends Error {
@@ -24,126 +45,248 @@ export class HeadError extends Error {
   }
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const CTL = /[\x00-\x08\x0a-\x1f\x7f]/;
+/** RFC 9110 tchar: the characters of a token (method, header name). */
+const TCHAR = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
-/** Offset just past the blank line ending the head, or -1 when the head is not complete yet. */
-export function headEnd(buf: Buffer, from = 0): number {
-  const i = buf.indexOf('\r\n\r\n', Math.max(0, from - 3), 'latin1');
-  return i < 0 ? -1 : i + 4;
+function isToken(s: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || TCHAR[c] === 0) return false;
+  }
+  return true;
 }
 
-function parseHeaderLines(lines: string[], status: 400 | 502): Header[] {
+/** Control characters other than HTAB are never allowed in a field value or a request target. */
+function hasCtl(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
+  }
+  return false;
+}
+
+/** `s` (a header name) equals `lower` (a lower-case name) ignoring ASCII case, without building a string. */
+function namedAs(s: string, lower: string): boolean {
+  if (s.length !== lower.length) return false;
+  for (let i = 0; i < s.length; i++) {
+    const a = s.charCodeAt(i);
+    const b = lower.charCodeAt(i);
+    if (a !== b && !((a | 0x20) === b && b >= 0x61 && b <= 0x7a)) return false;
+  }
+  return true;
+}
+
+const NONE: string[] = [];
+
+function newFacts(): HeadFacts {
+  return { transferEncoding: NONE, contentLength: NONE, connection: NONE, upgrade: undefined, hosts: 0, endToEnd: true, forwardedProto: false };
+}
+
+function tokens(value: string): string[] {
+  if (!value.includes(',')) return value === '' ? [] : [value.toLowerCase()];
+  return value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+}
+
+function append(list: string[], more: string[]): string[] {
+  return list === NONE ? more : list.concat(more);
+}
+
+/** Note a header the forwarder cares about. Names are told apart by length first: most headers cost one switch. */
+function note(f: HeadFacts, name: string, value: string): void {
+  switch (name.length) {
+    case 2:
+      if (namedAs(name, 'te')) f.endToEnd = false;
+      return;
+    case 4:
+      if (namedAs(name, 'host')) f.hosts++;
+      return;
+    case 7:
+      if (namedAs(name, 'upgrade')) {
+        f.upgrade ??= value;
+        f.endToEnd = false;
+      } else if (namedAs(name, 'trailer')) f.endToEnd = false;
+      return;
+    case 10:
+      if (namedAs(name, 'connection')) {
+        f.connection = append(f.connection, tokens(value));
+        f.endToEnd = false;
+      } else if (namedAs(name, 'keep-alive')) f.endToEnd = false;
+      return;
+    case 14:
+      if (namedAs(name, 'content-length')) f.contentLength = append(f.contentLength, [value]);
+      return;
+    case 16:
+      if (namedAs(name, 'proxy-connection')) f.endToEnd = false;
+      return;
+    case 17:
+      if (namedAs(name, 'transfer-encoding')) {
+        const t = tokens(value);
+        f.transferEncoding = append(f.transferEncoding, t);
+        // The proxy would write `Transfer-Encoding: chunked` back as it is: that one line may pass through.
+        if (t.length !== 1 || t[0] !== 'chunked') f.endToEnd = false;
+      } else if (namedAs(name, 'x-forwarded-proto')) f.forwardedProto = true;
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * Header lines of `s` from `pos` (the start of a line) up to `end` (the start of the blank line). One pass per
+ * line: the name is checked while looking for its colon, the value while looking for its CR LF.
+ */
+function parseHeaderLines(s: string, pos: number, end: number, status: 400 | 502, facts: HeadFacts): Header[] {
   const headers: Header[] = [];
-  for (const line of lines) {
-    if (line === '') continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new HeadError(status, 'malformed header line');
-    const name = line.slice(0, colon);
-    if (!TOKEN.test(name)) throw new HeadError(status, `invalid header name '${name.slice(0, 40)}'`);
-    const value = line.slice(colon + 1).trim();
-    if (CTL.test(value)) throw new HeadError(status, `invalid character in header '${name}'`);
+  while (pos < end) {
+    let i = pos;
+    let c = s.charCodeAt(i);
+    while (c < 128 && TCHAR[c] === 1) c = s.charCodeAt(++i);
+    if (c !== 0x3a || i === pos) {
+      if (c === 0x0d || c === 0x3a) throw new HeadError(status, 'malformed header line');
+      throw new HeadError(status, `invalid header name '${s.slice(pos, Math.min(i + 1, pos + 40))}'`);
+    }
+    const name = s.slice(pos, i);
+    // Optional white space around the value (RFC 9110 5.6.3); no control character but HTAB inside.
+    i++;
+    while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+    const from = i;
+    let to = i;
+    for (; i < end; i++) {
+      c = s.charCodeAt(i);
+      if (c === 0x0d) break;
+      if ((c < 0x20 && c !== 0x09) || c === 0x7f) throw new HeadError(status, `invalid character in header '${name}'`);
+      if (c !== 0x20 && c !== 0x09) to = i + 1;
+    }
+    if (s.charCodeAt(i + 1) !== 0x0a) throw new HeadError(status, `invalid character in header '${name}'`);
+    const value = s.slice(from, to);
     headers.push([name, value]);
+    note(facts, name, value);
+    pos = i + 2;
   }
   return headers;
 }
 
-function version(text: string | undefined): 10 | 11 | undefined {
-  return text === 'HTTP/1.1' ? 11 : text === 'HTTP/1.0' ? 10 : undefined;
+function versionAt(s: string, from: number, to: number): 10 | 11 | undefined {
+  if (to - from !== 8 || !s.startsWith('HTTP/1.', from)) return undefined;
+  const minor = s.charCodeAt(from + 7);
+  return minor === 0x31 ? 11 : minor === 0x30 ? 10 : undefined;
+}
+
+/**
+ * Offset just past the blank line (CRLF CRLF) ending the head, or -1 when the head is not complete yet. `from`
+ * is how far an earlier call already looked, so a head arriving in small pieces is scanned once overall.
+ * A plain loop: a head is short, and a native indexOf costs more to call than this costs to run. It looks at
+ * every fourth byte (any CRLF CRLF covers one of them) and around it only when that byte is CR or LF.
+ */
+export function headEnd(buf: Buffer, from = 0): number {
+  const start = Math.max(0, from - 3);
+  const len = buf.length;
+  for (let i = start + 3; i < len; i += 4) {
+    const c = buf[i];
+    if (c !== 10 && c !== 13) continue;
+    for (let p = Math.max(start, i - 3); p <= i && p + 3 < len; p++) {
+      if (buf[p] === 13 && buf[p + 1] === 10 && buf[p + 2] === 13 && buf[p + 3] === 10) return p + 4;
+    }
+  }
+  return -1;
 }
 
 export function parseRequestHead(buf: Buffer, end: number): RequestHead {
-  const lines = buf.toString('latin1', 0, end - 4).split('\r\n');
+  const s = buf.toString('latin1', 0, end);
   // Tolerate empty lines before the request line (RFC 9112 2.2).
-  while (lines.length && lines[0] === '') lines.shift();
-  const parts = (lines.shift() ?? '').split(' ');
-  if (parts.length !== 3) throw new HeadError(400, 'malformed request line');
-  const [method, uri, ver] = parts as [string, string, string];
-  const v = version(ver);
-  if (!TOKEN.test(method) || !v || uri === '' || CTL.test(uri)) throw new HeadError(400, 'malformed request line');
-  const headers = parseHeaderLines(lines, 400);
+  let pos = 0;
+  while (s.startsWith('\r\n', pos)) pos += 2;
+  const eol = s.indexOf('\r\n', pos);
+  // method SP request-target SP HTTP-version: exactly two spaces.
+  const sp1 = s.indexOf(' ', pos);
+  const sp2 = sp1 < 0 ? -1 : s.indexOf(' ', sp1 + 1);
+  if (sp1 < 0 || sp2 < 0 || sp2 > eol) throw new HeadError(400, 'malformed request line');
+  // The version is exactly the 8 characters up to the end of the line: no third space.
+  const version = versionAt(s, sp2 + 1, eol);
+  if (!isToken(s, pos, sp1) || !version || sp2 === sp1 + 1 || hasCtl(s, sp1 + 1, sp2)) throw new HeadError(400, 'malformed request line');
+  const facts = newFacts();
+  const headers = parseHeaderLines(s, eol + 2, end - 2, 400, facts);
   // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host is a 400.
-  if (v === 11 && headerValues(headers, 'host').length !== 1) throw new HeadError(400, 'missing or repeated Host header');
-  return { method, uri, version: v, headers };
+  if (version === 11 && facts.hosts !== 1) throw new HeadError(400, 'missing or repeated Host header');
+  return { method: s.slice(pos, sp1), uri: s.slice(sp1 + 1, sp2), version, headers, facts };
 }
 
 export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
-  const lines = buf.toString('latin1', 0, end - 4).split('\r\n');
-  const first = lines.shift() ?? '';
-  const m = /^(HTTP\/1\.[01]) (\d{3})(?: (.*))?$/.exec(first);
-  if (!m) throw new HeadError(502, 'malformed status line');
-  return { version: version(m[1])!, status: Number(m[2]), reason: m[3] ?? '', headers: parseHeaderLines(lines, 502) };
+  const s = buf.toString('latin1', 0, end);
+  const eol = s.indexOf('\r\n');
+  // HTTP-version SP 3DIGIT [SP reason-phrase]
+  const version = versionAt(s, 0, 8);
+  const d = (i: number) => s.charCodeAt(i) - 0x30;
+  const digits = d(9) >= 0 && d(9) <= 9 && d(10) >= 0 && d(10) <= 9 && d(11) >= 0 && d(11) <= 9;
+  const reasonOk = eol === 12 || (eol > 12 && s.charCodeAt(12) === 0x20 && !hasCtl(s, 13, eol));
+  if (!version || s.charCodeAt(8) !== 0x20 || !digits || !reasonOk) throw new HeadError(502, 'malformed status line');
+  const facts = newFacts();
+  const headers = parseHeaderLines(s, eol + 2, end - 2, 502, facts);
+  return { version, status: d(9) * 100 + d(10) * 10 + d(11), reason: eol > 12 ? s.slice(13, eol) : '', headers, facts };
 }
 
 export function headerValues(headers: Header[], name: string): string[] {
   const lower = name.toLowerCase();
   const out: string[] = [];
-  for (const [n, v] of headers) if (n.length === lower.length && n.toLowerCase() === lower) out.push(v);
+  for (const [n, v] of headers) if (namedAs(n, lower)) out.push(v);
   return out;
 }
 
 /** Comma-separated tokens of every instance of a header, lower-cased. */
 export function headerTokens(headers: Header[], name: string): string[] {
-  return headerValues(headers, name).flatMap((v) => v.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean));
+  return headerValues(headers, name).flatMap(tokens);
 }
 
 export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
 
 const NO_BODY: Framing = { kind: 'none' };
+const CHUNKED: Framing = { kind: 'chunked' };
+const TO_CLOSE: Framing = { kind: 'close' };
 
 /** Body framing of a request (RFC 9112 6.3); throws 400 on conflicting or invalid framing. */
 export function requestFraming(h: RequestHead): Framing {
-  const te = headerTokens(h.headers, 'transfer-encoding');
-  const cl = headerValues(h.headers, 'content-length');
+  const { transferEncoding: te, contentLength: cl } = h.facts;
   if (te.length) {
     if (te[te.length - 1] !== 'chunked' || cl.length) throw new HeadError(400, 'invalid transfer-encoding');
-    return { kind: 'chunked' };
+    return CHUNKED;
   }
-  return lengthFraming(cl, 400) ?? { kind: 'none' };
+  return lengthFraming(cl, 400) ?? NO_BODY;
 }
 
 /** Body framing of a response to `method`. */
 export function responseFraming(method: string, r: ResponseHead): Framing {
-  if (method === 'HEAD' || r.status === 204 || r.status === 304 || r.status < 200) return { kind: 'none' };
-  const te = headerTokens(r.headers, 'transfer-encoding');
-  if (te.length) return te[te.length - 1] === 'chunked' ? { kind: 'chunked' } : { kind: 'close' };
-  return lengthFraming(headerValues(r.headers, 'content-length'), 502) ?? { kind: 'close' };
+  if (method === 'HEAD' || r.status === 204 || r.status === 304 || r.status < 200) return NO_BODY;
+  const te = r.facts.transferEncoding;
+  if (te.length) return te[te.length - 1] === 'chunked' ? CHUNKED : TO_CLOSE;
+  return lengthFraming(r.facts.contentLength, 502) ?? TO_CLOSE;
 }
 
-const DIGITS = /^\d{1,15}$/;
+function isDigits(s: string): boolean {
+  if (s.length === 0 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
 
 function lengthFraming(values: string[], status: 400 | 502): Framing | undefined {
   if (!values.length) return undefined;
   // The usual case, one plain number, without building lists.
-  if (values.length === 1 && DIGITS.test(values[0]!)) {
-    const length = Number(values[0]);
-    return length === 0 ? NO_BODY : { kind: 'length', length };
+  let only = values[0]!;
+  if (values.length > 1 || !isDigits(only)) {
+    // Repeated or comma-separated, all the same number: accepted as that number (RFC 9110 8.6).
+    const all = new Set(values.flatMap((v) => v.split(',').map((x) => x.trim())));
+    only = [...all][0]!;
+    if (all.size !== 1 || !isDigits(only)) throw new HeadError(status, 'invalid content-length');
   }
-  const all = new Set(values.flatMap((v) => v.split(',').map((x) => x.trim())));
-  const [only] = [...all];
-  if (all.size !== 1 || !/^\d{1,15}$/.test(only!)) throw new HeadError(status, 'invalid content-length');
   const length = Number(only);
-  return length === 0 ? { kind: 'none' } : { kind: 'length', length };
+  return length === 0 ? NO_BODY : { kind: 'length', length };
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-
-/**
- * True when no header is hop-by-hop, so the head can be forwarded byte for byte. `chunkedOk` lets a single
- * `Transfer-Encoding: chunked` through (the proxy would write the same line back).
- */
-export function endToEndOnly(headers: Header[], chunkedOk: boolean): boolean {
-  for (const [n, v] of headers) {
-    // Names of hop-by-hop headers are 2, 7, 10, 16 or 17 characters long: skip the rest without lower-casing.
-    const l = n.length;
-    if (l !== 2 && l !== 7 && l !== 10 && l !== 16 && l !== 17) continue;
-    const lower = n.toLowerCase();
-    if (!HOP_BY_HOP.has(lower)) continue;
-    if (chunkedOk && lower === 'transfer-encoding' && v.toLowerCase() === 'chunked') continue;
-    return false;
-  }
-  return true;
-}
 
 /** Hop-by-hop headers (RFC 9110 7.6.1) plus those the Connection header names: never forwarded. */
 export function hopByHop(headers: Header[]): Set<string> {

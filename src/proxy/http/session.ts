@@ -11,7 +11,7 @@ import type { PickContext } from '../balance/api.js';
 import type { Acquired } from '../backend.js';
 import { BodyWalker, FramingError } from './framing.js';
 import {
-  endToEndOnly, headEnd, HeadError, headerTokens, headerValues, hopByHop, parseRequestHead, parseResponseHead, requestFraming,
+  headEnd, HeadError, headerTokens, headerValues, hopByHop, parseRequestHead, parseResponseHead, requestFraming,
   responseFraming, type Framing, type RequestHead, type ResponseHead,
 } from './head.js';
 import { buildResponse } from './responses.js';
@@ -47,7 +47,6 @@ export function clientAddress(sock: Socket): string {
 
 interface Exchange extends Abortable {
   head: RequestHead;
-  line: string;
   start: number;
   Tq: number;
   Tw: number;
@@ -86,13 +85,22 @@ interface Exchange extends Abortable {
    * no added header): forwarded byte for byte, as a slice of the buffer it arrived in.
    */
   rawHead?: Buffer;
-  rawResponseHead?: Buffer;
+  /** the same for the response head: it goes out as the server sent it */
+  rawResponse: boolean;
 }
 
 export class HttpSession {
   private buf: Buffer = EMPTY;
+  /** how much of `buf` was already searched for the end of a head */
+  private scanned = 0;
   private state: 'idle' | 'head' | 'busy' | 'tunnel' | 'closed' = 'idle';
-  private timer?: NodeJS.Timeout;
+  /**
+   * `timeout http-request` and `timeout http-keep-alive`: one timer each, made once per connection and restarted
+   * with refresh() (no allocation per request). They are not cancelled between requests: each callback acts only
+   * in the state it is meant for, and every entry into that state restarts its timer.
+   */
+  private headTimer?: NodeJS.Timeout;
+  private keepAliveTimer?: NodeJS.Timeout;
   private reqStart = Date.now();
   private x?: Exchange;
   private clientEnded = false;
@@ -117,7 +125,7 @@ export class HttpSession {
     sock.on('close', () => this.onClientClose());
     sock.on('timeout', () => this.onClientTimeout());
     // The first request has `timeout http-request` from the accept.
-    this.arm(fe.def.timeouts.httpRequest, this.onHeadTimer);
+    this.armHeadTimer();
   }
 
   /** A bug must cost one connection, never the process: log it and cut the connection. */
@@ -140,13 +148,19 @@ export class HttpSession {
     this.close(false);
   }
 
-  // Timer callbacks bound once per connection, not per request.
-  private readonly onHeadTimer = () => this.headTimeout();
-  private readonly onKeepAliveTimer = () => this.keepAliveTimeout();
+  private armHeadTimer(): void {
+    if (this.headTimer) this.headTimer.refresh();
+    else this.headTimer = setTimeout(() => this.headTimeout(), this.fe.def.timeouts.httpRequest);
+  }
 
-  private arm(ms: number, fn: () => void): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(fn, ms);
+  private armKeepAliveTimer(): void {
+    if (this.keepAliveTimer) this.keepAliveTimer.refresh();
+    else this.keepAliveTimer = setTimeout(() => this.keepAliveTimeout(), this.fe.def.timeouts.httpKeepAlive);
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.headTimer);
+    clearTimeout(this.keepAliveTimer);
   }
 
   private onData(chunk: Buffer): void {
@@ -170,21 +184,24 @@ export class HttpSession {
       this.sock.pause();
       return;
     }
+    // One clock reading serves the whole synchronous run: parse, pick, send (timers in ms, as HAProxy's).
+    const now = Date.now();
     let armHead = false;
     if (this.state === 'idle') {
       this.state = 'head';
-      this.reqStart = Date.now();
+      this.reqStart = now;
       armHead = this.requests > 0; // the first request is timed from the accept
     }
     this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
-    this.tryHead();
+    this.tryHead(now);
     // Most heads arrive whole: arm `timeout http-request` only for one still incomplete.
-    if (armHead && this.state === 'head') this.arm(this.fe.def.timeouts.httpRequest - (Date.now() - this.reqStart), this.onHeadTimer);
+    if (armHead && this.state === 'head') this.armHeadTimer();
   }
 
-  private tryHead(): void {
-    const end = headEnd(this.buf);
+  private tryHead(now = Date.now()): void {
+    const end = headEnd(this.buf, this.scanned);
     if (end < 0) {
+      this.scanned = this.buf.length;
       if (this.buf.length > MAX_HEAD) this.reject(431, 'PR', 'header block too large');
       else if (this.buf.length) this.state = 'head';
       return;
@@ -198,26 +215,25 @@ export class HttpSession {
     } catch (err) {
       return this.reject(err instanceof HeadError ? err.status : 400, 'PR', (err as Error).message);
     }
-    clearTimeout(this.timer);
+    // The head timer is left running: headTimeout() ignores it outside the 'head' state.
     this.state = 'busy';
     this.requests++;
     this.fe.stats.requests++;
-    this.fe.stats.requestRate.hit();
+    this.fe.stats.requestRate.hit(now);
     const whole = this.buf;
-    const rest = whole.subarray(end);
     const reqWalker = new BodyWalker(framing);
     let n: number;
     try {
-      n = reqWalker.feed(rest);
+      n = reqWalker.feed(whole, end);
     } catch {
       return this.reject(400, 'PR', 'invalid chunked body');
     }
-    this.buf = n === rest.length ? EMPTY : rest.subarray(n);
-    const conn = headerTokens(head.headers, 'connection');
-    const now = Date.now();
+    // Bytes after this request's head and body belong to the next (pipelined) request.
+    this.buf = end + n === whole.length ? EMPTY : whole.subarray(end + n);
+    this.scanned = 0;
+    const conn = head.facts.connection;
     const x: Exchange = {
       head,
-      line: `${head.method} ${head.uri} HTTP/1.${head.version === 11 ? 1 : 0}`,
       start: this.reqStart,
       Tq: now - this.reqStart,
       Tw: -1,
@@ -225,7 +241,7 @@ export class HttpSession {
       Tr: -1,
       keepAlive: head.version === 11 ? !conn.includes('close') : conn.includes('keep-alive'),
       reqWalker,
-      bodyStart: rest.subarray(0, n),
+      bodyStart: n === 0 ? EMPTY : whole.subarray(end, end + n),
       reused: false,
       retries: 0,
       bytesToServer: 0,
@@ -246,13 +262,13 @@ export class HttpSession {
       cookieHeld: undefined,
       pendingHead: undefined,
       rawHead: undefined,
-      rawResponseHead: undefined,
+      rawResponse: false,
       rbuf: EMPTY,
       sentAt: 0,
     };
     // WebSocket (RFC 6455) is tunnelled after the server's 101; other upgrades (h2c) are ignored, as HAProxy
     // does: the request is served as plain HTTP/1.1.
-    const upgrade = headerValues(head.headers, 'upgrade')[0];
+    const upgrade = head.facts.upgrade;
     if (upgrade && conn.includes('upgrade') && /^websocket$/i.test(upgrade.trim()) && head.version === 11) x.upgrade = upgrade;
     this.x = x;
     // Body bytes must wait until a server connection is there; bytes after a bodiless request are the next
@@ -260,7 +276,7 @@ export class HttpSession {
     if (!reqWalker.done) this.sock.pause();
     const rules = this.fe.def.rules;
     // On a TLS bind a client's own X-Forwarded-Proto is replaced: then the head is rebuilt.
-    if (rules.empty && !x.upgrade && head.version === 11 && whole[0] !== 0x0d && endToEndOnly(head.headers, true) && !(this.tls && headerValues(head.headers, 'x-forwarded-proto').length)) {
+    if (rules.empty && !x.upgrade && head.version === 11 && whole[0] !== 0x0d && head.facts.endToEnd && !(this.tls && head.facts.forwardedProto)) {
       x.rawHead = whole.subarray(0, end);
     }
     let backendName = this.fe.def.backend;
@@ -276,13 +292,13 @@ export class HttpSession {
     }
     const be = this.ctx.backend(backendName);
     if (!be) return this.respond(x, 503, 'SC');
-    void this.dispatch(x, be, 0);
+    this.dispatch(x, be, 0, now);
   }
 
   /** Choose a server (waiting in the queue if all are full), then connect and send. */
-  private dispatch(x: Exchange, be: BackendRuntime, hops: number): void {
+  private dispatch(x: Exchange, be: BackendRuntime, hops: number, now = Date.now()): void {
     x.backend = be;
-    const qStart = Date.now();
+    const qStart = now;
     const cookie = be.def.cookie;
     let sticky: ServerRuntime | undefined;
     if (cookie) {
@@ -294,17 +310,17 @@ export class HttpSession {
     }
     const ctx: PickContext = { clientIp: this.client, path: x.head.uri };
     // The common case picks at once, without a promise; only a full backend waits in the queue.
-    const now = sticky ? { server: sticky } : be.tryAcquire(ctx);
-    if (now !== undefined) return this.acquired(x, be, hops, ctx, now, qStart);
+    const picked = sticky ? { server: sticky } : be.tryAcquire(ctx, undefined, now);
+    if (picked !== undefined) return this.acquired(x, be, hops, ctx, picked, qStart, now);
     void be.acquire(ctx).then((got) => this.guard(() => this.acquired(x, be, hops, ctx, got, qStart)));
   }
 
-  private acquired(x: Exchange, be: BackendRuntime, hops: number, ctx: PickContext, got: Acquired, qStart: number): void {
+  private acquired(x: Exchange, be: BackendRuntime, hops: number, ctx: PickContext, got: Acquired, qStart: number, now = Date.now()): void {
     if (x.finished) {
       if ('server' in got) be.release(got.server);
       return;
     }
-    x.Tw = Date.now() - qStart;
+    x.Tw = now - qStart;
     if ('error' in got) {
       if (got.error === 'queue-timeout') return this.respond(x, 503, 'sQ');
       if (got.error === 'aborted') return this.respond(x, 503, 'KQ');
@@ -319,7 +335,7 @@ export class HttpSession {
       x.Tc = 0;
       x.reused = true;
       x.conn = idle;
-      return this.send(x);
+      return this.send(x, now);
     }
     void this.connectWithRetries(x, be, ctx, server).catch((err) => this.internalError(err));
   }
@@ -494,10 +510,12 @@ export class HttpSession {
   private onServerData(x: Exchange, conn: Socket, c: Buffer): void {
     x.server!.bytesOut += c.length;
     x.backend!.bytesOut += c.length;
-    if (x.respStarted) return this.forwardResponseBody(x, c);
-    x.rbuf = x.rbuf.length ? Buffer.concat([x.rbuf, c]) : c;
+    const now = Date.now();
+    if (x.respStarted) return this.forwardResponseBody(x, c, 0, now);
+    let scanned = x.rbuf.length;
+    x.rbuf = scanned ? Buffer.concat([x.rbuf, c]) : c;
     for (;;) {
-      const end = headEnd(x.rbuf);
+      const end = headEnd(x.rbuf, scanned);
       if (end < 0) {
         if (x.rbuf.length > MAX_RESPONSE_HEAD) return this.serverFailed(x, 502, 'PH');
         return;
@@ -517,9 +535,10 @@ export class HttpSession {
         }
         if (x.head.version === 11) this.sock.write(x.rbuf.subarray(0, end));
         x.rbuf = x.rbuf.subarray(end);
+        scanned = 0;
         continue;
       }
-      x.Tr = Date.now() - x.sentAt;
+      x.Tr = now - x.sentAt;
       x.status = rh.status;
       x.phase = 'D';
       let framing: Framing;
@@ -529,7 +548,7 @@ export class HttpSession {
         x.server!.failedResp++;
         return this.serverFailed(x, 502, 'PH');
       }
-      const srvConn = headerTokens(rh.headers, 'connection');
+      const srvConn = rh.facts.connection;
       x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
       x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
       if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
@@ -537,20 +556,20 @@ export class HttpSession {
       const rules = this.fe.def.rules;
       if (cookie) rewriteResponseCookies(rh.headers, cookie, x.server!.name, x.cookieHeld === true);
       if (!rules.empty) rules.response(rh.headers, this.ruleInput(x));
-      else if (!cookie && rh.version === 11 && x.head.version === 11 && endToEndOnly(rh.headers, true)) x.rawResponseHead = x.rbuf.subarray(0, end);
+      else if (!cookie && rh.version === 11 && x.head.version === 11 && rh.facts.endToEnd) x.rawResponse = true;
       x.respWalker = new BodyWalker(framing);
       x.respStarted = true;
       this.countResponse(x, rh.status, true);
-      const rest = x.rbuf.subarray(end);
+      const rbuf = x.rbuf;
       x.rbuf = EMPTY;
       x.pendingHead = rh;
-      return this.forwardResponseBody(x, rest);
+      return this.forwardResponseBody(x, rbuf, end, now);
     }
   }
 
-  private send(x: Exchange): void {
+  private send(x: Exchange, now = Date.now()): void {
     const conn = x.conn!;
-    x.sentAt = Date.now();
+    x.sentAt = now;
     x.phase = 'H';
     x.rbuf = EMPTY;
     setConnHandler(conn, this.serverEvents);
@@ -611,37 +630,39 @@ export class HttpSession {
     }
   }
 
-  private forwardResponseBody(x: Exchange, chunk: Buffer): void {
+  /**
+   * Response bytes from `from` on in `chunk`. While the head is pending, `chunk[0, from)` is the head as the
+   * server sent it: forwarded as it is when nothing in it changes, so head and body go out as one slice.
+   */
+  private forwardResponseBody(x: Exchange, chunk: Buffer, from: number, now = Date.now()): void {
     const walker = x.respWalker!;
-    let out: Buffer[] = [];
+    const decoded: Buffer[] | undefined = x.decodeChunked ? [] : undefined;
     let n = 0;
     try {
-      if (x.decodeChunked) n = walker.feed(chunk, out);
-      else {
-        n = walker.feed(chunk);
-        out = [n === chunk.length ? chunk : chunk.subarray(0, n)];
-      }
+      n = walker.feed(chunk, from, decoded);
     } catch (err) {
       if (err instanceof FramingError) return this.kill(x, 'SD');
       throw err;
     }
-    if (n < chunk.length) x.serverReusable = false; // extra bytes after the response: do not trust this connection
+    if (from + n < chunk.length) x.serverReusable = false; // extra bytes after the response: do not trust this connection
+    let data: Buffer;
     if (x.pendingHead) {
       const rh = x.pendingHead;
       x.pendingHead = undefined;
       if (walker.done && !x.reqWalker.done) x.keepAlive = false;
       const connection = !x.keepAlive || this.clientEnded ? 'close' : x.head.version === 10 ? 'keep-alive' : undefined;
-      out.unshift(connection === undefined && x.rawResponseHead ? x.rawResponseHead : this.responseHead(x, rh, connection));
-    }
-    // One write (one syscall) for head and body when both are here.
-    const data = out.length === 1 ? out[0]! : out.length === 2 ? join(out[0]!, out[1]!) : Buffer.concat(out);
+      // One write (one syscall) for head and body when both are here.
+      if (connection === undefined && x.rawResponse && !decoded) data = from + n === chunk.length ? chunk : chunk.subarray(0, from + n);
+      else data = Buffer.concat([this.responseHead(x, rh, connection), ...(decoded ?? [chunk.subarray(from, from + n)])]);
+    } else if (decoded) data = decoded.length === 1 ? decoded[0]! : Buffer.concat(decoded);
+    else data = from === 0 && n === chunk.length ? chunk : chunk.subarray(from, from + n);
     let ok = true;
     if (data.length) {
       x.bytesOut += data.length;
       this.fe.stats.bytesOut += data.length;
       ok = this.sock.write(data);
     }
-    if (walker.done) return this.complete(x);
+    if (walker.done) return this.complete(x, '--', now);
     if (!ok) {
       const conn = x.conn!;
       conn.pause();
@@ -709,7 +730,7 @@ export class HttpSession {
     const rule = be.def.sorry;
     if (rule && 'backend' in rule && hops < 1) {
       const other = this.ctx.backend(rule.backend);
-      if (other) return void this.dispatch(x, other, hops + 1);
+      if (other) return this.dispatch(x, other, hops + 1);
     }
     if (rule && 'redirect' in rule) return this.respond(x, 302, '--', { body: '', headers: [['location', rule.redirect]] });
     if (rule && 'response' in rule) {
@@ -734,7 +755,7 @@ export class HttpSession {
   }
 
   /** The exchange ended (normally, or with a response we wrote). */
-  private complete(x: Exchange, term = '--'): void {
+  private complete(x: Exchange, term = '--', now = Date.now()): void {
     if (x.finished) return;
     x.finished = true;
     const conn = x.conn;
@@ -746,18 +767,17 @@ export class HttpSession {
       }
       x.backend!.release(x.server);
     } else conn?.destroy();
-    this.log(x, term);
+    this.log(x, term, now);
     this.x = undefined;
     if (!x.keepAlive || this.clientEnded || this.state === 'closed') return this.close(true);
     this.state = 'idle';
-    this.reqStart = Date.now();
-    this.arm(this.fe.def.timeouts.httpKeepAlive, this.onKeepAliveTimer);
+    this.reqStart = now;
     if (this.sock.isPaused()) this.sock.resume();
     if (this.buf.length) {
       this.state = 'head';
-      this.arm(this.fe.def.timeouts.httpRequest, this.onHeadTimer);
-      this.tryHead();
-    }
+      this.armHeadTimer();
+      this.tryHead(now);
+    } else this.armKeepAliveTimer();
   }
 
   /** Cut the exchange and the client connection (after a response had started, or on abort). */
@@ -775,24 +795,26 @@ export class HttpSession {
     this.kill(x, `K${x.phase}`);
   }
 
-  private log(x: Exchange, term: string): void {
+  private log(x: Exchange, term: string, now: number): void {
+    if (!this.ctx.accessLog.isLevelEnabled('info')) return; // do not build the record for nothing
+    const h = x.head;
     logAccess(this.ctx.accessLog, {
       client: this.client,
       frontend: this.fe.def.name,
       backend: x.backend?.name ?? '<NOSRV>',
       server: x.server?.name ?? '<NOSRV>',
-      timers: { Tq: x.Tq, Tw: x.Tw, Tc: x.Tc, Tr: x.Tr, Tt: Date.now() - x.start },
+      timers: { Tq: x.Tq, Tw: x.Tw, Tc: x.Tc, Tr: x.Tr, Tt: now - x.start },
       status: x.status,
       bytesRead: x.bytesOut,
       termination: term,
       retries: x.retries,
-      request: x.line,
+      request: `${h.method} ${h.uri} HTTP/1.${h.version === 11 ? 1 : 0}`,
     });
   }
 
   /** A request we refuse before choosing a backend (400, 408, 431): answer, log, close. */
   private reject(status: 400 | 408 | 431 | 502, term: string, why: string): void {
-    clearTimeout(this.timer);
+    this.stopTimers();
     this.fe.stats.errors++;
     this.fe.stats.countStatus(status);
     const res = buildResponse(status, { keepAlive: false });
@@ -849,7 +871,7 @@ export class HttpSession {
     if (this.state === 'closed' && this.sock.destroyed) return;
     const first = this.state !== 'closed';
     this.state = 'closed';
-    clearTimeout(this.timer);
+    this.stopTimers();
     this.sock.setTimeout(0);
     if (graceful && !this.sock.destroyed) {
       this.sock.end();
