@@ -49,19 +49,19 @@ export class HeadError extends Error {
 const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
-function isToken(s: string, from: number, to: number): boolean {
+function isToken(b: Buffer, from: number, to: number): boolean {
   if (from >= to) return false;
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i]!;
     if (c > 127 || TCHAR[c] === 0) return false;
   }
   return true;
 }
 
 /** Control characters other than HTAB are never allowed in a field value or a request target. */
-function hasCtl(s: string, from: number, to: number): boolean {
+function hasCtl(b: Buffer, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[i]!;
     if ((c < 0x20 && c !== 0x09) || c === 0x7f) return true;
   }
   return false;
@@ -74,6 +74,16 @@ function namedAs(s: string, lower: string): boolean {
     const a = s.charCodeAt(i);
     const b = lower.charCodeAt(i);
     if (a !== b && !((a | 0x20) === b && b >= 0x61 && b <= 0x7a)) return false;
+  }
+  return true;
+}
+
+/** The same for a name still in the buffer, at `at`, `lower.length` bytes long. */
+function bytesNamed(b: Buffer, at: number, lower: string): boolean {
+  for (let i = 0; i < lower.length; i++) {
+    const a = b[at + i]!;
+    const l = lower.charCodeAt(i);
+    if (a !== l && !((a | 0x20) === l && l >= 0x61 && l <= 0x7a)) return false;
   }
   return true;
 }
@@ -94,39 +104,39 @@ function append(list: string[], more: string[]): string[] {
 }
 
 /** Note a header the forwarder cares about. Names are told apart by length first: most headers cost one switch. */
-function note(f: HeadFacts, name: string, value: string): void {
-  switch (name.length) {
+function note(f: HeadFacts, b: Buffer, at: number, length: number, value: string): void {
+  switch (length) {
     case 2:
-      if (namedAs(name, 'te')) f.endToEnd = false;
+      if (bytesNamed(b, at, 'te')) f.endToEnd = false;
       return;
     case 4:
-      if (namedAs(name, 'host')) f.hosts++;
+      if (bytesNamed(b, at, 'host')) f.hosts++;
       return;
     case 7:
-      if (namedAs(name, 'upgrade')) {
+      if (bytesNamed(b, at, 'upgrade')) {
         f.upgrade ??= value;
         f.endToEnd = false;
-      } else if (namedAs(name, 'trailer')) f.endToEnd = false;
+      } else if (bytesNamed(b, at, 'trailer')) f.endToEnd = false;
       return;
     case 10:
-      if (namedAs(name, 'connection')) {
+      if (bytesNamed(b, at, 'connection')) {
         f.connection = append(f.connection, tokens(value));
         f.endToEnd = false;
-      } else if (namedAs(name, 'keep-alive')) f.endToEnd = false;
+      } else if (bytesNamed(b, at, 'keep-alive')) f.endToEnd = false;
       return;
     case 14:
-      if (namedAs(name, 'content-length')) f.contentLength = append(f.contentLength, [value]);
+      if (bytesNamed(b, at, 'content-length')) f.contentLength = append(f.contentLength, [value]);
       return;
     case 16:
-      if (namedAs(name, 'proxy-connection')) f.endToEnd = false;
+      if (bytesNamed(b, at, 'proxy-connection')) f.endToEnd = false;
       return;
     case 17:
-      if (namedAs(name, 'transfer-encoding')) {
+      if (bytesNamed(b, at, 'transfer-encoding')) {
         const t = tokens(value);
         f.transferEncoding = append(f.transferEncoding, t);
         // The proxy would write `Transfer-Encoding: chunked` back as it is: that one line may pass through.
         if (t.length !== 1 || t[0] !== 'chunked') f.endToEnd = false;
-      } else if (namedAs(name, 'x-forwarded-proto')) f.forwardedProto = true;
+      } else if (bytesNamed(b, at, 'x-forwarded-proto')) f.forwardedProto = true;
       return;
     default:
       return;
@@ -134,15 +144,16 @@ function note(f: HeadFacts, name: string, value: string): void {
 }
 
 /**
- * Header lines of `s` from `pos` (the start of a line) up to `end` (the start of the blank line). One pass per
- * line: the name is checked while looking for its colon, the value while looking for its CR LF.
+ * Header lines from `pos` (the start of a line) up to `end` (the start of the blank line). One pass per line:
+ * the name is checked while looking for its colon, the value while looking for its CR LF. The bytes are read
+ * from `b` (cheaper than a string's char codes); names and values are cut from `s`, the same bytes as latin1.
  */
-function parseHeaderLines(s: string, pos: number, end: number, status: 400 | 502, facts: HeadFacts): Header[] {
+function parseHeaderLines(b: Buffer, s: string, pos: number, end: number, status: 400 | 502, facts: HeadFacts): Header[] {
   const headers: Header[] = [];
   while (pos < end) {
     let i = pos;
-    let c = s.charCodeAt(i);
-    while (c < 128 && TCHAR[c] === 1) c = s.charCodeAt(++i);
+    let c = b[i]!;
+    while (c < 128 && TCHAR[c] === 1) c = b[++i]!;
     if (c !== 0x3a || i === pos) {
       if (c === 0x0d || c === 0x3a) throw new HeadError(status, 'malformed header line');
       throw new HeadError(status, `invalid header name '${s.slice(pos, Math.min(i + 1, pos + 40))}'`);
@@ -150,19 +161,19 @@ function parseHeaderLines(s: string, pos: number, end: number, status: 400 | 502
     const name = s.slice(pos, i);
     // Optional white space around the value (RFC 9110 5.6.3); no control character but HTAB inside.
     i++;
-    while (i < end && ((c = s.charCodeAt(i)) === 0x20 || c === 0x09)) i++;
+    while (i < end && ((c = b[i]!) === 0x20 || c === 0x09)) i++;
     const from = i;
     let to = i;
     for (; i < end; i++) {
-      c = s.charCodeAt(i);
+      c = b[i]!;
       if (c === 0x0d) break;
       if ((c < 0x20 && c !== 0x09) || c === 0x7f) throw new HeadError(status, `invalid character in header '${name}'`);
       if (c !== 0x20 && c !== 0x09) to = i + 1;
     }
-    if (s.charCodeAt(i + 1) !== 0x0a) throw new HeadError(status, `invalid character in header '${name}'`);
+    if (b[i + 1] !== 0x0a) throw new HeadError(status, `invalid character in header '${name}'`);
     const value = s.slice(from, to);
     headers.push([name, value]);
-    note(facts, name, value);
+    note(facts, b, pos, name.length, value);
     pos = i + 2;
   }
   return headers;
@@ -205,9 +216,9 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   if (sp1 < 0 || sp2 < 0 || sp2 > eol) throw new HeadError(400, 'malformed request line');
   // The version is exactly the 8 characters up to the end of the line: no third space.
   const version = versionAt(s, sp2 + 1, eol);
-  if (!isToken(s, pos, sp1) || !version || sp2 === sp1 + 1 || hasCtl(s, sp1 + 1, sp2)) throw new HeadError(400, 'malformed request line');
+  if (!isToken(buf, pos, sp1) || !version || sp2 === sp1 + 1 || hasCtl(buf, sp1 + 1, sp2)) throw new HeadError(400, 'malformed request line');
   const facts = newFacts();
-  const headers = parseHeaderLines(s, eol + 2, end - 2, 400, facts);
+  const headers = parseHeaderLines(buf, s, eol + 2, end - 2, 400, facts);
   // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host is a 400.
   if (version === 11 && facts.hosts !== 1) throw new HeadError(400, 'missing or repeated Host header');
   return { method: s.slice(pos, sp1), uri: s.slice(sp1 + 1, sp2), version, headers, facts };
@@ -220,10 +231,10 @@ export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
   const version = versionAt(s, 0, 8);
   const d = (i: number) => s.charCodeAt(i) - 0x30;
   const digits = d(9) >= 0 && d(9) <= 9 && d(10) >= 0 && d(10) <= 9 && d(11) >= 0 && d(11) <= 9;
-  const reasonOk = eol === 12 || (eol > 12 && s.charCodeAt(12) === 0x20 && !hasCtl(s, 13, eol));
+  const reasonOk = eol === 12 || (eol > 12 && buf[12] === 0x20 && !hasCtl(buf, 13, eol));
   if (!version || s.charCodeAt(8) !== 0x20 || !digits || !reasonOk) throw new HeadError(502, 'malformed status line');
   const facts = newFacts();
-  const headers = parseHeaderLines(s, eol + 2, end - 2, 502, facts);
+  const headers = parseHeaderLines(buf, s, eol + 2, end - 2, 502, facts);
   return { version, status: d(9) * 100 + d(10) * 10 + d(11), reason: eol > 12 ? s.slice(13, eol) : '', headers, facts };
 }
 
