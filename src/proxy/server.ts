@@ -18,32 +18,41 @@ export interface ConnHandler {
   timeout(conn: Socket): void;
 }
 
-const HANDLER = Symbol('connHandler');
-type Bound = Socket & { [HANDLER]?: ConnHandler };
 const NOOP: ConnHandler = { data() {}, end() {}, timeout() {} };
+
+/** A server connection's current owner and `timeout server`. */
+interface Binding {
+  handler: ConnHandler;
+  timeoutMs: number;
+}
+
+/**
+ * Kept beside the socket, not on it: a property added to Node's sockets gives them a hidden class of their
+ * own, and Node's stream code, which every socket runs through, then pays for megamorphic property access.
+ */
+const bindings = new WeakMap<Socket, Binding>();
 
 /** Listeners are attached once per connection and dispatch to the current owner (cheaper than re-adding them per request). */
 function bindConn(sock: Socket): void {
-  const b = sock as Bound;
-  b[HANDLER] = NOOP;
-  sock.on('data', (c: Buffer) => b[HANDLER]!.data(c, sock));
-  sock.on('end', () => b[HANDLER]!.end(sock));
-  sock.on('close', () => b[HANDLER]!.end(sock));
-  sock.on('timeout', () => b[HANDLER]!.timeout(sock));
+  const b: Binding = { handler: NOOP, timeoutMs: 0 };
+  bindings.set(sock, b);
+  sock.on('data', (c: Buffer) => b.handler.data(c, sock));
+  sock.on('end', () => b.handler.end(sock));
+  sock.on('close', () => b.handler.end(sock));
+  sock.on('timeout', () => b.handler.timeout(sock));
   sock.on('error', () => {}); // surfaces as 'close'
 }
 
 export function setConnHandler(sock: Socket, h: ConnHandler): void {
-  (sock as Bound)[HANDLER] = h;
+  const b = bindings.get(sock);
+  if (b) b.handler = h;
 }
-
-const TIMEOUT = Symbol('timeoutMs');
 
 /** socket.setTimeout allocates a timer each call: skip it when the connection already has this timeout. */
 export function setSocketTimeout(sock: Socket, ms: number): void {
-  const s = sock as Socket & { [TIMEOUT]?: number };
-  if (s[TIMEOUT] === ms) return;
-  s[TIMEOUT] = ms;
+  const b = bindings.get(sock);
+  if (b?.timeoutMs === ms) return;
+  if (b) b.timeoutMs = ms;
   sock.setTimeout(ms);
 }
 

@@ -23,6 +23,8 @@ export const MAX_HEAD = 16 * 1024;
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+/** What a TLS bind adds to every request head (and the blank line that ends it). */
+const PROTO_HTTPS = Buffer.from('x-forwarded-proto: https\r\n\r\n', 'latin1');
 
 const exceptLists = new WeakMap<FrontendDef, BlockList>();
 function exceptList(def: FrontendDef): BlockList {
@@ -451,7 +453,7 @@ export class HttpSession {
   private requestHead(x: Exchange): Buffer {
     if (x.rawHead) {
       // The head as received, with our X-Forwarded-* lines (if any) before its blank line.
-      if (!this.tls && !this.fe.def.forwardfor) return x.rawHead;
+      if (!this.fe.def.forwardfor) return this.tls ? Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), PROTO_HTTPS]) : x.rawHead;
       const added = this.forwardedLines(x);
       return Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), Buffer.from(added.join('\r\n') + '\r\n\r\n', 'latin1')]);
     }
