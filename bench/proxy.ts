@@ -7,12 +7,12 @@
 // waits BENCH_PACE_MS between requests, so both proxies serve the same request rate and their p99s compare fairly;
 // at saturation, wrk's latency is only its connection count divided by the throughput).
 // TLS runs terminate TLS on both proxies with the same certificate (made here with openssl).
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
+import { selfSignedPem } from './lib/cert.js';
 import { cpuMs, have, rssKiB, start, startNode, stop, waitPort } from './lib/procs.js';
 import { haveWrk, pacedScript, runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -35,9 +35,7 @@ if (!withHaproxy) console.error('haproxy not found (apt-get install -y haproxy):
 const dir = mkdtempSync(join(tmpdir(), 'lbagent-bench-'));
 const [b1, b2, b3, lbHttp, lbTcp, lbAdmin, hapHttp, hapTcp, lbTls, hapTls] = await Promise.all(Array.from({ length: 10 }, () => freePort()));
 // One self-signed certificate + key in one PEM, for both proxies.
-const pem = join(dir, 'bench.pem');
-execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${pem}.key`, '-out', `${pem}.crt`, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-writeFileSync(pem, readFileSync(`${pem}.crt`, 'utf8') + readFileSync(`${pem}.key`, 'utf8'));
+const pem = selfSignedPem(dir);
 const paced = join(dir, 'paced.lua');
 writeFileSync(paced, pacedScript(paceMs));
 const backends = [b1!, b2!, b3!];
