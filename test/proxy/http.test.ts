@@ -308,3 +308,34 @@ backends:
   }
   assert.equal((await rawRequest(lb.port('good'), get('/still'))).body, 'a /still 0');
 });
+
+test('a connection closed after `Connection: close` leaves nothing behind once the client has gone', async (t) => {
+  // The proxy ends its side and gives the client 5 s to close its own; a client that does close must not leave
+  // that timer holding the session and its socket (thousands of them per second under `Connection: close`).
+  const { setFlagsFromString } = await import('node:v8');
+  const { runInNewContext } = await import('node:vm');
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const [a] = await withBackends(t, ['a']);
+  const lb = await startProxy(`listen: { web: { bind: "127.0.0.1:0", servers: [ { name: a, addr: "127.0.0.1:${a!.port}" } ] } }`);
+  t.after(() => lb.stop());
+  const port = lb.port('web');
+  const burst = async (n: number) => {
+    for (let i = 0; i < n; i += 25) {
+      const rs = await Promise.all(Array.from({ length: 25 }, () => rawRequest(port, get('/', 'Connection: close\r\n'))));
+      for (const r of rs) assert.equal(r.status, 200);
+    }
+  };
+  await burst(200); // warm up: connection pools, JIT
+  a!.seen.length = 0;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  await burst(2000);
+  a!.seen.length = 0;
+  // The client sockets are destroyed; give the proxy's side the moment it needs to see each close.
+  await waitFor('the proxy to see every client close', () => lb.proxy.connections === 0);
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  t.diagnostic(`heap after 2000 closed connections: ${(grown / 1024).toFixed(0)} KiB more`);
+  assert.ok(grown < 3 * 1024 * 1024, `heap grew by ${(grown / 1024).toFixed(0)} KiB over 2000 closed connections`);
+});

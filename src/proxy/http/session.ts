@@ -877,8 +877,10 @@ export class HttpSession {
     this.sock.setTimeout(0);
     if (graceful && !this.sock.destroyed) {
       this.sock.end();
-      // Do not wait forever for the peer to close its side.
-      setTimeout(() => this.sock.destroy(), 5000).unref();
+      // Do not wait forever for the peer to close its side; once it has, drop the timer, which would otherwise
+      // keep this session and its socket in memory for those 5 s (thousands of them under `Connection: close`).
+      const lingering = setTimeout(() => this.sock.destroy(), 5000).unref();
+      this.sock.once('close', () => clearTimeout(lingering));
     } else this.sock.destroy();
     if (first) this.onClose();
   }
