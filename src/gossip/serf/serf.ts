@@ -200,7 +200,9 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     if (pp.queryLTime > 0) this.queryClock.witness(pp.queryLTime - 1);
     const left = new Set(pp.leftMembers);
     for (const [name, ltime] of Object.entries(pp.statusLTimes)) {
-      if (left.has(name)) this.handleLeaveIntent({ ltime: ltime + 1, node: name, prune: false }, false);
+      // As serf: a left member's leave at the time the remote holds, so two members merging each other's state
+      // agree on it instead of raising it by one on every push/pull.
+      if (left.has(name)) this.handleLeaveIntent({ ltime, node: name, prune: false }, false);
       else this.handleJoinIntent({ ltime, node: name }, false);
     }
     // On a join, events older than the remote's clock are history: skip them unless replaying.
@@ -525,8 +527,8 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
    * erase it from the member list at once.
    */
   async forceLeave(node: string, prune = false): Promise<void> {
-    // Members that learned this node's leave by push/pull hold its status at (leave time + 1), serf's rule; an
-    // intent at that same time would be ignored there (a prune right after a force-leave), so go past it.
+    // Go past the node's status time as we know it: an intent at that same time would be ignored by members
+    // that already hold it (a prune right after a force-leave).
     const known = this.records.get(node)?.statusLTime ?? 0;
     this.clock.witness(known + 1);
     const msg = { ltime: this.clock.time(), node, prune };
