@@ -8,6 +8,7 @@ import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
 import type { Logger } from 'pino';
 import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import { formatLogLine, monitorLevel, type LogEntry } from '../log/tap.js';
+import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 
 /** What the RPC needs from the agent (kept narrow so the RPC can be tested on its own). */
@@ -297,7 +298,10 @@ export class AgentRpcServer {
     if (min === undefined) throw new HttpError(400, `Unknown log level: ${name} (expected trace, debug, info, warn or err)`);
     startNdjson(res);
     res.write('\n');
-    const unsubscribe = this.target.monitor(min, (e) => res.write(`${JSON.stringify({ line: formatLogLine(e) })}\n`));
+    const gate = new DropGate(() => res.writableLength, () => this.log.warn(`agent.ipc: Dropping logs to ${clientOf(req)}`));
+    const unsubscribe = this.target.monitor(min, (e) => {
+      if (gate.pass()) res.write(`${JSON.stringify({ line: formatLogLine(e) })}\n`);
+    });
     req.on('close', unsubscribe);
   }
 
@@ -307,8 +311,9 @@ export class AgentRpcServer {
     if ('error' in spec) throw new HttpError(400, spec.error);
     startNdjson(res);
     res.write('\n');
+    const gate = new DropGate(() => res.writableLength, () => this.log.error(`agent.ipc: Dropping events to ${clientOf(req)}`));
     const unsubscribe = this.target.subscribe((e) => {
-      if (!filterMatches(spec.filters, e)) return;
+      if (!filterMatches(spec.filters, e) || !gate.pass()) return;
       const line =
         e.type === 'user' || e.type === 'query'
           ? { event: e.type, name: e.name, ltime: e.ltime, payload: e.payload.toString('base64') }
@@ -317,6 +322,10 @@ export class AgentRpcServer {
     });
     req.on('close', unsubscribe);
   }
+}
+
+function clientOf(req: IncomingMessage): string {
+  return `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`;
 }
 
 /** The head of a streamed answer: one JSON object per line, written as things happen. */

@@ -11,6 +11,7 @@ import { ipToBytes } from '../gossip/memberlist/codec.js';
 import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import type { KeyOpResult } from '../gossip/serf/keys.js';
 import { formatLogLine, monitorLevel } from '../log/tap.js';
+import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 import { filterMembers, type RpcTarget } from './rpc.js';
 
@@ -189,8 +190,9 @@ export class SerfRpcSession {
     if ('error' in spec) throw new RpcError(spec.error);
     if (this.streams.has(seq)) throw new RpcError('Stream with given sequence exists');
     this.reply(seq, '');
+    const gate = this.dropGate('error', 'events');
     const unsubscribe = this.target.subscribe((e: SerfEvent) => {
-      if (!filterMatches(spec.filters, e)) return;
+      if (!filterMatches(spec.filters, e) || !gate.pass()) return;
       if (e.type === 'user') this.reply(seq, '', { Event: 'user', LTime: e.ltime, Name: e.name, Payload: e.payload, Coalesce: e.coalesce });
       else if (e.type === 'query') {
         this.pendingQueries.set(e.id, e.respond);
@@ -208,7 +210,13 @@ export class SerfRpcSession {
     if (min === undefined) throw new RpcError(`Unknown log level: ${levelName}`);
     if (this.streams.has(seq)) throw new RpcError('Monitor with given sequence exists');
     this.reply(seq, '');
-    this.streams.set(seq, this.target.monitor(min, (e) => this.reply(seq, '', { Log: formatLogLine(e) })));
+    const gate = this.dropGate('warn', 'logs');
+    this.streams.set(seq, this.target.monitor(min, (e) => gate.pass() && this.reply(seq, '', { Log: formatLogLine(e) })));
+  }
+
+  /** For a monitor or an event stream on this connection: drop, as serf does, what a stuck client would pile up. */
+  private dropGate(level: 'warn' | 'error', what: string): DropGate {
+    return new DropGate(() => this.sock.writableLength, () => this.log[level](`agent.ipc: Dropping ${what} to ${this.sock.remoteAddress ?? '?'}:${this.sock.remotePort ?? '?'}`));
   }
 
   /**
