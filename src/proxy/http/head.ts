@@ -1,7 +1,7 @@
 // HTTP/1.x message heads: find the end of a head in a buffer and parse only what the forwarder needs.
 // Bodies are never parsed here; framing.ts walks them.
-// The parser makes one pass over the head as a latin1 string (one native call for the whole head, then only
-// substrings and char codes): no split, no regular expression, no lower-casing of names it does not look for.
+// The parser makes one pass over the head's bytes and cuts names and values from one latin1 copy of it (one
+// native call per head): no split, no regular expression, no lower-casing of names it does not look for.
 // On the way it notes the headers the forwarder decides on (HeadFacts), so those are never searched for again.
 
 export type Header = [name: string, value: string];
@@ -67,24 +67,21 @@ function hasCtl(b: Buffer, from: number, to: number): boolean {
   return false;
 }
 
+/** Character code `c` is `lower` (a lower-case character code) ignoring ASCII case. */
+function sameLetter(c: number, lower: number): boolean {
+  return c === lower || ((c | 0x20) === lower && lower >= 0x61 && lower <= 0x7a);
+}
+
 /** `s` (a header name) equals `lower` (a lower-case name) ignoring ASCII case, without building a string. */
 function namedAs(s: string, lower: string): boolean {
   if (s.length !== lower.length) return false;
-  for (let i = 0; i < s.length; i++) {
-    const a = s.charCodeAt(i);
-    const b = lower.charCodeAt(i);
-    if (a !== b && !((a | 0x20) === b && b >= 0x61 && b <= 0x7a)) return false;
-  }
+  for (let i = 0; i < s.length; i++) if (!sameLetter(s.charCodeAt(i), lower.charCodeAt(i))) return false;
   return true;
 }
 
 /** The same for a name still in the buffer, at `at`, `lower.length` bytes long. */
 function bytesNamed(b: Buffer, at: number, lower: string): boolean {
-  for (let i = 0; i < lower.length; i++) {
-    const a = b[at + i]!;
-    const l = lower.charCodeAt(i);
-    if (a !== l && !((a | 0x20) === l && l >= 0x61 && l <= 0x7a)) return false;
-  }
+  for (let i = 0; i < lower.length; i++) if (!sameLetter(b[at + i]!, lower.charCodeAt(i))) return false;
   return true;
 }
 
@@ -103,7 +100,10 @@ function append(list: string[], more: string[]): string[] {
   return list === NONE ? more : list.concat(more);
 }
 
-/** Note a header the forwarder cares about. Names are told apart by length first: most headers cost one switch. */
+/**
+ * Note a header the forwarder cares about. Names are told apart by length first: most headers cost one switch.
+ * The hop-by-hop names here are HOP_BY_HOP's (below), spelled out for speed: keep the two lists the same.
+ */
 function note(f: HeadFacts, b: Buffer, at: number, length: number, value: string): void {
   switch (length) {
     case 2:
@@ -224,18 +224,28 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   return { method: s.slice(pos, sp1), uri: s.slice(sp1 + 1, sp2), version, headers, facts };
 }
 
+/** The number written in the three bytes at `at`, or -1 when they are not three digits. */
+function threeDigits(b: Buffer, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 3; i++) {
+    const d = b[i]! - 0x30; // NaN past the end
+    if (!(d >= 0 && d <= 9)) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 export function parseResponseHead(buf: Buffer, end: number): ResponseHead {
   const s = buf.toString('latin1', 0, end);
   const eol = s.indexOf('\r\n');
   // HTTP-version SP 3DIGIT [SP reason-phrase]
   const version = versionAt(s, 0, 8);
-  const d = (i: number) => s.charCodeAt(i) - 0x30;
-  const digits = d(9) >= 0 && d(9) <= 9 && d(10) >= 0 && d(10) <= 9 && d(11) >= 0 && d(11) <= 9;
+  const status = threeDigits(buf, 9);
   const reasonOk = eol === 12 || (eol > 12 && buf[12] === 0x20 && !hasCtl(buf, 13, eol));
-  if (!version || s.charCodeAt(8) !== 0x20 || !digits || !reasonOk) throw new HeadError(502, 'malformed status line');
+  if (!version || buf[8] !== 0x20 || status < 0 || !reasonOk) throw new HeadError(502, 'malformed status line');
   const facts = newFacts();
   const headers = parseHeaderLines(buf, s, eol + 2, end - 2, 502, facts);
-  return { version, status: d(9) * 100 + d(10) * 10 + d(11), reason: eol > 12 ? s.slice(13, eol) : '', headers, facts };
+  return { version, status, reason: eol > 12 ? s.slice(13, eol) : '', headers, facts };
 }
 
 export function headerValues(headers: Header[], name: string): string[] {
