@@ -1,9 +1,10 @@
 // npm run bench:proxy-ir — instructions per proxied request, counted by valgrind's callgrind, for the built-in
 // proxy, HAProxy (nbthread 1) and a bare Node pipe (the floor for any Node proxy), side by side in one run.
 // Why: on a shared 2-core box, req/s and CPU time of the same build drift by ±20 % from run to run, so a change
-// worth 5–10 % cannot be seen there. The instructions a process's main thread executes for a fixed amount of work
-// repeat within about 1 %. User space only: the kernel's share of each read and write (about the same for all
-// three) is not counted.
+// worth 10 % cannot be seen there. The instructions a process's main thread executes for a fixed amount of work
+// move much less: ±5 % for one build over several runs (49–54k per HTTP request for the built-in), as event
+// batching varies with timing. So a change shows as a difference beyond that, or as the median of a few runs.
+// User space only: the kernel's share of each read and write (about the same for all three) is not counted.
 // Each target serves BENCH_WARM keep-alive requests (JIT warm-up), its counters are zeroed, then it serves
 // BENCH_REQUESTS more over 10 connections: plain HTTP first, then the same over HTTPS (same certificate). Under
 // valgrind everything runs ≈50× slower: the whole run takes about 3 minutes.
@@ -139,5 +140,5 @@ for (const r of rows) {
 }
 console.log(`
 User-space instructions only: the kernel's work for each read and write is not counted. The main thread's count
-repeats within about 1 % from run to run; the all-threads count also holds Node's background JIT compiles and GC
+moves by about ±5 % from run to run; the all-threads count also holds Node's background JIT compiles and GC
 work, which fall in or out of the counted window from run to run (±30 %), so compare main threads.`);
