@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
-import { selfSignedPem } from './lib/cert.js';
+import { makeCa } from '../test/helpers/certs.js';
 import { have, start, startNode, stop, waitPort } from './lib/procs.js';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
@@ -31,7 +31,8 @@ const withHaproxy = have('haproxy', '-v');
 if (!withHaproxy) console.error('haproxy not found (apt-get install -y haproxy): no HAProxy column');
 
 const dir = mkdtempSync(join(tmpdir(), 'lbagent-bench-ir-'));
-const pem = selfSignedPem(dir);
+const ca = makeCa('lbagent bench CA');
+const pem = ca.issue('localhost', join(dir, 'bench.pem'));
 const [backendPort, lbHttp, lbTls, hapHttp, hapTls, bareHttp, bareTls] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
 
 writeFileSync(
@@ -128,6 +129,7 @@ try {
 } finally {
   await stop(backend);
   rmSync(dir, { recursive: true, force: true });
+  rmSync(ca.dir, { recursive: true, force: true });
 }
 
 console.log(`\nbench:proxy-ir — callgrind, ${requests} keep-alive requests over ${connections} connections after ${warm} to warm up, one backend on 127.0.0.1, ${new Date().toISOString()}`);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/helpers/ports.js';
-import { selfSignedPem } from './lib/cert.js';
+import { makeCa } from '../test/helpers/certs.js';
 import { cpuMs, have, rssKiB, start, startNode, stop, waitPort } from './lib/procs.js';
 import { haveWrk, pacedScript, runWrk, type WrkResult } from './lib/wrk.js';
 
@@ -34,8 +34,9 @@ if (!withHaproxy) console.error('haproxy not found (apt-get install -y haproxy):
 
 const dir = mkdtempSync(join(tmpdir(), 'lbagent-bench-'));
 const [b1, b2, b3, lbHttp, lbTcp, lbAdmin, hapHttp, hapTcp, lbTls, hapTls] = await Promise.all(Array.from({ length: 10 }, () => freePort()));
-// One self-signed certificate + key in one PEM, for both proxies.
-const pem = selfSignedPem(dir);
+// One certificate + key in one PEM (issued by the tests' CA helper), for both proxies.
+const ca = makeCa('lbagent bench CA');
+const pem = ca.issue('localhost', join(dir, 'bench.pem'));
 const paced = join(dir, 'paced.lua');
 writeFileSync(paced, pacedScript(paceMs));
 const backends = [b1!, b2!, b3!];
@@ -139,6 +140,7 @@ try {
 } finally {
   await Promise.all([stop(lb), stop(hap), stop(backend)]);
   rmSync(dir, { recursive: true, force: true });
+  rmSync(ca.dir, { recursive: true, force: true });
 }
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
