@@ -84,7 +84,7 @@ const targets: Target[] = [
 ];
 
 function load(port: number, n: number, tls: boolean): void {
-  const out = execFileSync(process.execPath, [join(root, 'bench', 'lib', 'fixed-load.mjs'), String(port), String(n), String(connections), tls ? 'tls' : ''], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [join(root, 'test', 'helpers', 'fixed-load.mjs'), String(port), String(n), String(connections), tls ? 'tls' : ''], { encoding: 'utf8' });
   const [done, failed] = out.trim().split(' ').map(Number);
   if (done !== n || failed !== 0) throw new Error(`load on port ${port}: ${done} of ${n} answered 200, ${failed} failed`);
 }

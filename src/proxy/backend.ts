@@ -299,7 +299,7 @@ export class BackendRuntime {
     this.removing.add(s);
     const timer = setTimeout(() => {
       if (s.gone) return;
-      for (const sess of [...s.sessions]) sess.abort();
+      for (const sess of s.sessions.snapshot()) sess.abort();
       this.finishRemoval(s);
     }, this.def.graceMs);
     timer.unref();

@@ -8,6 +8,7 @@ import { FrontendStats, type EngineContext } from './context.js';
 import { HttpSession } from './http/session.js';
 import type { FrontendDef } from './model.js';
 import { TcpSession } from './tcp-session.js';
+import { ActiveList, type Slotted } from './active-list.js';
 
 /** Connections across every frontend, for `global.maxconn`. */
 export class ConnLimit {
@@ -20,11 +21,16 @@ interface Session {
   abort?(): void;
 }
 
+/** One accepted connection and the session serving it. */
+interface Conn extends Slotted {
+  readonly sock: Socket;
+  session: Session | undefined;
+}
+
 export class FrontendRuntime {
   readonly stats = new FrontendStats();
   private listeners: Server[] = [];
-  private readonly sessions = new Set<Session>();
-  private readonly sockets = new Set<Socket>();
+  private readonly conns = new ActiveList<Conn>();
   /** accepted connections waiting for a maxconn slot (HAProxy leaves them in the accept queue) */
   private waiting: Socket[] = [];
   private stopping = false;
@@ -113,18 +119,16 @@ export class FrontendRuntime {
     this.stats.total++;
     this.stats.sessionRate.hit();
     if (this.stats.current > this.stats.max) this.stats.max = this.stats.current;
-    this.sockets.add(sock);
-    let session: Session | undefined = undefined;
+    const conn: Conn = { sock, session: undefined, activeSlot: -1 };
+    this.conns.add(conn);
     const onClose = () => {
-      if (!this.sockets.delete(sock)) return;
-      if (session) this.sessions.delete(session);
+      if (!this.conns.delete(conn)) return;
       this.stats.current--;
       this.global.current--;
       this.admitWaiting();
     };
     const ref = { def: this.def, stats: this.stats };
-    session = this.def.mode === 'tcp' ? new TcpSession(sock, ref, this.ctx, onClose) : new HttpSession(sock, ref, this.ctx, onClose);
-    this.sessions.add(session);
+    conn.session = this.def.mode === 'tcp' ? new TcpSession(sock, ref, this.ctx, onClose) : new HttpSession(sock, ref, this.ctx, onClose);
     sock.once('close', onClose);
     if (this.def.mode === 'http') sock.resume();
   }
@@ -144,16 +148,16 @@ export class FrontendRuntime {
     // net.Server.close() waits for every connection; stop listening now and let sessions end on their own.
     const closed = this.listeners.map((l) => new Promise<void>((r) => l.close(() => r())));
     this.listeners = [];
-    for (const s of this.sessions) s.shutdown();
+    for (const c of this.conns.snapshot()) c.session?.shutdown();
     await Promise.race([Promise.all(closed), new Promise((r) => setImmediate(r))]);
   }
 
   get connections(): number {
-    return this.sockets.size;
+    return this.conns.size;
   }
 
   /** Cut whatever is left (end of the grace time). */
   destroyAll(): void {
-    for (const s of this.sockets) s.destroy();
+    for (const c of this.conns.snapshot()) c.sock.destroy();
   }
 }

@@ -6,6 +6,7 @@ import type { BalanceTarget } from './balance/api.js';
 import type { HealthCheckHandle } from './check/api.js';
 import { StatusCounts } from './context.js';
 import { RateCounter } from './rate.js';
+import { ActiveList, type Slotted } from './active-list.js';
 
 /**
  * Who currently owns a server connection's events (the session using it, or the idle pool). Each event names
@@ -65,7 +66,7 @@ export function retryDelay(connectTimeoutMs: number): Promise<void> {
 }
 
 /** Something running on this server that can be cut when a removed server's grace time ends. */
-export interface Abortable {
+export interface Abortable extends Slotted {
   abort(): void;
 }
 
@@ -105,8 +106,13 @@ export class ServerRuntime implements BalanceTarget {
   healthCheck?: HealthCheckHandle;
   /** TLS towards this server (backend `server_ssl`), for traffic and checks */
   tls?: ConnectionOptions;
-  readonly idle = new Set<Socket>();
-  readonly sessions = new Set<Abortable>();
+  /**
+   * Pooled keep-alive connections, last parked first out: the busiest stay warm, and those left at the bottom
+   * pass their `timeout server` and close, so the pool shrinks back after a peak. An array, not a Set: see
+   * active-list.ts for what per-request Set churn costs.
+   */
+  private readonly idle: Socket[] = [];
+  readonly sessions = new ActiveList<Abortable>();
 
   constructor(spec: ServerSpec, maxconn: number) {
     this.name = spec.name;
@@ -166,8 +172,7 @@ export class ServerRuntime implements BalanceTarget {
 
   /** A pooled keep-alive connection, or undefined. */
   takeIdle(): Socket | undefined {
-    for (const s of this.idle) {
-      this.idle.delete(s);
+    for (let s = this.idle.pop(); s !== undefined; s = this.idle.pop()) {
       if (!s.destroyed && s.readyState === 'open') return s;
       s.destroy();
     }
@@ -183,7 +188,7 @@ export class ServerRuntime implements BalanceTarget {
     // The connection keeps its `timeout server`: an idle one is dropped when it passes (HAProxy purges idle
     // server connections too).
     setConnHandler(sock, this.idleHandler);
-    this.idle.add(sock);
+    this.idle.push(sock);
     sock.resume();
   }
 
@@ -195,13 +200,13 @@ export class ServerRuntime implements BalanceTarget {
   };
 
   private dropIdle(sock: Socket): void {
-    this.idle.delete(sock);
+    const i = this.idle.indexOf(sock); // rare (a close or a timeout): a scan is fine
+    if (i >= 0) this.idle.splice(i, 1);
     sock.destroy();
   }
 
   closeIdle(): void {
-    for (const s of this.idle) s.destroy();
-    this.idle.clear();
+    for (const s of this.idle.splice(0)) s.destroy();
   }
 
   connect(timeoutMs: number): Promise<Socket> {

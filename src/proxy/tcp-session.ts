@@ -4,7 +4,7 @@ import { logAccess } from './access-log.js';
 import type { BackendRuntime } from './backend.js';
 import type { EngineContext, FrontendRef } from './context.js';
 import { clientAddress } from './http/session.js';
-import { ConnectTimeout, retryDelay, type ServerRuntime } from './server.js';
+import { ConnectTimeout, retryDelay, type Abortable, type ServerRuntime } from './server.js';
 
 export class TcpSession {
   private server?: ServerRuntime;
@@ -20,7 +20,7 @@ export class TcpSession {
   private serverEnded = false;
   private readonly client: string;
   private phase: 'Q' | 'C' | 'D' = 'Q';
-  private readonly abortable = { abort: () => this.finish('KD') };
+  private readonly abortable: Abortable = { abort: () => this.finish('KD'), activeSlot: -1 };
 
   constructor(private readonly sock: Socket, private readonly fe: FrontendRef, private readonly ctx: EngineContext, private readonly onClose: () => void) {
     this.client = clientAddress(sock);

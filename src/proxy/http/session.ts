@@ -254,6 +254,7 @@ export class HttpSession {
       finished: false,
       phase: 'Q',
       abort: () => this.abortExchange(x),
+      activeSlot: -1,
       // Every field from the start: one object shape for every exchange keeps property access fast.
       backend: undefined,
       server: undefined,
