@@ -57,6 +57,12 @@ export function setSocketTimeout(sock: Socket, ms: number): void {
   sock.setTimeout(ms);
 }
 
+/** net.connect's `onread`: read into caller-given buffers, and a callback that returns false to stop reading. */
+export interface OnRead {
+  buffer: () => Buffer;
+  callback: (bytes: number, buf: Buffer) => boolean;
+}
+
 /** `timeout connect` passed (HAProxy's termination state `sC`, versus `SC` for a refused connection). */
 export class ConnectTimeout extends Error {}
 
@@ -209,11 +215,15 @@ export class ServerRuntime implements BalanceTarget {
     for (const s of this.idle.splice(0)) s.destroy();
   }
 
-  connect(timeoutMs: number): Promise<Socket> {
+  /**
+   * A new connection to this server. `onread` (plain TCP only) hands its bytes to a callback instead of the
+   * 'data' event; a TLS connection always emits 'data'.
+   */
+  connect(timeoutMs: number, onread?: OnRead): Promise<Socket> {
     return new Promise((resolve, reject) => {
       const sock = this.tls
         ? tlsConnect({ ...this.tls, host: this.addr, port: this.port })
-        : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true });
+        : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true, ...(onread ? { onread } : {}) });
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new ConnectTimeout('connect timeout'));

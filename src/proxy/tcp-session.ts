@@ -5,6 +5,7 @@ import type { BackendRuntime } from './backend.js';
 import type { EngineContext, FrontendRef } from './context.js';
 import { clientAddress } from './http/session.js';
 import { ConnectTimeout, retryDelay, type Abortable, type ServerRuntime } from './server.js';
+import { ServerToClient } from './relay.js';
 
 export class TcpSession {
   private server?: ServerRuntime;
@@ -21,9 +22,11 @@ export class TcpSession {
   private readonly client: string;
   private phase: 'Q' | 'C' | 'D' = 'Q';
   private readonly abortable: Abortable = { abort: () => this.finish('KD'), activeSlot: -1 };
+  private readonly toClient: ServerToClient;
 
   constructor(private readonly sock: Socket, private readonly fe: FrontendRef, private readonly ctx: EngineContext, private readonly onClose: () => void) {
     this.client = clientAddress(sock);
+    this.toClient = new ServerToClient(sock, (n) => this.countOut(n));
     sock.pause();
     sock.on('error', () => {});
     sock.on('close', () => this.finish(this.phase === 'D' ? (this.clientEnded ? '--' : 'CD') : `C${this.phase}`));
@@ -54,7 +57,7 @@ export class TcpSession {
       this.server = server;
       server.sessions.add(this.abortable);
       try {
-        const conn = await server.connect(be.def.timeouts.connect);
+        const conn = await server.connect(be.def.timeouts.connect, this.toClient.onread);
         if (this.done) {
           conn.destroy();
           return;
@@ -93,16 +96,8 @@ export class TcpSession {
       this.sock.end();
       this.maybeDone();
     });
-    conn.on('data', (c: Buffer) => {
-      this.bytesToClient += c.length;
-      server.bytesOut += c.length;
-      be.bytesOut += c.length;
-      this.fe.stats.bytesOut += c.length;
-      if (!this.sock.write(c)) {
-        conn.pause();
-        this.sock.once('drain', () => conn.resume());
-      }
-    });
+    this.toClient.attach(conn);
+    if (server.tls) conn.on('data', this.toClient.onData);
     this.sock.on('data', (c: Buffer) => {
       server.bytesIn += c.length;
       be.bytesIn += c.length;
@@ -114,6 +109,13 @@ export class TcpSession {
     });
     if (this.clientEnded) conn.end();
     this.sock.resume();
+  }
+
+  private countOut(bytes: number): void {
+    this.bytesToClient += bytes;
+    this.server!.bytesOut += bytes;
+    this.backend!.bytesOut += bytes;
+    this.fe.stats.bytesOut += bytes;
   }
 
   private maybeDone(): void {
