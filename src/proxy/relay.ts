@@ -1,27 +1,62 @@
-// The server-to-client half of a TCP session (the heavy one: downloads, streams). It reads through net.connect's
-// `onread` instead of the 'data' event, and takes turns with the other connections.
+// Moving a server's bytes to its client: backpressure, and turns shared with the other connections.
 //
-// - No Readable stream and no new buffer per read: bytes land in a buffer this relay owns and go straight to the
-//   client. The buffer is read into again only once the kernel took a write of it whole; a write left queued
-//   keeps its buffer, and the next read gets a fresh one.
-// - Turns: libuv reads a ready socket until it is empty (up to 32 reads of 64 KiB per wakeup), so one busy
-//   connection could move megabytes while every other waits. After TURN_BYTES the relay stops reading and
-//   resumes on the next turn of the event loop, as HAProxy moves about a buffer per connection per pass: at
-//   saturation, responses then finish in about the order they started (p99 close to p50).
+// libuv reads a ready socket until it is empty (up to 32 reads of 64 KiB per wakeup), so one busy download could
+// move megabytes while every other connection waits. After TURN_BYTES a reader pauses and resumes on the next
+// turn of the event loop, as HAProxy moves about a buffer per connection per pass: at saturation, responses then
+// finish in about the order they started (p99 close to p50).
 import type { Socket } from 'node:net';
-import type { OnRead } from './server.js';
+import type { ConnHandler } from './server.js';
 
-const READ_SIZE = 64 * 1024;
 /** Bytes one connection may move before the others get their turn. */
 export const TURN_BYTES = 256 * 1024;
 
-export class ServerToClient {
-  private conn?: Socket;
-  /** the read buffer, when no queued write holds it */
-  private spare?: Buffer;
+/** Backpressure and turns for one reader writing into one writer. */
+export class Pacer {
   private turn = 0;
-  private waitingDrain = false;
-  private waitingTurn = false;
+  private draining = false;
+  private yielding = false;
+
+  constructor(
+    private readonly from: Socket,
+    private readonly to: Socket,
+    /** whether `from` should still be read when a wait ends */
+    private readonly live: () => boolean,
+    /** the writer is full / has drained (HTTP arms `timeout client` meanwhile) */
+    private readonly hooks: { blocked?: () => void; drained?: () => void } = {},
+  ) {}
+
+  /** After writing `bytes` read from `from` into `to`; `ok` is what write() returned. */
+  wrote(ok: boolean, bytes: number): void {
+    if (!ok) {
+      if (this.draining) return;
+      this.draining = true;
+      this.from.pause();
+      this.hooks.blocked?.();
+      this.to.once('drain', () => {
+        this.draining = false;
+        this.hooks.drained?.();
+        this.resume();
+      });
+      return;
+    }
+    if ((this.turn += bytes) < TURN_BYTES) return;
+    this.turn = 0;
+    this.yielding = true;
+    this.from.pause();
+    setImmediate(() => {
+      this.yielding = false;
+      this.resume();
+    });
+  }
+
+  private resume(): void {
+    if (!this.draining && !this.yielding && !this.from.destroyed && this.live()) this.from.resume();
+  }
+}
+
+/** The server-to-client half of a TCP session, as its server connection's handler. */
+export class ServerToClient implements ConnHandler {
+  private pacer?: Pacer;
 
   constructor(
     private readonly client: Socket,
@@ -29,54 +64,14 @@ export class ServerToClient {
     private readonly counted: (bytes: number) => void,
   ) {}
 
-  /** For ServerRuntime.connect. */
-  readonly onread: OnRead = {
-    buffer: () => this.spare ?? Buffer.allocUnsafe(READ_SIZE),
-    callback: (bytes, buf) => {
-      const more = this.forward(bytes === buf.length ? buf : buf.subarray(0, bytes));
-      this.spare = this.client.writableLength === 0 ? buf : undefined;
-      return more;
-    },
-  };
-
-  /** A TLS server connection has no `onread`: its 'data' chunks take the same path. */
-  readonly onData = (chunk: Buffer): void => {
-    if (!this.forward(chunk)) this.conn?.pause();
-  };
-
-  /** The connection `onread` was given to (its reads start only once it is known). */
-  attach(conn: Socket): void {
-    this.conn = conn;
-  }
-
-  /** Write to the client; false when reading must stop (the client's buffer is full, or this turn is over). */
-  private forward(chunk: Buffer): boolean {
+  data(chunk: Buffer, conn: Socket): boolean {
     this.counted(chunk.length);
-    if (!this.client.write(chunk)) {
-      this.waitingDrain = true;
-      this.client.once('drain', this.drained);
-      return false;
-    }
-    this.turn += chunk.length;
-    if (this.turn < TURN_BYTES) return true;
-    this.turn = 0;
-    this.waitingTurn = true;
-    setImmediate(this.nextTurn);
-    return false;
+    const ok = this.client.write(chunk);
+    (this.pacer ??= new Pacer(conn, this.client, () => !this.client.destroyed)).wrote(ok, chunk.length);
+    return this.client.writableLength === 0;
   }
 
-  private readonly drained = (): void => {
-    this.waitingDrain = false;
-    this.resume();
-  };
-
-  private readonly nextTurn = (): void => {
-    this.waitingTurn = false;
-    this.resume();
-  };
-
-  private resume(): void {
-    const conn = this.conn;
-    if (conn && !this.waitingDrain && !this.waitingTurn && !conn.destroyed) conn.resume();
-  }
+  // The session listens to its server connection's end and timeout itself.
+  end(): void {}
+  timeout(): void {}
 }

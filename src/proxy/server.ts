@@ -13,18 +13,24 @@ import { ActiveList, type Slotted } from './active-list.js';
  * its connection, so one handler object can serve every connection of its owner (no closures per request).
  */
 export interface ConnHandler {
-  data(chunk: Buffer, conn: Socket): void;
+  /**
+   * Bytes from the server. On a plain TCP connection they sit in a buffer that is read into again: return true
+   * only when nothing holds the chunk any more (every write of it went out whole, and no slice of it is kept).
+   */
+  data(chunk: Buffer, conn: Socket): boolean;
   /** the server closed or reset the connection */
   end(conn: Socket): void;
   timeout(conn: Socket): void;
 }
 
-const NOOP: ConnHandler = { data() {}, end() {}, timeout() {} };
+const NOOP: ConnHandler = { data: () => true, end() {}, timeout() {} };
 
-/** A server connection's current owner and `timeout server`. */
+/** A server connection's current owner, `timeout server`, and read buffer. */
 interface Binding {
   handler: ConnHandler;
   timeoutMs: number;
+  /** the read buffer, when its last chunk's owner let it go */
+  spare: Buffer | undefined;
 }
 
 /**
@@ -33,11 +39,29 @@ interface Binding {
  */
 const bindings = new WeakMap<Socket, Binding>();
 
+const READ_SIZE = 64 * 1024;
+
+/**
+ * net.connect's `onread` for a binding: bytes are read into a buffer the binding owns and handed to the current
+ * handler, with no Readable stream and no new buffer per read. The buffer is read into again only when the
+ * handler let its chunk go; otherwise the next read gets a fresh one. (Allocating 64 KiB per read made V8
+ * collect for external memory many times a second under 1 MiB downloads: a p99 3.5 times HAProxy's.)
+ */
+function reader(b: Binding, sock: () => Socket) {
+  return {
+    buffer: () => b.spare ?? Buffer.allocUnsafe(READ_SIZE),
+    callback: (bytes: number, buf: Buffer): boolean => {
+      b.spare = undefined;
+      if (b.handler.data(bytes === buf.length ? buf : buf.subarray(0, bytes), sock())) b.spare = buf;
+      return true; // handlers pause the connection themselves
+    },
+  };
+}
+
 /** Listeners are attached once per connection and dispatch to the current owner (cheaper than re-adding them per request). */
-function bindConn(sock: Socket): void {
-  const b: Binding = { handler: NOOP, timeoutMs: 0 };
+function bindConn(sock: Socket, b: Binding, emitsData: boolean): void {
   bindings.set(sock, b);
-  sock.on('data', (c: Buffer) => b.handler.data(c, sock));
+  if (emitsData) sock.on('data', (c: Buffer) => b.handler.data(c, sock));
   sock.on('end', () => b.handler.end(sock));
   sock.on('close', () => b.handler.end(sock));
   sock.on('timeout', () => b.handler.timeout(sock));
@@ -55,12 +79,6 @@ export function setSocketTimeout(sock: Socket, ms: number): void {
   if (b?.timeoutMs === ms) return;
   if (b) b.timeoutMs = ms;
   sock.setTimeout(ms);
-}
-
-/** net.connect's `onread`: read into caller-given buffers, and a callback that returns false to stop reading. */
-export interface OnRead {
-  buffer: () => Buffer;
-  callback: (bytes: number, buf: Buffer) => boolean;
 }
 
 /** `timeout connect` passed (HAProxy's termination state `sC`, versus `SC` for a refused connection). */
@@ -200,7 +218,7 @@ export class ServerRuntime implements BalanceTarget {
 
   /** An idle connection is dropped on anything: data nobody asked for, a close, its timeout. */
   private readonly idleHandler: ConnHandler = {
-    data: (_c, sock) => this.dropIdle(sock),
+    data: (_c, sock) => (this.dropIdle(sock), true),
     end: (sock) => this.dropIdle(sock),
     timeout: (sock) => this.dropIdle(sock),
   };
@@ -215,15 +233,14 @@ export class ServerRuntime implements BalanceTarget {
     for (const s of this.idle.splice(0)) s.destroy();
   }
 
-  /**
-   * A new connection to this server. `onread` (plain TCP only) hands its bytes to a callback instead of the
-   * 'data' event; a TLS connection always emits 'data'.
-   */
-  connect(timeoutMs: number, onread?: OnRead): Promise<Socket> {
+  /** A new connection to this server; its events go to the handler set with setConnHandler(). */
+  connect(timeoutMs: number): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const sock = this.tls
+      const b: Binding = { handler: NOOP, timeoutMs: 0, spare: undefined };
+      // TLS sockets have no `onread`: they emit 'data' with a new buffer each time.
+      const sock: Socket = this.tls
         ? tlsConnect({ ...this.tls, host: this.addr, port: this.port })
-        : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true, ...(onread ? { onread } : {}) });
+        : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true, onread: reader(b, () => sock) });
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new ConnectTimeout('connect timeout'));
@@ -231,7 +248,7 @@ export class ServerRuntime implements BalanceTarget {
       sock.once(this.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         sock.removeAllListeners('error');
-        bindConn(sock);
+        bindConn(sock, b, this.tls !== undefined);
         resolve(sock);
       });
       sock.once('error', (err) => {

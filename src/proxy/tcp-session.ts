@@ -4,7 +4,7 @@ import { logAccess } from './access-log.js';
 import type { BackendRuntime } from './backend.js';
 import type { EngineContext, FrontendRef } from './context.js';
 import { clientAddress } from './http/session.js';
-import { ConnectTimeout, retryDelay, type Abortable, type ServerRuntime } from './server.js';
+import { ConnectTimeout, retryDelay, setConnHandler, type Abortable, type ServerRuntime } from './server.js';
 import { ServerToClient } from './relay.js';
 
 export class TcpSession {
@@ -57,7 +57,7 @@ export class TcpSession {
       this.server = server;
       server.sessions.add(this.abortable);
       try {
-        const conn = await server.connect(be.def.timeouts.connect, this.toClient.onread);
+        const conn = await server.connect(be.def.timeouts.connect);
         if (this.done) {
           conn.destroy();
           return;
@@ -96,8 +96,7 @@ export class TcpSession {
       this.sock.end();
       this.maybeDone();
     });
-    this.toClient.attach(conn);
-    if (server.tls) conn.on('data', this.toClient.onData);
+    setConnHandler(conn, this.toClient);
     this.sock.on('data', (c: Buffer) => {
       server.bytesIn += c.length;
       be.bytesIn += c.length;

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { makeCa } from '../helpers/certs.js';
+import { download, noise, sha256, writeInPieces } from '../helpers/bytes.js';
 import { closed, openSocket, startProxy } from './fixtures.js';
 
 /** A TCP server: echoes upper-cased input after the client half-closes, then closes its side. */
@@ -92,38 +92,6 @@ listen:
   await closed(s);
 });
 
-/** `mib` MiB of reproducible bytes (xorshift), the same for a given seed. */
-function noise(mib: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(mib * 1024 * 1024);
-  let x = seed | 1;
-  for (let i = 0; i < out.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out.writeInt32LE(x | 0, i);
-  }
-  return out;
-}
-
-const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/**
- * Read everything. A late reader starts only after `stallMs`: meanwhile the kernel's buffers towards it fill up
- * and the proxy's writes to it queue.
- */
-function download(s: Socket, stallMs = 0): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    if (stallMs) {
-      s.pause();
-      setTimeout(() => s.resume(), stallMs);
-    }
-    s.on('data', (c: Buffer) => chunks.push(c));
-    s.on('end', () => resolve(Buffer.concat(chunks)));
-    s.on('error', reject);
-  });
-}
-
 for (const tls of [false, true]) {
   test(`mode tcp: large downloads arrive intact, to prompt and late readers at once${tls ? ' (TLS to the server)' : ''}`, async (t) => {
     // 16 MiB per connection, the server writing as fast as it may: the relay's reused read buffer, its turns and
@@ -133,24 +101,13 @@ for (const tls of [false, true]) {
     t.after(() => rmSync(ca.dir, { recursive: true, force: true }));
     const pem = tls ? readFileSync(ca.issue('localhost'), 'utf8') : '';
     const sockets = new Set<Socket>();
-    // The server writes in pieces of many sizes, one per turn of its event loop, so the proxy reads small chunks
-    // as well as large ones (a small write the kernel cannot take at once is queued, yet write() returns true).
-    const sizes = [1, 700, 4096, 15_000, 65_536];
+    // The server writes in pieces of many sizes, so the proxy reads small chunks as well as large ones (a small
+    // write the kernel cannot take at once is queued, yet write() returns true).
     const onConn = (s: Socket) => {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
       s.on('error', () => {});
-      let at = 0;
-      let n = 0;
-      const more = (): void => {
-        if (s.destroyed) return;
-        if (at >= payload.length) return void s.end();
-        const piece = payload.subarray(at, at + sizes[n++ % sizes.length]!);
-        at += piece.length;
-        if (s.write(piece)) setImmediate(more);
-        else s.once('drain', more);
-      };
-      more();
+      void writeInPieces(s, payload).then(() => s.end());
     };
     const server: Server = tls ? createTlsServer({ cert: pem, key: pem }, onConn) : createServer(onConn);
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

@@ -15,6 +15,7 @@ import {
   responseFraming, type Framing, type RequestHead, type ResponseHead,
 } from './head.js';
 import { buildResponse } from './responses.js';
+import { Pacer } from '../relay.js';
 import type { RuleInput } from './rules.js';
 import { requestedServer, rewriteRequestCookies, rewriteResponseCookies } from './cookie.js';
 
@@ -89,6 +90,8 @@ interface Exchange extends Abortable {
   rawHead?: Buffer;
   /** the same for the response head: it goes out as the server sent it */
   rawResponse: boolean;
+  /** backpressure and turns for a response body that takes more than one read (made then) */
+  pacer?: Pacer;
 }
 
 export class HttpSession {
@@ -268,6 +271,7 @@ export class HttpSession {
       rawResponse: false,
       rbuf: EMPTY,
       sentAt: 0,
+      pacer: undefined,
     };
     // WebSocket (RFC 6455) is tunnelled after the server's 101; other upgrades (h2c) are ignored, as HAProxy
     // does: the request is served as plain HTTP/1.1.
@@ -427,15 +431,14 @@ export class HttpSession {
       this.state = 'busy';
       this.complete(x, '--');
     };
+    const pacer = new Pacer(conn, this.sock, () => !x.finished);
     setConnHandler(conn, {
       data: (c) => {
         x.bytesOut += c.length;
         this.fe.stats.bytesOut += c.length;
         x.server!.bytesOut += c.length;
-        if (!this.sock.write(c)) {
-          conn.pause();
-          this.sock.once('drain', () => conn.resume());
-        }
+        pacer.wrote(this.sock.write(c), c.length);
+        return this.sock.writableLength === 0;
       },
       end,
       timeout: () => this.kill(x, 'sD'),
@@ -491,12 +494,14 @@ export class HttpSession {
   private readonly serverEvents: ConnHandler = {
     data: (c, conn) => {
       const x = this.x;
-      if (!x || x.finished || x.conn !== conn) return;
+      if (!x || x.finished || x.conn !== conn) return true;
       try {
         this.onServerData(x, conn, c);
       } catch (err) {
         this.internalError(err);
       }
+      // The chunk is free unless a write of it is still queued or an incomplete head keeps it.
+      return this.sock.writableLength === 0 && x.rbuf.buffer !== c.buffer;
     },
     end: (conn) => {
       if (this.x) this.serverClosed(this.x, conn);
@@ -666,15 +671,13 @@ export class HttpSession {
       ok = this.sock.write(data);
     }
     if (walker.done) return this.complete(x, '--', now);
-    if (!ok) {
-      const conn = x.conn!;
-      conn.pause();
-      this.sock.setTimeout(this.fe.def.timeouts.client);
-      this.sock.once('drain', () => {
-        this.sock.setTimeout(0);
-        if (!x.finished) conn.resume();
-      });
-    }
+    const conn = x.conn!;
+    x.pacer ??= new Pacer(conn, this.sock, () => !x.finished && x.conn === conn, {
+      // While the client holds the body back, `timeout client` applies.
+      blocked: () => this.sock.setTimeout(this.fe.def.timeouts.client),
+      drained: () => this.sock.setTimeout(0),
+    });
+    x.pacer.wrote(ok, data.length);
   }
 
   private serverClosed(x: Exchange, conn: Socket): void {
