@@ -376,8 +376,8 @@ function responseBodies(all: Buffer): { status: number; body: Buffer }[] {
   return out;
 }
 
-test('large response bodies arrive intact, to prompt and late readers at once, heads split over many reads', async (t) => {
-  // The server sends each response head a few bytes at a time, then 16 MiB in pieces of many sizes, by
+test('large response bodies arrive intact, to prompt and late readers at once, heads split over many reads, small and large', async (t) => {
+  // The server sends each response head over several reads, then 16 MiB in pieces of many sizes, by
   // Content-Length and then chunked: the proxy's reused read buffers, its turns and the client's backpressure
   // must never lose, repeat or reorder a byte, nor a half-received head.
   const payload = noise(16, 11);
@@ -394,11 +394,13 @@ test('large response bodies arrive intact, to prompt and late readers at once, h
       for (let end = pending.indexOf('\r\n\r\n'); end >= 0; end = pending.indexOf('\r\n\r\n')) {
         const path = pending.split(' ')[1];
         pending = pending.slice(end + 4);
+        // One head is small and comes in a few bytes at a time; the other is 20 KiB, most of it in one read (a
+        // large read the proxy would read into again, were the incomplete head not holding it).
         const head = path === '/chunked'
           ? 'HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ntransfer-encoding: chunked\r\n\r\n'
-          : `HTTP/1.1 200 OK\r\ncontent-type: application/octet-stream\r\ncontent-length: ${payload.length}\r\n\r\n`;
+          : `HTTP/1.1 200 OK\r\nx-filler: ${'f'.repeat(20_000)}\r\ncontent-length: ${payload.length}\r\n\r\n`;
         busy = busy
-          .then(() => writeInPieces(s, Buffer.from(head, 'latin1'), [3, 1, 10]))
+          .then(() => writeInPieces(s, Buffer.from(head, 'latin1'), path === '/chunked' ? [3, 1, 10] : [20_000, 3, 1, 10]))
           .then(() => writeInPieces(s, path === '/chunked' ? encoded : payload));
       }
     });
