@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/ports.js';
 import { startSerfAgent } from '../helpers/serf.js';
 import { lbagentBin } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
 const haveSerf = spawnSync('serf', ['version']).status === 0;
@@ -64,7 +64,7 @@ const serfMembers = async (rpc: number): Promise<MemberJson[]> =>
 const statusOf = (list: MemberJson[], name: string) => list.find((m) => m.name === name)?.status;
 
 test('two lbagent agents: join, members with tags, pause event to a handler, tags update, leave, SIGKILL', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbagent-agents-'));
+  const dir = tempDir(t, 'lbagent-agents-');
   const out = join(dir, 'pause.txt');
   const a = await lbagent(t, 'lb-1', ['--role', 'lb', '--event-handler', `user:pause=cat >> ${out}`]);
   const b = await lbagent(t, 'web-1', ['--role', 'web', '--tag', 'dc=lab'], a.gossip);
@@ -85,7 +85,7 @@ test('two lbagent agents: join, members with tags, pause event to a handler, tag
 });
 
 test('interop with a real serf agent, both directions: members and tags, pause events to handlers', { skip: !haveSerf && 'serf is not installed (apt-get install serf)' }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbagent-serf-'));
+  const dir = tempDir(t, 'lbagent-serf-');
   const lbOut = join(dir, 'lb-pause.txt');
   const serfOut = join(dir, 'serf-pause.txt');
   const s = await serfAgent(t, 'serf-web', ['-tag', 'role=web', `-event-handler=user:pause=cat >> ${serfOut}`, '-event-handler=query:version=echo serf-v1']);

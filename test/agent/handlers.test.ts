@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { filterMatches, handlerEnv, handlerStdin, memberLine, parseHandlerSpec, runScript, ScriptEventHandlers, tagEnvName } from '../../src/agent/handlers.js';
 import type { SerfEvent, SerfMember } from '../../src/gossip/serf/api.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { waitFor } from '../helpers/wait.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const proto = { min: 1, max: 5, cur: 2, delegateMin: 2, delegateMax: 5, delegateCur: 4 };
 const member = (name: string, addr: string, tags: Record<string, string>): SerfMember => ({ name, addr, port: 7946, tags, status: 'alive', protocol: proto });
@@ -36,8 +36,8 @@ test('environment and stdin follow serf: SERF_* vars, member lines, payload with
   assert.equal(memberLine(member('web\t1', '10.0.0.1', { role: 'web', dc: 'lab' })), 'web\\t1\t10.0.0.1\tweb\trole=web,dc=lab\n');
 });
 
-test('scripts run through the shell, one at a time, with env and stdin', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'lbagent-handlers-'));
+test('scripts run through the shell, one at a time, with env and stdin', async (t) => {
+  const dir = tempDir(t, 'lbagent-handlers-');
   const out = join(dir, 'out.txt');
   const script = join(dir, 'h.sh');
   writeFileSync(script, `#!/bin/sh\n{ echo "event=$SERF_EVENT self=$SERF_SELF_NAME role=$SERF_SELF_ROLE user=$SERF_USER_EVENT"; cat; } >> "${out}"\n`);

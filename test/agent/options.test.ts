@@ -1,12 +1,12 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatConfigError } from '../../src/config/index.js';
 import { parseHostPort, resolveAgentOptions } from '../../src/agent/options.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'lbagent-agent-opts-'));
+const dir = tempDir(after, 'lbagent-agent-opts-');
 
 test('host:port parsing follows serf: default port, IPv6 in brackets', () => {
   assert.deepEqual(parseHostPort('10.0.0.5', 7946), { host: '10.0.0.5', port: 7946 });

@@ -4,12 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { lbagentBin } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const run = promisify(execFile);
 const id = process.pid % 200;
@@ -47,7 +47,7 @@ test('a partition between two network namespaces heals; events sent during it ar
     sh('-n', ns, 'link', 'set', dev, 'up');
   }
 
-  const dir = mkdtempSync(join(tmpdir(), 'lbagent-partition-'));
+  const dir = tempDir(t, 'lbagent-partition-');
   const procs: ChildProcess[] = [];
   t.after(() => procs.forEach((p) => p.kill('SIGKILL')));
   const agents: { name: string; ns: string; rpc: number }[] = [];

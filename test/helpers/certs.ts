@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from './tmp.js';
 
 export interface Ca {
   dir: string;
@@ -11,8 +12,9 @@ export interface Ca {
   issue(name: string, file?: string): string;
 }
 
-export function makeCa(label = 'lbagent test CA'): Ca {
-  const dir = mkdtempSync(join(tmpdir(), 'lbagent-ca-'));
+/** `owner` (a test context): its directory is removed when that test ends (benches remove `dir` themselves). */
+export function makeCa(label = 'lbagent test CA', owner?: { after(fn: () => void): void }): Ca {
+  const dir = owner ? tempDir(owner, 'lbagent-ca-') : mkdtempSync(join(tmpdir(), 'lbagent-ca-'));
   const caKey = join(dir, 'ca.key');
   const caFile = join(dir, 'ca.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', `/CN=${label}`], { stdio: 'ignore' });

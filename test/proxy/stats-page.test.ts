@@ -3,8 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseMainConfig } from '../../src/config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
@@ -13,6 +12,7 @@ import { CSV_FIELDS } from '../../src/proxy/stats-page/csv.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { waitFor } from '../helpers/wait.js';
 import { rawRequest, startBackend } from './fixtures.js';
+import { tempDir } from '../helpers/tmp.js';
 
 async function startWithStats(t: import('node:test').TestContext) {
   // web-a answers 404 for /missing and 500 for /boom: the page counts responses by class per server.
@@ -101,7 +101,7 @@ test('stats page in a real headless Chromium: rendered DOM behind auth, and a sc
     return;
   }
   const { base } = await startWithStats(t);
-  const dir = mkdtempSync(join(tmpdir(), 'lbagent-chromium-'));
+  const dir = tempDir(t, 'lbagent-chromium-');
   const url = `${base.replace('http://', 'http://admin:s3cret@')}/haproxy?stats`;
   const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${dir}/profile`];
   const run = (extra: string[]) =>

@@ -38,7 +38,7 @@ function load(yaml: string) {
 }
 
 test('TLS termination: SNI picks among certificates, default otherwise, X-Forwarded-Proto https, certificates reload in place', async (t) => {
-  const ca = makeCa();
+  const ca = makeCa(undefined, t);
   const certs = join(ca.dir, 'certs');
   mkdirSync(certs);
   ca.issue('a.example.com', join(certs, 'a.pem'));
@@ -70,7 +70,7 @@ backends:
   // A reload with a new certificate for a.example.com: the listener stays, new handshakes get the new one.
   const certs2 = join(ca.dir, 'certs2');
   mkdirSync(certs2);
-  const other = makeCa('second CA');
+  const other = makeCa('second CA', t);
   other.issue('a.example.com', join(certs2, 'a.pem'));
   copyFileSync(join(certs, 'b.pem'), join(certs2, 'b.pem'));
   await proxy.reload(load(yaml(certs2)));
@@ -84,8 +84,8 @@ backends:
 });
 
 test('TLS to servers: verify required with the right CA passes, a wrong CA fails the check and is logged', async (t) => {
-  const ca = makeCa();
-  const wrong = makeCa('some other CA');
+  const ca = makeCa(undefined, t);
+  const wrong = makeCa('some other CA', t);
   const pem = readFileSync(ca.issue('localhost'), 'utf8');
   const srv = createHttpsServer({ cert: pem, key: pem }, (req, res) => res.end(`secure ${req.url}`));
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));

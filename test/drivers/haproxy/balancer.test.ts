@@ -4,8 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { RuntimeApi } from '../../../src/drivers/haproxy/runtime-api.js';
@@ -14,6 +13,7 @@ import { freePort } from '../../helpers/ports.js';
 import { lbagentBin, repoRoot } from '../../helpers/paths.js';
 import { waitFor } from '../../helpers/wait.js';
 import { startBackend } from '../../proxy/fixtures.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const run = promisify(execFile);
 const haveHaproxy = spawnSync('haproxy', ['-v']).status === 0;
@@ -30,7 +30,7 @@ test('lbagent balancer drives a real HAProxy: join → traffic, pause → drain,
   const app = await startBackend('web-1', (req, res) => res.end(req.url === '/health' ? 'ok' : 'web-1'));
   const fallback = await startBackend('static1', (_req, res) => res.end('static1'));
   t.after(() => Promise.all([app.close(), fallback.close()]));
-  const dir = mkdtempSync(join(tmpdir(), 'lbagent-hap-balancer-'));
+  const dir = tempDir(t, 'lbagent-hap-balancer-');
   const [hapPort, gossip, admin, agentGossip, agentRpc] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
   const socket = join(dir, 'admin.sock');
   const hapCfg = join(dir, 'haproxy.cfg');

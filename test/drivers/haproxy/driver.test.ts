@@ -4,8 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/log/logger.js';
 import { HaproxyDriver } from '../../../src/drivers/haproxy/driver.js';
@@ -15,6 +14,7 @@ import { freePort } from '../../helpers/ports.js';
 import { repoRoot } from '../../helpers/paths.js';
 import { waitFor } from '../../helpers/wait.js';
 import { startBackend } from '../../proxy/fixtures.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const haveHaproxy = spawnSync('haproxy', ['-v']).status === 0;
 
@@ -23,7 +23,7 @@ async function setup(t: import('node:test').TestContext) {
   const backends = await Promise.all(names.map((n) => startBackend(n, (req, res) => res.end(req.url === '/health' ? 'ok' : n))));
   t.after(() => Promise.all(backends.map((b) => b.close())));
   const ports = Object.fromEntries(names.map((n, i) => [n, backends[i]!.port]));
-  const dir = mkdtempSync(join(tmpdir(), 'lbagent-haproxy-'));
+  const dir = tempDir(t, 'lbagent-haproxy-');
   const socket = join(dir, 'admin.sock');
   const port = await freePort();
   const cfg = join(dir, 'haproxy.cfg');
