@@ -874,8 +874,12 @@ export class HttpSession {
   }
 
   private close(graceful: boolean): void {
-    if (this.state === 'closed' && this.sock.destroyed) return;
-    const first = this.state !== 'closed';
+    if (this.state === 'closed') {
+      // Already ending (the client's own close often follows ours): ending again would only make Node build an
+      // ERR_STREAM_ALREADY_FINISHED, stack trace and all, which cost 5 % of the CPU under `Connection: close`.
+      if (!graceful && !this.sock.destroyed) this.sock.destroy();
+      return;
+    }
     this.state = 'closed';
     this.stopTimers();
     this.sock.setTimeout(0);
@@ -886,7 +890,7 @@ export class HttpSession {
       const lingering = setTimeout(() => this.sock.destroy(), 5000).unref();
       this.sock.once('close', () => clearTimeout(lingering));
     } else this.sock.destroy();
-    if (first) this.onClose();
+    this.onClose();
   }
 
   /** Graceful stop: close the connection now when idle, or after the current exchange. */
