@@ -41,6 +41,13 @@ export class ActiveList<T extends Slotted> {
     return true;
   }
 
+  /** Take the item added last (unless a delete moved another into its place): a stack, for the idle pool. */
+  pop(): T | undefined {
+    const item = this.items.pop();
+    if (item) item.activeSlot = -1;
+    return item;
+  }
+
   /** A copy to walk: stopping or cutting an item usually deletes it from this list. */
   snapshot(): T[] {
     return this.items.slice();

@@ -34,11 +34,14 @@ export class Pacer {
       this.hooks.blocked?.();
       this.to.once('drain', () => {
         this.draining = false;
+        this.turn = 0; // waiting for the drain gave the others their turn
         this.hooks.drained?.();
         this.resume();
       });
       return;
     }
+    // Counted since the reader last waited (a slow stream spread over many loop turns yields now and then
+    // too: a pause and a resume every 256 KiB, which costs next to nothing).
     if ((this.turn += bytes) < TURN_BYTES) return;
     this.turn = 0;
     this.yielding = true;

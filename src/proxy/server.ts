@@ -25,12 +25,14 @@ export interface ConnHandler {
 
 const NOOP: ConnHandler = { data: () => true, end() {}, timeout() {} };
 
-/** A server connection's current owner, `timeout server`, and read buffer. */
-interface Binding {
+/** A server connection's current owner, `timeout server`, and read buffer; an item of the idle pool. */
+interface Binding extends Slotted {
+  /** set once connected */
+  sock: Socket | undefined;
   handler: ConnHandler;
   timeoutMs: number;
-  /** the read buffer, when its last chunk's owner let it go */
-  spare: Buffer | undefined;
+  /** the buffer the connection reads into next (see reader()) */
+  next: Buffer;
 }
 
 /**
@@ -40,28 +42,34 @@ interface Binding {
 const bindings = new WeakMap<Socket, Binding>();
 
 const READ_SIZE = 64 * 1024;
-/** Reads smaller than this are handed over as a copy of their own size, and the read buffer stays with the binding. */
+/** Reads smaller than this are handed over as a copy of their own size. */
 const COPY_BELOW = 16 * 1024;
+/**
+ * Where a connection reads next while it is not streaming: one buffer for the whole process. Node hands each
+ * socket its next read buffer in advance, so a buffer of its own would pin 64 KiB on every idle connection; this
+ * one is safe to share because what lands in it is always copied out before the callback returns.
+ */
+const PARKED = Buffer.allocUnsafe(READ_SIZE);
 
 /**
- * net.connect's `onread` for a binding: bytes are read into a buffer the binding owns and handed to the current
- * handler, with no Readable stream and no new buffer per read. A large read is handed over in place, and the
- * buffer is read into again only when the handler let that chunk go (otherwise the next read gets a fresh one);
- * a small read (a typical response) is handed over as a copy, so a handler that keeps it (a TLS client's write
- * completes later) never costs a whole read buffer. (Allocating 64 KiB per read made V8 collect for external
- * memory many times a second under 1 MiB downloads: a p99 3.5 times HAProxy's.)
+ * net.connect's `onread` for a binding: bytes are read into a buffer and handed to the current handler, with no
+ * Readable stream and, while a transfer streams, no new buffer per read. (Allocating 64 KiB per read made V8
+ * collect for external memory many times a second under 1 MiB downloads: a p99 3.5 times HAProxy's.)
+ * - A small read (a typical response), or any read into the shared buffer, is handed over as a copy.
+ * - A large read into the connection's own buffer is handed over in place; the handler says whether it let it
+ *   go (no write of it queued, no slice kept), and only then is that buffer read into again.
+ * - A read that filled its buffer means more is waiting: the next read gets a buffer of the connection's own.
+ *   Otherwise the socket is drained for now, and it parks on the shared buffer.
  */
-function reader(b: Binding, sock: () => Socket) {
+function reader(b: Binding) {
   return {
-    buffer: () => b.spare ?? Buffer.allocUnsafe(READ_SIZE),
+    buffer: () => b.next,
     callback: (bytes: number, buf: Buffer): boolean => {
-      if (bytes < COPY_BELOW) {
-        b.spare = buf;
-        b.handler.data(Buffer.from(buf.subarray(0, bytes)), sock());
-      } else {
-        b.spare = undefined;
-        if (b.handler.data(bytes === buf.length ? buf : buf.subarray(0, bytes), sock())) b.spare = buf;
-      }
+      let free = true;
+      if (bytes < COPY_BELOW || buf === PARKED) b.handler.data(Buffer.from(buf.subarray(0, bytes)), b.sock!);
+      else free = b.handler.data(bytes === buf.length ? buf : buf.subarray(0, bytes), b.sock!);
+      if (bytes < buf.length) b.next = PARKED;
+      else b.next = free && buf !== PARKED ? buf : Buffer.allocUnsafe(READ_SIZE);
       return true; // handlers pause the connection themselves
     },
   };
@@ -69,6 +77,7 @@ function reader(b: Binding, sock: () => Socket) {
 
 /** Listeners are attached once per connection and dispatch to the current owner (cheaper than re-adding them per request). */
 function bindConn(sock: Socket, b: Binding, emitsData: boolean): void {
+  b.sock = sock;
   bindings.set(sock, b);
   if (emitsData) sock.on('data', (c: Buffer) => b.handler.data(c, sock));
   sock.on('end', () => b.handler.end(sock));
@@ -140,11 +149,11 @@ export class ServerRuntime implements BalanceTarget {
   /** TLS towards this server (backend `server_ssl`), for traffic and checks */
   tls?: ConnectionOptions;
   /**
-   * Pooled keep-alive connections, last parked first out: the busiest stay warm, and those left at the bottom
-   * pass their `timeout server` and close, so the pool shrinks back after a peak. An array, not a Set: see
-   * active-list.ts for what per-request Set churn costs.
+   * Pooled keep-alive connections, about last parked first out: the busiest stay warm, and those left at the
+   * bottom pass their `timeout server` and close, so the pool shrinks back after a peak. Not a Set (see
+   * active-list.ts), and a drop from anywhere is O(1).
    */
-  private readonly idle: Socket[] = [];
+  private readonly idle = new ActiveList<Binding>();
   readonly sessions = new ActiveList<Abortable>();
 
   constructor(spec: ServerSpec, maxconn: number) {
@@ -205,7 +214,8 @@ export class ServerRuntime implements BalanceTarget {
 
   /** A pooled keep-alive connection, or undefined. */
   takeIdle(): Socket | undefined {
-    for (let s = this.idle.pop(); s !== undefined; s = this.idle.pop()) {
+    for (let b = this.idle.pop(); b !== undefined; b = this.idle.pop()) {
+      const s = b.sock!;
       if (!s.destroyed && s.readyState === 'open') return s;
       s.destroy();
     }
@@ -220,8 +230,10 @@ export class ServerRuntime implements BalanceTarget {
     }
     // The connection keeps its `timeout server`: an idle one is dropped when it passes (HAProxy purges idle
     // server connections too).
-    setConnHandler(sock, this.idleHandler);
-    this.idle.push(sock);
+    const b = bindings.get(sock);
+    if (!b) return void sock.destroy();
+    b.handler = this.idleHandler;
+    this.idle.add(b);
     sock.resume();
   }
 
@@ -233,23 +245,26 @@ export class ServerRuntime implements BalanceTarget {
   };
 
   private dropIdle(sock: Socket): void {
-    const i = this.idle.indexOf(sock); // rare (a close or a timeout): a scan is fine
-    if (i >= 0) this.idle.splice(i, 1);
+    const b = bindings.get(sock);
+    if (b) this.idle.delete(b);
     sock.destroy();
   }
 
   closeIdle(): void {
-    for (const s of this.idle.splice(0)) s.destroy();
+    for (const b of this.idle.snapshot()) {
+      this.idle.delete(b);
+      b.sock!.destroy();
+    }
   }
 
   /** A new connection to this server; its events go to the handler set with setConnHandler(). */
   connect(timeoutMs: number): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const b: Binding = { handler: NOOP, timeoutMs: 0, spare: undefined };
+      const b: Binding = { sock: undefined, handler: NOOP, timeoutMs: 0, next: PARKED, activeSlot: -1 };
       // TLS sockets have no `onread`: they emit 'data' with a new buffer each time.
       const sock: Socket = this.tls
         ? tlsConnect({ ...this.tls, host: this.addr, port: this.port })
-        : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true, onread: reader(b, () => sock) });
+        : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true, onread: reader(b) });
       const timer = setTimeout(() => {
         sock.destroy();
         reject(new ConnectTimeout('connect timeout'));

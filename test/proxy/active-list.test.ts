@@ -13,7 +13,7 @@ interface Item {
 const item = (name: string): Item => ({ activeSlot: -1, name });
 const names = (l: ActiveList<Item>) => l.snapshot().map((i) => i.name).sort();
 
-test('ActiveList: add, delete from any place, has, size, and a snapshot that survives deletes while walked', () => {
+test('ActiveList: add, delete from any place, has, size, pop, and a snapshot that survives deletes while walked', () => {
   const l = new ActiveList<Item>();
   const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(item) as [Item, Item, Item, Item];
   for (const i of [a, b, c, d]) l.add(i);
@@ -44,6 +44,14 @@ test('ActiveList: add, delete from any place, has, size, and a snapshot that sur
   }
   assert.deepEqual(seen.sort(), ['a', 'b', 'c', 'd']);
   assert.equal(l.size, 0);
+  // pop() takes the last one added: a stack (the idle pool).
+  for (const i of [a, b, c]) l.add(i);
+  assert.equal(l.pop(), c);
+  assert.equal(c.activeSlot, -1);
+  assert.ok(!l.has(c));
+  assert.equal(l.pop(), b);
+  assert.equal(l.pop(), a);
+  assert.equal(l.pop(), undefined);
 });
 
 test('ActiveList: items it let go die young, where a Set churned the same way has them promoted', (t) => {
