@@ -1,5 +1,5 @@
-// What is running now (a server's sessions, a frontend's connections): add, delete and count in O(1), and a copy
-// to walk when all of them must be told to stop or be cut.
+// What is running now (a server's sessions and idle connections, a frontend's connections): add, delete and count
+// in O(1), pop the last added, and a copy to walk when all of them must be told to stop or be cut.
 //
 // Not a Set, on purpose. A long-lived Set that gains and loses an entry on every request kept V8's young
 // generation from freeing request garbage: under HTTP keep-alive load about 30 % of everything allocated

@@ -1,4 +1,5 @@
-// Bulk bytes for streaming tests: reproducible noise, its digest, and a reader that can start late.
+// Bulk bytes for streaming tests: reproducible noise and its digest, a reader that can start late, a writer that
+// sends in pieces of many sizes, and HTTP chunked encoding.
 import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 
