@@ -2,7 +2,8 @@
 // forwarder, and what it refuses. The proxy's answers to bad requests are tested end to end in http.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeadError, headEnd, parseRequestHead, parseResponseHead, requestFraming, responseFraming } from '../../src/proxy/http/head.js';
+import { BodyWalker, FramingError } from '../../src/proxy/http/framing.js';
+import { HeadError, headEnd, MAX_HEADERS, parseRequestHead, parseResponseHead, requestFraming, responseFraming, withoutHopByHop } from '../../src/proxy/http/head.js';
 
 const buf = (s: string) => Buffer.from(s, 'latin1');
 
@@ -77,6 +78,69 @@ test('content-length: repeated equal values are one length; different or non-num
   assert.deepEqual(requestFraming(request('PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\nContent-Length: 7, 7\r\n\r\n')), { kind: 'length', length: 7 });
   for (const bad of ['Content-Length: 7\r\nContent-Length: 8', 'Content-Length: +7', 'Content-Length: 0x10', 'Transfer-Encoding: gzip', 'Transfer-Encoding: chunked\r\nContent-Length: 3']) {
     assert.throws(() => requestFraming(request(`PUT / HTTP/1.1\r\nHost: a\r\n${bad}\r\n\r\n`)), HeadError, bad);
+  }
+});
+
+test('a repeated or list-valued Content-Length makes the head one to rewrite, not to pass on byte for byte', () => {
+  assert.equal(request('PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\n\r\n').facts.endToEnd, true);
+  assert.equal(request('PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\nContent-Length: 7\r\n\r\n').facts.endToEnd, false);
+  assert.equal(request('PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 7, 7\r\n\r\n').facts.endToEnd, false);
+});
+
+test('transfer-encoding: chunked once and last; other codings 422 as HAProxy; never beside a length or in HTTP/1.0', () => {
+  const framing = (te: string, version = '1.1') => {
+    try {
+      return requestFraming(request(`POST / HTTP/${version}\r\nHost: a\r\n${te}\r\n\r\n`)).kind;
+    } catch (err) {
+      assert.ok(err instanceof HeadError);
+      return err.status;
+    }
+  };
+  assert.equal(framing('Transfer-Encoding: chunked'), 'chunked');
+  assert.equal(framing('Transfer-Encoding: chunked,'), 'chunked', 'empty list elements are allowed (RFC 9110 5.6.1)');
+  assert.equal(framing('Transfer-Encoding: gzip, chunked'), 422);
+  assert.equal(framing('Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked'), 422);
+  for (const bad of ['chunked, chunked', 'chunked\r\nTransfer-Encoding: chunked', 'chunked, gzip', 'identity', 'xchunked', 'chunked;q=1', '']) {
+    assert.equal(framing(`Transfer-Encoding: ${bad}`), 400, bad);
+  }
+  assert.equal(framing('Transfer-Encoding: chunked', '1.0'), 400);
+  assert.equal(framing('Transfer-Encoding: chunked\r\nContent-Length: 3'), 400);
+});
+
+test('Host: HTTP/1.0 may omit it but not repeat it; an absolute-form target must name the same host', () => {
+  assert.equal(request('GET / HTTP/1.0\r\n\r\n').facts.hosts, 0);
+  assert.equal(refused('GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n'), 400);
+  assert.equal(request('GET http://a/x HTTP/1.0\r\n\r\n').uri, 'http://a/x');
+  assert.equal(request('GET http://A:81/x HTTP/1.1\r\nHost: a:81\r\n\r\n').uri, 'http://A:81/x', 'hosts compare without case');
+  assert.equal(refused('GET http://b/x HTTP/1.1\r\nHost: a\r\n\r\n'), 400);
+  assert.equal(refused('GET http://a:81/x HTTP/1.1\r\nHost: a\r\n\r\n'), 400);
+  assert.equal(refused('GET https://a@b/x HTTP/1.1\r\nHost: b\r\n\r\n'), 400);
+});
+
+test(`at most ${MAX_HEADERS} header lines, as HAProxy`, () => {
+  const lines = (n: number) => Array.from({ length: n - 1 }, (_, i) => `X-${i}: v\r\n`).join('');
+  assert.equal(request(`GET / HTTP/1.1\r\nHost: a\r\n${lines(MAX_HEADERS)}\r\n`).headers.length, MAX_HEADERS);
+  assert.equal(refused(`GET / HTTP/1.1\r\nHost: a\r\n${lines(MAX_HEADERS + 1)}\r\n`), 400);
+});
+
+test('Connection removes the headers it names, but never Host or Content-Length', () => {
+  const h = request('POST / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Content-Length, HOST, x-hop\r\nX-Hop: 1\r\nX-End: 2\r\nKeep-Alive: 5\r\nContent-Length: 3\r\n\r\n');
+  assert.equal(h.facts.endToEnd, false);
+  assert.deepEqual(withoutHopByHop(h.headers, h.facts.connection), [['Host', 'a'], ['X-End', '2'], ['Content-Length', '3']]);
+});
+
+test('chunked bodies: size lines and trailers as RFC 9112 writes them, CR LF everywhere, or FramingError', () => {
+  const walk = (body: string) => {
+    const w = new BodyWalker({ kind: 'chunked' });
+    const n = w.feed(buf(body));
+    return { n, done: w.done };
+  };
+  for (const ok of ['5\r\nhello\r\n0\r\n\r\n', '5;a=b\r\nhello\r\n0\r\n\r\n', '5;a="b; c\\"d"\r\nhello\r\n0;x\r\n\r\n', '5\r\nhello\r\n0\r\nX-T: 1\r\n\r\n', 'A\r\n0123456789\r\n0\r\n\r\n']) {
+    assert.deepEqual(walk(ok + 'GET'), { n: Buffer.byteLength(ok), done: true }, JSON.stringify(ok));
+  }
+  for (const bad of ['5 \r\nhello\r\n0\r\n\r\n', ' 5\r\nhello\r\n0\r\n\r\n', '5\nhello\r\n0\r\n\r\n', '5\r\nhello\n0\r\n\r\n', '5\r\nhello\r\n0\n\r\n',
+    '0x5\r\nhello\r\n0\r\n\r\n', '-5\r\n', '1000000000000\r\n', '5;a=\0\r\n', '5; a=b\r\n', '5;a="b\r\n', '5\r\nhelloXY0\r\n\r\n', '5\r\nhello\r\n0\r\nbad trailer\r\n\r\n', '5\r\nhello\r\n0\r\nX: a\rb\r\n\r\n']) {
+    assert.throws(() => walk(bad), FramingError, JSON.stringify(bad));
   }
 });
 

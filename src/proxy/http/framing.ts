@@ -4,6 +4,16 @@ import type { Framing } from './head.js';
 
 export class FramingError extends Error {}
 
+// A chunk-size line as RFC 9112 7.1 writes it, with no white space anywhere: `HEX *(";" name ["=" value])`, the
+// value a token or a quoted string. Chunked bodies are forwarded as they are, so anything a server might read
+// differently (spaces, bare LF, control characters, over 12 hex digits) is refused rather than passed on.
+// Every choice in the pattern is made by one character (';', '=', '"', '\\'), so matching takes linear time.
+const TOKEN = "[-!#$%&'*+.^_`|~0-9A-Za-z]+";
+const QUOTED = '"(?:[\\t !#-\\[\\]-~\\x80-\\xff]|\\\\[\\t -~\\x80-\\xff])*"';
+const CHUNK_SIZE_LINE = new RegExp(`^([0-9a-fA-F]{1,12})(?:;${TOKEN}(?:=(?:${TOKEN}|${QUOTED}))?)*$`);
+/** A trailer field line: a name, a colon, a value without control characters but HTAB. */
+const TRAILER_LINE = new RegExp(`^${TOKEN}:[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$`);
+
 const enum Chunk { Size, SizeLineEnd, Data, DataCrlf, Trailer }
 
 export class BodyWalker {
@@ -16,7 +26,7 @@ export class BodyWalker {
     return this.framing.kind;
   }
 
-  constructor(private readonly framing: Framing) {
+  constructor(readonly framing: Framing) {
     this.done = framing.kind === 'none';
     if (framing.kind === 'length') this.remaining = framing.length;
   }
@@ -60,13 +70,16 @@ export class BodyWalker {
           i = end;
           if (nl < 0) break;
           i = nl + 1;
-          const line = this.line.replace(/\r$/, '');
+          // Lines end with CR LF; a bare LF is refused.
+          if (!this.line.endsWith('\r')) throw new FramingError('bare LF in a chunked body');
+          const line = this.line.slice(0, -1);
           this.line = '';
           if (this.state === Chunk.Trailer) {
             if (line === '') this.done = true;
+            else if (!TRAILER_LINE.test(line)) throw new FramingError('invalid trailer field');
             break;
           }
-          const m = /^([0-9a-fA-F]{1,12})[ \t]*(;.*)?$/.exec(line);
+          const m = CHUNK_SIZE_LINE.exec(line);
           if (!m) throw new FramingError('invalid chunk size');
           const size = parseInt(m[1]!, 16);
           if (size === 0) this.state = Chunk.Trailer;
@@ -89,9 +102,9 @@ export class BodyWalker {
         }
         case Chunk.DataCrlf: {
           const c = buf[i]!;
-          if ((this.remaining === 2 && c !== 13 && c !== 10) || (this.remaining === 1 && c !== 10)) throw new FramingError('missing CRLF after chunk');
+          if (c !== (this.remaining === 2 ? 13 : 10)) throw new FramingError('missing CRLF after chunk');
           i++;
-          this.remaining = c === 10 ? 0 : this.remaining - 1;
+          this.remaining--;
           if (this.remaining === 0) this.state = Chunk.Size;
           break;
         }

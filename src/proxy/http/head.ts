@@ -16,7 +16,10 @@ export interface HeadFacts {
   /** the first Upgrade value */
   upgrade: string | undefined;
   hosts: number;
-  /** no hop-by-hop header (one `Transfer-Encoding: chunked` aside): the head may be forwarded byte for byte */
+  /**
+   * no hop-by-hop header (one `Transfer-Encoding: chunked` aside) and at most one plain Content-Length: the head
+   * may be forwarded byte for byte, and the server frames it as the proxy did
+   */
   endToEnd: boolean;
   forwardedProto: boolean;
 }
@@ -40,10 +43,16 @@ export interface ResponseHead {
 }
 
 export class HeadError extends Error {
-  constructor(readonly status: 400 | 431 | 502, message: string) {
+  constructor(readonly status: 400 | 422 | 431 | 502, message: string) {
     super(message);
   }
 }
+
+/**
+ * At most this many header lines in a head; more is a 400. HAProxy's `tune.http.maxhdr` (101) counts the start
+ * line too: it refuses a request of 101 header lines and serves one of 100 (measured against Debian's 2.6).
+ */
+export const MAX_HEADERS = 100;
 
 /** RFC 9110 tchar: the characters of a token (method, header name). */
 const TCHAR = new Uint8Array(128);
@@ -125,14 +134,19 @@ function note(f: HeadFacts, b: Buffer, at: number, length: number, value: string
       } else if (bytesNamed(b, at, 'keep-alive')) f.endToEnd = false;
       return;
     case 14:
-      if (bytesNamed(b, at, 'content-length')) f.contentLength = append(f.contentLength, [value]);
+      if (bytesNamed(b, at, 'content-length')) {
+        // A repeated or list-valued length is rewritten as one plain number before it goes on.
+        if (f.contentLength !== NONE || !isDigits(value)) f.endToEnd = false;
+        f.contentLength = append(f.contentLength, [value]);
+      }
       return;
     case 16:
       if (bytesNamed(b, at, 'proxy-connection')) f.endToEnd = false;
       return;
     case 17:
       if (bytesNamed(b, at, 'transfer-encoding')) {
-        const t = tokens(value);
+        // An empty value stays visible as an empty coding, which no framing accepts.
+        const t = value === '' ? [''] : tokens(value);
         f.transferEncoding = append(f.transferEncoding, t);
         // The proxy would write `Transfer-Encoding: chunked` back as it is: that one line may pass through.
         if (t.length !== 1 || t[0] !== 'chunked') f.endToEnd = false;
@@ -151,6 +165,7 @@ function note(f: HeadFacts, b: Buffer, at: number, length: number, value: string
 function parseHeaderLines(b: Buffer, s: string, pos: number, end: number, status: 400 | 502, facts: HeadFacts): Header[] {
   const headers: Header[] = [];
   while (pos < end) {
+    if (headers.length === MAX_HEADERS) throw new HeadError(status, `more than ${MAX_HEADERS} header lines`);
     let i = pos;
     let c = b[i]!;
     while (c < 128 && TCHAR[c] === 1) c = b[++i]!;
@@ -219,9 +234,24 @@ export function parseRequestHead(buf: Buffer, end: number): RequestHead {
   if (!isToken(buf, pos, sp1) || !version || sp2 === sp1 + 1 || hasCtl(buf, sp1 + 1, sp2)) throw new HeadError(400, 'malformed request line');
   const facts = newFacts();
   const headers = parseHeaderLines(buf, s, eol + 2, end - 2, 400, facts);
-  // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host is a 400.
-  if (version === 11 && facts.hosts !== 1) throw new HeadError(400, 'missing or repeated Host header');
-  return { method: s.slice(pos, sp1), uri: s.slice(sp1 + 1, sp2), version, headers, facts };
+  // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host is a 400; HTTP/1.0 may omit it, never repeat it.
+  if (facts.hosts > 1 || (version === 11 && facts.hosts !== 1)) throw new HeadError(400, 'missing or repeated Host header');
+  const uri = s.slice(sp1 + 1, sp2);
+  // An absolute-form target names the host too (RFC 9112 3.2.2): where Host says otherwise, the request is
+  // refused as HAProxy refuses it, so that rules, logs and the server cannot each pick a different host.
+  if (uri.charCodeAt(0) !== 0x2f && facts.hosts === 1) {
+    const authority = absoluteAuthority(uri);
+    if (authority !== undefined && authority.toLowerCase() !== headerValues(headers, 'host')[0]!.toLowerCase()) {
+      throw new HeadError(400, 'Host header does not match the request target');
+    }
+  }
+  return { method: s.slice(pos, sp1), uri, version, headers, facts };
+}
+
+/** The authority of an absolute-form request target (`http://host:port/path`), or undefined for other forms. */
+function absoluteAuthority(uri: string): string | undefined {
+  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(uri);
+  return m?.[1];
 }
 
 /** The number written in the three bytes at `at`, or -1 when they are not three digits. */
@@ -266,11 +296,21 @@ const NO_BODY: Framing = { kind: 'none' };
 const CHUNKED: Framing = { kind: 'chunked' };
 const TO_CLOSE: Framing = { kind: 'close' };
 
-/** Body framing of a request (RFC 9112 6.3); throws 400 on conflicting or invalid framing. */
+/**
+ * Body framing of a request (RFC 9112 6.3), decided once: the proxy forwards the body by this framing and writes
+ * it into the head the server gets. Throws 400 on conflicting or invalid framing, which HAProxy would rewrite
+ * (Content-Length beside Transfer-Encoding) or pass on (Transfer-Encoding in HTTP/1.0): refusing is the safe
+ * reading of RFC 9112 6.1, as a server behind may read such a message either way.
+ */
 export function requestFraming(h: RequestHead): Framing {
   const { transferEncoding: te, contentLength: cl } = h.facts;
   if (te.length) {
-    if (te[te.length - 1] !== 'chunked' || cl.length) throw new HeadError(400, 'invalid transfer-encoding');
+    if (h.version === 10) throw new HeadError(400, 'transfer-encoding in an HTTP/1.0 request');
+    if (cl.length) throw new HeadError(400, 'both transfer-encoding and content-length');
+    // `chunked` exactly once, and last (RFC 9112 6.1).
+    if (te.indexOf('chunked') !== te.length - 1) throw new HeadError(400, 'invalid transfer-encoding');
+    // Other codings before it are valid HTTP, but no server is expected to decode them: HAProxy answers 422.
+    if (te.length > 1) throw new HeadError(422, 'unsupported transfer-coding');
     return CHUNKED;
   }
   return lengthFraming(cl, 400) ?? NO_BODY;
@@ -309,9 +349,32 @@ function lengthFraming(values: string[], status: 400 | 502): Framing | undefined
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-/** Hop-by-hop headers (RFC 9110 7.6.1) plus those the Connection header names: never forwarded. */
-export function hopByHop(headers: Header[]): Set<string> {
-  const set = new Set(HOP_BY_HOP);
-  for (const t of headerTokens(headers, 'connection')) set.add(t);
-  return set;
+/**
+ * Headers the Connection header may not remove: the proxy itself decides on them. Framing is decided once, by the
+ * proxy, and written by it (a client naming Content-Length there once had its body read as a second request).
+ */
+const NOT_HOP_BY_HOP = new Set(['host', 'content-length']);
+
+/**
+ * The header list without hop-by-hop headers (RFC 9110 7.6.1): the fixed ones and those a Connection header
+ * names, but never one of NOT_HOP_BY_HOP. Applied once, right after parsing, so rules see what the other side
+ * will see and headers the rules add are never removed.
+ */
+export function withoutHopByHop(headers: Header[], connection: string[]): Header[] {
+  return headers.filter(([name]) => {
+    const lower = name.toLowerCase();
+    return !HOP_BY_HOP.has(lower) && !(connection.includes(lower) && !NOT_HOP_BY_HOP.has(lower));
+  });
+}
+
+/** Content-Length or Transfer-Encoding: the proxy writes these itself, from its own framing of the body. */
+export function isFramingHeader(name: string): boolean {
+  return (name.length === 14 && namedAs(name, 'content-length')) || (name.length === 17 && namedAs(name, 'transfer-encoding'));
+}
+
+/** The framing header lines for a body framed as `f` (none for `none` and `close`). */
+export function framingLines(f: Framing): string[] {
+  if (f.kind === 'length') return [`content-length: ${f.length}`];
+  if (f.kind === 'chunked') return ['transfer-encoding: chunked'];
+  return [];
 }

@@ -1,13 +1,14 @@
 // Responses the proxy writes itself, with HAProxy's default error bodies.
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 302: 'Found', 400: 'Bad Request', 403: 'Forbidden', 408: 'Request Time-out', 431: 'Request Header Fields Too Large',
+  200: 'OK', 302: 'Found', 400: 'Bad Request', 403: 'Forbidden', 408: 'Request Time-out', 422: 'Unprocessable Content', 431: 'Request Header Fields Too Large',
   500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Time-out',
 };
 
 const MESSAGES: Record<number, string> = {
   400: 'Your browser sent an invalid request.',
   408: 'Your browser didn\'t send a complete request in time.',
+  422: 'The server cannot process the contained instructions.',
   431: 'Your browser sent a request with too large headers.',
   500: 'An internal server error occurred.',
   502: 'The server returned an invalid or incomplete response.',

@@ -11,8 +11,8 @@ import type { PickContext } from '../balance/api.js';
 import type { Acquired } from '../backend.js';
 import { BodyWalker, FramingError } from './framing.js';
 import {
-  headEnd, HeadError, headerTokens, headerValues, hopByHop, parseRequestHead, parseResponseHead, requestFraming,
-  responseFraming, type Framing, type RequestHead, type ResponseHead,
+  framingLines, headEnd, HeadError, headerValues, isFramingHeader, parseRequestHead, parseResponseHead, requestFraming,
+  responseFraming, withoutHopByHop, type Framing, type RequestHead, type ResponseHead,
 } from './head.js';
 import { buildResponse } from './responses.js';
 import { Pacer } from '../relay.js';
@@ -204,10 +204,16 @@ export class HttpSession {
   }
 
   private tryHead(now = Date.now()): void {
+    // Empty lines before a request line are ignored (RFC 9112 2.2); they would otherwise read as an empty head.
+    if (this.buf[0] === 0x0d) this.buf = skipEmptyLines(this.buf);
     const end = headEnd(this.buf, this.scanned);
     if (end < 0) {
+      const from = this.scanned;
       this.scanned = this.buf.length;
       if (this.buf.length > MAX_HEAD) this.reject(431, 'PR', 'header block too large');
+      // A head never completes with bare LF line ends: refuse it now rather than at `timeout http-request`.
+      else if (hasBareLf(this.buf, from)) this.reject(400, 'PR', 'bare LF line end');
+      else if (this.clientEnded) this.close(true);
       else if (this.buf.length) this.state = 'head';
       return;
     }
@@ -225,6 +231,8 @@ export class HttpSession {
     this.requests++;
     this.fe.stats.requests++;
     this.fe.stats.requestRate.hit(now);
+    // What the Connection header names goes now, before rules and routing see the head (never Host or framing).
+    if (!head.facts.endToEnd) head.headers = withoutHopByHop(head.headers, head.facts.connection);
     const whole = this.buf;
     const reqWalker = new BodyWalker(framing);
     let n: number;
@@ -283,7 +291,7 @@ export class HttpSession {
     if (!reqWalker.done) this.sock.pause();
     const rules = this.fe.def.rules;
     // On a TLS bind a client's own X-Forwarded-Proto is replaced: then the head is rebuilt.
-    if (rules.empty && !x.upgrade && head.version === 11 && whole[0] !== 0x0d && head.facts.endToEnd && !(this.tls && head.facts.forwardedProto)) {
+    if (rules.empty && !x.upgrade && head.version === 11 && head.facts.endToEnd && !(this.tls && head.facts.forwardedProto)) {
       x.rawHead = whole.subarray(0, end);
     }
     let backendName = this.fe.def.backend;
@@ -462,15 +470,22 @@ export class HttpSession {
       return Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), Buffer.from(added.join('\r\n') + '\r\n\r\n', 'latin1')]);
     }
     const h = x.head;
-    const drop = hopByHop(h.headers);
-    const lines = [`${h.method} ${h.uri} HTTP/1.1`];
+    // HTTP/1.0 stays HTTP/1.0 (a server may answer a 1.1 request without Host with 400), asking to keep the
+    // connection as HAProxy does.
+    const lines = [`${h.method} ${h.uri} HTTP/1.${h.version === 11 ? 1 : 0}`];
     for (const [n, v] of h.headers) {
-      const lower = n.toLowerCase();
+      // The body goes out by the proxy's framing, written below: a length or coding in the list (the client's,
+      // or a rule's) must not tell the server otherwise.
+      if (isFramingHeader(n)) continue;
       // On a TLS bind the proxy says the scheme itself: a client's own X-Forwarded-Proto is not trusted.
-      if (!drop.has(lower) && !(this.tls && lower === 'x-forwarded-proto')) lines.push(`${n}: ${v}`);
+      if (!(this.tls && n.toLowerCase() === 'x-forwarded-proto')) lines.push(`${n}: ${v}`);
     }
+    const framing = x.reqWalker.framing;
+    lines.push(...framingLines(framing));
+    // A request that said `Content-Length: 0` keeps saying it (some servers want a length on every POST).
+    if (framing.kind === 'none' && h.facts.contentLength.length) lines.push('content-length: 0');
     if (x.upgrade) lines.push('connection: upgrade', `upgrade: ${x.upgrade}`);
-    if (x.reqWalker && requestIsChunked(h)) lines.push('transfer-encoding: chunked');
+    else if (h.version === 10) lines.push('connection: keep-alive');
     lines.push(...this.forwardedLines(x));
     return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
   }
@@ -560,6 +575,7 @@ export class HttpSession {
       x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
       x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
       if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
+      if (!rh.facts.endToEnd) rh.headers = withoutHopByHop(rh.headers, srvConn);
       const cookie = x.backend!.def.cookie;
       const rules = this.fe.def.rules;
       if (cookie) rewriteResponseCookies(rh.headers, cookie, x.server!.name, x.cookieHeld === true);
@@ -598,10 +614,13 @@ export class HttpSession {
 
   /** The response head as the client gets it: hop-by-hop headers dropped, framing and connection set by us. */
   private responseHead(x: Exchange, rh: ResponseHead, connection: 'close' | 'keep-alive' | undefined): Buffer {
-    const drop = hopByHop(rh.headers);
     const lines = [`HTTP/1.${x.head.version === 11 ? 1 : 0} ${rh.status} ${rh.reason}`];
-    for (const [n, v] of rh.headers) if (!drop.has(n.toLowerCase())) lines.push(`${n}: ${v}`);
-    if (x.respWalker!.kind === 'chunked' && !x.decodeChunked) lines.push('transfer-encoding: chunked');
+    const framing = x.respWalker!.framing;
+    // A response without a body (HEAD, 204, 304) keeps the length it states: it describes the resource. Any other
+    // says the framing the proxy forwards by, and only that.
+    const own = framing.kind !== 'none';
+    for (const [n, v] of rh.headers) if (!(own && isFramingHeader(n))) lines.push(`${n}: ${v}`);
+    if (!x.decodeChunked) lines.push(...framingLines(framing));
     if (connection) lines.push(`connection: ${connection}`);
     return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
   }
@@ -658,7 +677,7 @@ export class HttpSession {
       const rh = x.pendingHead;
       x.pendingHead = undefined;
       if (walker.done && !x.reqWalker.done) x.keepAlive = false;
-      const connection = !x.keepAlive || this.clientEnded ? 'close' : x.head.version === 10 ? 'keep-alive' : undefined;
+      const connection = !x.keepAlive || this.lastExchange() ? 'close' : x.head.version === 10 ? 'keep-alive' : undefined;
       // One write (one syscall) for head and body when both are here.
       if (connection === undefined && x.rawResponse && !decoded) data = from + n === chunk.length ? chunk : chunk.subarray(0, from + n);
       else data = Buffer.concat([this.responseHead(x, rh, connection), ...(decoded ?? [chunk.subarray(from, from + n)])]);
@@ -775,7 +794,8 @@ export class HttpSession {
     } else conn?.destroy();
     this.log(x, term, now);
     this.x = undefined;
-    if (!x.keepAlive || this.clientEnded || this.state === 'closed') return this.close(true);
+    // A client that closed its side after pipelining still gets an answer to each request it sent, as HAProxy does.
+    if (!x.keepAlive || this.lastExchange() || this.state === 'closed') return this.close(true);
     this.state = 'idle';
     this.reqStart = now;
     if (this.sock.isPaused()) this.sock.resume();
@@ -784,6 +804,11 @@ export class HttpSession {
       this.armHeadTimer();
       this.tryHead(now);
     } else this.armKeepAliveTimer();
+  }
+
+  /** The client has closed its side and sent no further request: this exchange is its last. */
+  private lastExchange(): boolean {
+    return this.clientEnded && this.buf.length === 0;
   }
 
   /** Cut the exchange and the client connection (after a response had started, or on abort). */
@@ -819,7 +844,7 @@ export class HttpSession {
   }
 
   /** A request we refuse before choosing a backend (400, 408, 431): answer, log, close. */
-  private reject(status: 400 | 408 | 431 | 502, term: string, why: string): void {
+  private reject(status: 400 | 408 | 422 | 431 | 502, term: string, why: string): void {
     this.stopTimers();
     this.fe.stats.errors++;
     this.fe.stats.countStatus(status);
@@ -909,7 +934,15 @@ function join(a: Buffer, b: Buffer): Buffer {
   return Buffer.concat([a, b]);
 }
 
-function requestIsChunked(h: RequestHead): boolean {
-  const te = headerTokens(h.headers, 'transfer-encoding');
-  return te[te.length - 1] === 'chunked';
+/** `buf` without the empty lines (CR LF) it starts with. */
+function skipEmptyLines(buf: Buffer): Buffer {
+  let i = 0;
+  while (buf[i] === 0x0d && buf[i + 1] === 0x0a) i += 2;
+  return i === 0 ? buf : buf.subarray(i);
+}
+
+/** A LF not preceded by CR at or after `from` (looking one byte back, in case the CR came with an earlier read). */
+function hasBareLf(buf: Buffer, from: number): boolean {
+  for (let i = buf.indexOf(10, from); i >= 0; i = buf.indexOf(10, i + 1)) if (i === 0 || buf[i - 1] !== 0x0d) return true;
+  return false;
 }
