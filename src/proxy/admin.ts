@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../config/index.js';
+import { sameToken } from '../config/token.js';
 import type { AdminState, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
 import { NotFound } from './backend.js';
@@ -54,7 +55,7 @@ export class AdminServer {
       res.end(text);
     };
     try {
-      if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+      if (this.opts.token && !sameToken(req.headers.authorization ?? '', `Bearer ${this.opts.token}`)) {
         res.setHeader('www-authenticate', 'Bearer');
         return send(401, { error: 'missing or wrong bearer token' });
       }

@@ -1,7 +1,7 @@
 // The stats page on its own bind (HAProxy's `listen stats` with `stats uri`, `stats auth`, `stats refresh`):
 // HTML at the URI, HAProxy's CSV at URI;csv (and URI?csv), behind optional basic auth.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { sameToken } from '../../config/token.js';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../../config/index.js';
 import type { BuiltinProxy } from '../builtin-proxy.js';
@@ -44,11 +44,9 @@ export class StatsPageServer {
     if (!users) return true;
     const m = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
-    const given = Buffer.from(Buffer.from(m[1]!, 'base64').toString('utf8'));
-    return users.some((u) => {
-      const want = Buffer.from(`${u.user}:${u.password}`);
-      return want.length === given.length && timingSafeEqual(want, given);
-    });
+    const given = Buffer.from(m[1]!, 'base64').toString('utf8');
+    // every entry is compared (no early exit), so the time does not tell which user matched
+    return users.map((u) => sameToken(given, `${u.user}:${u.password}`)).includes(true);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
