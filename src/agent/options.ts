@@ -2,6 +2,7 @@
 // JSON is YAML, so one loader gives file:line:col errors for both) overlaid by command-line flags.
 import { hostname } from 'node:os';
 import { LBA_ERR_RPC_REMOTE_NO_AUTH } from '../config/codes.js';
+import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
 import type { Profile } from '../gossip/memberlist/api.js';
 import type { AgentFile } from './config-file.js';
@@ -222,6 +223,4 @@ function normalizeLevel(level: string): string {
   return l === 'err' ? 'error' : l;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
+export { isLoopback };
