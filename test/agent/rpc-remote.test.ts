@@ -42,7 +42,8 @@ test('lbagent agent --rpc-allow-remote without --rpc-auth exits 1 with the coded
     return { proc, exit, out: () => out };
   };
   const refused = start([]);
-  assert.equal(await refused.exit, 1);
+  await waitFor('agent refuses to start', () => refused.proc.exitCode !== null, { timeoutMs: 30_000 });
+  assert.equal(refused.proc.exitCode, 1);
   assert.match(refused.out(), /LBA_ERR_RPC_REMOTE_NO_AUTH/);
   assert.match(refused.out(), /--rpc-allow-unauthenticated/, 'the error names the override');
 
