@@ -53,7 +53,8 @@ export class AdminServer {
 
   /** Where the API listens now. */
   address(): Endpoint {
-    const a = this.server!.address() as { address: string; port: number };
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') return this.opts.bind; // not listening (stopped)
     return { host: a.address, port: a.port };
   }
 

@@ -40,7 +40,8 @@ export class StatsPageServer {
 
   /** Where the page listens now. */
   address(): Endpoint {
-    const a = this.server!.address() as { address: string; port: number };
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') return this.cfg.bind; // not listening (stopped)
     return { host: a.address, port: a.port };
   }
 
