@@ -1,6 +1,8 @@
 // The agent's options: serf's agent settings, from a config file (YAML, or serf's JSON agent config:
 // JSON is YAML, so one loader gives file:line:col errors for both) overlaid by command-line flags.
 import { hostname } from 'node:os';
+import { LBA_ERR_RPC_REMOTE_NO_AUTH } from '../config/codes.js';
+import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
 import type { Profile } from '../gossip/memberlist/api.js';
 import type { AgentFile } from './config-file.js';
@@ -21,6 +23,8 @@ export interface AgentOptions {
   rpcAuth?: string;
   /** allow an RPC address that is not loopback (off by default: the RPC can make the node leave) */
   rpcAllowRemote: boolean;
+  /** the operator's explicit yes to a remote RPC without an auth key (else refused: LBA_ERR_RPC_REMOTE_NO_AUTH) */
+  rpcAllowUnauthenticated: boolean;
   tags: Record<string, string>;
   encryptKey?: string;
   startJoin: string[];
@@ -67,6 +71,7 @@ export interface AgentFlags {
   'rpc-addr'?: string;
   'rpc-auth'?: string;
   'rpc-allow-remote'?: boolean;
+  'rpc-allow-unauthenticated'?: boolean;
   config?: string[];
   'log-level'?: string;
   'event-handler'?: string[];
@@ -87,6 +92,7 @@ export const agentFlagSpec = {
   'rpc-addr': { type: 'string' },
   'rpc-auth': { type: 'string' },
   'rpc-allow-remote': { type: 'boolean' },
+  'rpc-allow-unauthenticated': { type: 'boolean' },
   config: { type: 'string', multiple: true },
   'config-file': { type: 'string', multiple: true },
   'log-level': { type: 'string' },
@@ -109,6 +115,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     bind: { host: '0.0.0.0', port: DEFAULT_GOSSIP_PORT },
     rpcAddr: parseHostPort(DEFAULT_RPC_ADDR, 7373)!,
     rpcAllowRemote: false,
+    rpcAllowUnauthenticated: false,
     tags: {},
     startJoin: [],
     replayOnJoin: false,
@@ -153,6 +160,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   }
   if (flags['rpc-auth']) opts.rpcAuth = flags['rpc-auth'];
   if (flags['rpc-allow-remote']) opts.rpcAllowRemote = true;
+  if (flags['rpc-allow-unauthenticated']) opts.rpcAllowUnauthenticated = true;
   if (flags.role !== undefined) opts.tags.role = flags.role;
   for (const t of flags.tag ?? []) {
     const eq = t.indexOf('=');
@@ -176,6 +184,14 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   }
   if (!opts.rpcAllowRemote && !isLoopback(opts.rpcAddr.host)) {
     errors.push(flagError('rpc-addr', `RPC address ${opts.rpcAddr.host} is not loopback`, 'a loopback address, or --rpc-allow-remote with --rpc-auth'));
+  }
+  // Checked after the config files: their rpc_auth counts. The RPC can make the node leave, force others out
+  // and run queries, so opening it to the network without a key needs a second, explicit flag.
+  if (opts.rpcAllowRemote && !opts.rpcAuth && !opts.rpcAllowUnauthenticated) {
+    errors.push({
+      ...flagError('rpc-allow-remote', 'remote RPC without --rpc-auth: anyone who reaches the RPC address could make this node leave', '--rpc-auth KEY (or rpc_auth in the config file), or --rpc-allow-unauthenticated to accept that'),
+      code: LBA_ERR_RPC_REMOTE_NO_AUTH,
+    });
   }
   if (errors.length) return { ok: false, errors };
   return { ok: true, value: opts, ignored };
@@ -207,6 +223,4 @@ function normalizeLevel(level: string): string {
   return l === 'err' ? 'error' : l;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
+export { isLoopback };

@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { SerfRpcSession, startsSerfRpc } from './serf-rpc.js';
-import { timingSafeEqual } from 'node:crypto';
+import { sameToken } from '../config/token.js';
 import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
 import type { Logger } from 'pino';
 import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
@@ -141,9 +141,7 @@ export class AgentRpcServer {
   private authorized(req: IncomingMessage): boolean {
     if (!this.authKey) return true;
     const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-    const a = Buffer.from(given);
-    const b = Buffer.from(this.authKey);
-    return a.length === b.length && timingSafeEqual(a, b);
+    return sameToken(given, this.authKey);
   }
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {

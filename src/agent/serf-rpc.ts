@@ -4,7 +4,7 @@
 // tells them apart, see rpc.ts). Wire format: ../shared/docs/serf-protocol.md §5.
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { timingSafeEqual } from 'node:crypto';
+import { sameToken } from '../config/token.js';
 import type { Logger } from 'pino';
 import { asMap, bool, bytes, decode, encode, list, str, text, Truncated, uint, type MapValue, type Pack } from '../gossip/memberlist/msgpack.js';
 import { ipToBytes } from '../gossip/memberlist/codec.js';
@@ -107,9 +107,7 @@ export class SerfRpcSession {
     }
     if (!this.handshaken) throw new RpcError('Handshake required');
     if (command === 'auth') {
-      const given = Buffer.from(str(body, 'AuthKey'));
-      const want = Buffer.from(this.authKey ?? '');
-      if (!this.authKey || (given.length === want.length && timingSafeEqual(given, want))) {
+      if (!this.authKey || sameToken(str(body, 'AuthKey'), this.authKey)) {
         this.authed = true;
         return this.reply(seq, '');
       }

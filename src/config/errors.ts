@@ -8,13 +8,16 @@ export interface ConfigError {
   key: string;
   message: string;
   expected?: string;
+  /** a stable LBA_ERR_* name for errors scripts and docs refer to (see codes.ts) */
+  code?: string;
 }
 
 export function formatConfigError(e: ConfigError): string {
   const where = `${e.file}:${e.line}:${e.col}`;
   const key = e.key ? ` '${e.key}'` : '';
   const expected = e.expected ? ` (expected ${e.expected})` : '';
-  return `${where}:${key} ${e.message}${expected}`;
+  const code = e.code ? ` [${e.code}]` : '';
+  return `${where}:${key} ${e.message}${expected}${code}`;
 }
 
 export type ConfigResult<T> = { ok: true; value: T } | { ok: false; errors: ConfigError[] };

@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './duration.js';
 export * from './load.js';
 export * from './schema-helpers.js';
+export * from './codes.js';

@@ -1,20 +1,25 @@
 // The balancer's control plane in one process: a gossip node with role `lb`, the controller and the roles.yml
 // watcher, driving whichever PoolDriver the data plane gave (built-in proxy or HAProxy driver).
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { ConfigErrors } from '../config/index.js';
 import type { Serf, SerfConfig } from '../gossip/serf/api.js';
 import type { MemberSource } from '../interfaces/member-source.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
-import { gossipSettings, rolesPath, type BalancerConfig } from './config.js';
+import { gossipSettings, type BalancerConfig } from './config.js';
 import { CONTROLLER_DEFAULTS, Controller } from './controller.js';
 import { GossipMemberSource } from './gossip-source.js';
-import { loadRoles, type RolesConfig } from './roles.js';
 import { watchRoles, type RolesWatcher } from './roles-watch.js';
+import { loadRolesChecked, type BalancerFiles } from './validate.js';
 
 export interface ControlPlane {
   controller: Controller;
   source: MemberSource;
   serf?: Serf;
+  /**
+   * Apply a reload's files (validated): controller settings, gossip tags, the roles and which roles.yml is
+   * watched. Gossip settings that need a restart are not applied here (see restart.ts).
+   */
+  reload(next: BalancerFiles): Promise<void>;
   /** Leave the cluster (so app servers see the balancer go) and stop the controller. */
   stop(opts?: { leave?: boolean }): Promise<void>;
 }
@@ -34,20 +39,12 @@ async function createSerf(config: SerfConfig): Promise<Serf> {
 }
 
 /** Start gossip + controller on `driver`, or return undefined when the config has no `roles` (static pools). */
-export async function startControlPlane(configFile: string, config: BalancerConfig, driver: PoolDriver, log: Logger): Promise<ControlPlane | undefined> {
-  if (config.roles === undefined) return undefined;
-  let roles: RolesConfig;
-  let rolesFile: string | undefined;
-  if (typeof config.roles === 'string') {
-    rolesFile = rolesPath(configFile, config.roles);
-    const r = loadRoles(rolesFile);
-    if (!r.ok) throw new ConfigErrors(r.errors);
-    roles = r.value;
-  } else {
-    roles = config.roles;
-  }
+export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger): Promise<ControlPlane | undefined> {
+  if (files.roles === undefined) return undefined;
+  let current = files;
+  const clog = log.child({ part: 'controller' });
 
-  const g = gossipSettings(config.gossip ?? {});
+  const g = gossipSettings(files.control.gossip ?? {});
   const serf = await createSerf({
     nodeName: g.node,
     bindAddr: g.bind.host,
@@ -60,16 +57,12 @@ export async function startControlPlane(configFile: string, config: BalancerConf
     logger: log.child({ part: 'serf' }),
   });
   const source = new GossipMemberSource(serf);
-  const c = config.controller ?? {};
-  const controller = new Controller(source, driver, roles, log.child({ part: 'controller' }), {
-    pauseState: c.pause_state ?? CONTROLLER_DEFAULTS.pauseState,
-    failedGraceMs: c.failed_grace ?? CONTROLLER_DEFAULTS.failedGraceMs,
-    leaveGraceMs: c.leave_grace ?? CONTROLLER_DEFAULTS.leaveGraceMs,
-    resyncMs: c.resync ?? CONTROLLER_DEFAULTS.resyncMs,
-  });
+  const controller = new Controller(source, driver, files.roles, clog, controllerOptions(files.control));
   await controller.start();
-  let watcher: RolesWatcher | undefined;
-  if (rolesFile) watcher = watchRoles(rolesFile, (next) => controller.setRoles(next), log.child({ part: 'controller' }));
+  // roles.yml edits are checked as `lbagent check` would, against the backends running now.
+  const follow = (rolesFile: string | undefined) =>
+    rolesFile ? watchRoles(rolesFile, (next) => controller.setRoles(next), clog, (f) => loadRolesChecked(f, current.main)) : undefined;
+  let watcher: RolesWatcher | undefined = follow(files.rolesFile);
 
   if (g.join.length) {
     // Replay: pauses sent before this balancer started are learned from the others' event buffers.
@@ -84,6 +77,19 @@ export async function startControlPlane(configFile: string, config: BalancerConf
     controller,
     source,
     serf,
+    async reload(next) {
+      const prev = current;
+      current = next;
+      controller.setOptions(controllerOptions(next.control));
+      const tags = gossipSettings(next.control.gossip ?? {}).tags;
+      if (!isDeepStrictEqual(tags, gossipSettings(prev.control.gossip ?? {}).tags)) await serf.setTags(tags);
+      if (next.rolesFile !== prev.rolesFile) {
+        await watcher?.close();
+        watcher = follow(next.rolesFile);
+      }
+      if (next.roles) controller.setRoles(next.roles);
+      controller.resync(); // a reload resets backends to their static servers: re-apply the live pools
+    },
     async stop({ leave = true } = {}) {
       await watcher?.close();
       await controller.stop();
@@ -96,5 +102,15 @@ export async function startControlPlane(configFile: string, config: BalancerConf
       }
       await serf.shutdown();
     },
+  };
+}
+
+function controllerOptions(control: BalancerConfig) {
+  const c = control.controller ?? {};
+  return {
+    pauseState: c.pause_state ?? CONTROLLER_DEFAULTS.pauseState,
+    failedGraceMs: c.failed_grace ?? CONTROLLER_DEFAULTS.failedGraceMs,
+    leaveGraceMs: c.leave_grace ?? CONTROLLER_DEFAULTS.leaveGraceMs,
+    resyncMs: c.resync ?? CONTROLLER_DEFAULTS.resyncMs,
   };
 }

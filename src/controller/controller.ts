@@ -75,14 +75,27 @@ export class Controller {
   /** Subscribe and apply the first picture; resolves once it is applied. */
   async start(): Promise<void> {
     this.unsubscribe = this.source.subscribe((e) => this.onEvent(e));
-    if (this.opts.resyncMs > 0) {
-      this.resyncTimer = setInterval(() => {
-        this.forceNext = true;
-        this.schedule(true);
-      }, this.opts.resyncMs);
-      this.resyncTimer.unref();
-    }
+    this.startResync();
     await this.reconcileNow();
+  }
+
+  private startResync(): void {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.resyncTimer = undefined;
+    if (this.opts.resyncMs <= 0 || this.stopped) return;
+    this.resyncTimer = setInterval(() => {
+      this.forceNext = true;
+      this.schedule(true);
+    }, this.opts.resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  /** `controller:` settings from a reload: graces and pause state count from the next run; resync restarts. */
+  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs'>): void {
+    const resyncChanged = opts.resyncMs !== this.opts.resyncMs;
+    Object.assign(this.opts, opts);
+    if (resyncChanged && this.unsubscribe) this.startResync();
+    this.schedule(true);
   }
 
   async stop(): Promise<void> {

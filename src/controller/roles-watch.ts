@@ -2,7 +2,7 @@
 // rejected with its file:line:col errors logged, and the last good roles stay in force.
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
-import { formatConfigError } from '../config/index.js';
+import { formatConfigError, type ConfigResult } from '../config/index.js';
 import { loadRoles, type RolesConfig } from './roles.js';
 
 export interface RolesWatcher {
@@ -11,10 +11,19 @@ export interface RolesWatcher {
   ready: Promise<void>;
 }
 
-export function watchRoles(file: string, onValid: (roles: RolesConfig) => void, log: Logger): RolesWatcher {
+/**
+ * `load` validates the file: the balancer passes check's own rules (validate.ts: roles checked against the
+ * running backends), so a roles.yml that `lbagent check` rejects is never applied.
+ */
+export function watchRoles(
+  file: string,
+  onValid: (roles: RolesConfig) => void,
+  log: Logger,
+  load: (file: string) => ConfigResult<RolesConfig> = loadRoles,
+): RolesWatcher {
   const watcher: FSWatcher = watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
   const reload = () => {
-    const r = loadRoles(file);
+    const r = load(file);
     if (!r.ok) {
       for (const e of r.errors) log.error({ file }, `roles rejected: ${formatConfigError(e)}`);
       log.warn({ file }, `keeping the last good roles from ${file}`);

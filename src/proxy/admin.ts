@@ -2,6 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../config/index.js';
+import { sameToken } from '../config/token.js';
+import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
 import type { AdminState, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
 import { NotFound } from './backend.js';
@@ -29,22 +31,47 @@ export class AdminServer {
   }
 
   async start(): Promise<Endpoint> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.bind.port, this.opts.bind.host, () => resolve());
-    });
+    const server = this.create();
+    await listenOn(server, this.opts.bind);
     this.server = server;
-    const a = server.address() as { address: string; port: number };
-    this.log.info({ admin: `${a.address}:${a.port}` }, `admin API listening on ${a.address}:${a.port}`);
+    return this.listening();
+  }
+
+  /**
+   * A reload's admin settings: the token counts from the next request; a new bind opens before the old one
+   * closes. Throws when the new address cannot be bound (the old one keeps serving, with the new token).
+   */
+  async update(next: { bind: Endpoint; token?: string }): Promise<Endpoint> {
+    this.opts.token = next.token;
+    if (!this.server || sameEndpoint(next.bind, this.opts.bind)) return this.address();
+    const r = await rebind(this.server, this.opts.bind, next.bind, () => this.create());
+    this.server = r.server;
+    if (r.error) throw r.error;
+    this.opts.bind = next.bind;
+    return this.listening();
+  }
+
+  /** Where the API listens now. */
+  address(): Endpoint {
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') return this.opts.bind; // not listening (stopped)
     return { host: a.address, port: a.port };
   }
 
   async stop(): Promise<void> {
     const s = this.server;
     if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
+    await closeServer(s);
+  }
+
+  private create(): Server {
+    return createServer((req, res) => void this.handle(req, res));
+  }
+
+  private listening(): Endpoint {
+    const a = this.address();
+    this.log.info({ admin: `${a.host}:${a.port}` }, `admin API listening on ${a.host}:${a.port}`);
+    return a;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -54,7 +81,7 @@ export class AdminServer {
       res.end(text);
     };
     try {
-      if (this.opts.token && req.headers.authorization !== `Bearer ${this.opts.token}`) {
+      if (this.opts.token && !sameToken(req.headers.authorization ?? '', `Bearer ${this.opts.token}`)) {
         res.setHeader('www-authenticate', 'Bearer');
         return send(401, { error: 'missing or wrong bearer token' });
       }

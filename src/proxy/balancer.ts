@@ -10,6 +10,7 @@ import { resolveModel } from './model.js';
 import { StatsPageServer } from './stats-page/server.js';
 import { ProxyWorkers, workerCount } from './cluster/primary.js';
 import { availableParallelism } from 'node:os';
+import { isLoopback } from '../config/loopback.js';
 
 export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
 
@@ -49,19 +50,18 @@ export async function startBalancer(config: MainConfig, logger: Logger): Promise
     }
   }
   const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token }, logger);
-  let admin: Endpoint;
   try {
-    admin = await adminServer.start();
+    await adminServer.start();
   } catch (err) {
     await proxy.stop();
     throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
   }
+  warnIfOpen(config, logger);
   let statsPage: StatsPageServer | undefined;
-  let stats: Endpoint | undefined;
   if (config.stats) {
     statsPage = new StatsPageServer(proxy, config.stats, logger);
     try {
-      stats = await statsPage.start();
+      await statsPage.start();
     } catch (err) {
       await Promise.all([proxy.stop(), adminServer.stop()]);
       throw new Error(`stats page: cannot bind ${fmt(config.stats.bind)} (${(err as Error).message})`);
@@ -70,13 +70,32 @@ export async function startBalancer(config: MainConfig, logger: Logger): Promise
   return {
     driver: proxy,
     proxy,
-    admin,
-    stats,
+    get admin() {
+      return adminServer.address();
+    },
+    get stats() {
+      return statsPage?.address();
+    },
     async reload(next) {
       model = resolveModel(next);
       await proxy.reload(model);
       await workers?.reload(next);
-      if (next.stats && statsPage) statsPage.update(next.stats);
+      await reloadAdmin(adminServer, next, logger);
+      // The stats page follows the file: started, moved, or stopped.
+      if (next.stats && statsPage) {
+        await statsPage.update(next.stats).catch((err: Error) => logger.error(`stats page: cannot bind ${fmt(next.stats!.bind)} (${err.message}): still on ${fmt(statsPage!.address())}`));
+      } else if (next.stats) {
+        const page = new StatsPageServer(proxy, next.stats, logger);
+        await page.start().then(
+          () => (statsPage = page),
+          (err: Error) => logger.error(`stats page: cannot bind ${fmt(next.stats!.bind)} (${err.message})`),
+        );
+      } else if (statsPage) {
+        await statsPage.stop();
+        statsPage = undefined;
+        logger.info('stats page stopped');
+      }
+      warnIfOpen(next, logger);
       logger.info('configuration reloaded in place');
     },
     async stop(graceMs) {
@@ -85,6 +104,28 @@ export async function startBalancer(config: MainConfig, logger: Logger): Promise
       await Promise.all([adminServer.stop(), statsPage?.stop()]);
     },
   };
+}
+
+/** admin.token applies to the next request; a new admin.bind opens before the old closes (kept if it cannot). */
+async function reloadAdmin(admin: AdminServer, next: MainConfig, logger: Logger): Promise<void> {
+  const bind = next.admin?.bind ?? DEFAULT_ADMIN_BIND;
+  try {
+    await admin.update({ bind, token: next.admin?.token });
+  } catch (err) {
+    logger.error(`admin API: cannot bind ${fmt(bind)} (${(err as Error).message}): still listening on ${fmt(admin.address())}`);
+  }
+}
+
+/** Listeners open to the network without a secret: said once at start and at each reload that keeps them so. */
+function warnIfOpen(config: MainConfig, logger: Logger): void {
+  const s = config.stats;
+  if (s && !s.auth && !isLoopback(s.bind.host)) {
+    logger.warn(`stats page on ${fmt(s.bind)} is reachable from the network without stats.auth: anyone who reaches it sees every server`);
+  }
+  const a = config.admin?.bind ?? DEFAULT_ADMIN_BIND;
+  if (!config.admin?.token && !isLoopback(a.host)) {
+    logger.warn(`admin API on ${fmt(a)} is reachable from the network without admin.token: anyone who reaches it can change the pools`);
+  }
 }
 
 function fmt(e: Endpoint): string {
@@ -106,19 +147,24 @@ async function startHaproxyBalancer(config: MainConfig, logger: Logger): Promise
   driver.start();
   const proxy = new BuiltinProxy({ maxconn: 1, frontends: [], backends: [] }, logger);
   const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, pools: driver }, logger);
-  let admin: Endpoint;
   try {
-    admin = await adminServer.start();
+    await adminServer.start();
   } catch (err) {
     driver.stop();
     throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
   }
+  // (no stats page here: HAProxy has its own)
+  warnIfOpen({ ...config, stats: undefined }, logger);
   logger.info(`data plane: HAProxy at ${h.socket} (runtime API, no reloads)`);
   return {
     driver,
     proxy,
-    admin,
-    async reload() {
+    get admin() {
+      return adminServer.address();
+    },
+    async reload(next) {
+      await reloadAdmin(adminServer, next, logger);
+      warnIfOpen({ ...next, stats: undefined }, logger);
       logger.info('configuration reloaded; HAProxy pools are kept by the reconcile');
     },
     async stop() {

@@ -15,6 +15,8 @@ export const AGENT_OPTIONS_HELP = `Options:
   --encrypt KEY          base64 key (lbagent keygen); AES-GCM like serf -encrypt
   --rpc-addr ADDR        local RPC address (default 127.0.0.1:7373)
   --rpc-auth KEY         require this key from RPC clients
+  --rpc-allow-remote     allow a --rpc-addr that is not loopback (needs --rpc-auth)
+  --rpc-allow-unauthenticated  with --rpc-allow-remote: start without --rpc-auth anyway
   --config FILE          YAML or serf JSON agent config (repeatable; flags win)
   --event-handler [FILTER=]SCRIPT  serf-style handler (repeatable)
   --profile lan|wan|local  gossip timers (default lan)

@@ -1,6 +1,7 @@
 // `lbagent balancer -c FILE`: the proxy and its admin API in the foreground.
 // SIGTERM/SIGINT: stop accepting, finish in-flight up to the grace time, exit 0.
-// SIGHUP or a change of the file: validate and apply in place, or log the errors and keep the running config.
+// SIGHUP or a change of the file: validate as `lbagent check` does and apply in place, or log the errors and keep
+// the running config (controller/reload.ts).
 import { parseArgs } from 'node:util';
 import type { startControlPlane } from '../../controller/balancer.js';
 import type { Command } from '../command.js';
@@ -13,63 +14,43 @@ export const balancer: Command = {
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
     // The data plane and control plane load only when this command runs: other commands (the agent on every
     // app server) stay small.
-    const [{ watch }, { formatConfigError }, { loadMainConfig }, { createLogger }, { startBalancer }, { startControlPlane }, { loadBalancerConfig }] = await Promise.all([
+    const [{ watch }, { formatConfigError }, { createLogger }, { startBalancer }, { startControlPlane }, { validateBalancerFiles }, { createReloader }] = await Promise.all([
       import('chokidar'),
       import('../../config/index.js'),
-      import('../../config/main.js'),
       import('../../log/logger.js'),
       import('../../proxy/balancer.js'),
       import('../../controller/balancer.js'),
-      import('../../controller/config.js'),
+      import('../../controller/validate.js'),
+      import('../../controller/reload.js'),
     ]);
     const file = values.config;
     if (!file) {
       process.stderr.write(`${this.usage}\n`);
       return 2;
     }
-    const first = loadMainConfig(file);
+    // What `lbagent check` refuses does not start (a roles.yml naming an unknown backend, no listener, ...).
+    const first = validateBalancerFiles(file);
     if (!first.ok) {
       for (const e of first.errors) process.stderr.write(`[ALERT] ${formatConfigError(e)}\n`);
+      process.stderr.write(`[ALERT] Fatal errors found in configuration (${first.errors.length}).\n`);
       return 1;
     }
-    // The gossip/controller/roles sections, validated with positions by the controller's schema.
-    const control = loadBalancerConfig(file);
-    if (!control.ok) {
-      for (const e of control.errors) process.stderr.write(`[ALERT] ${formatConfigError(e)}\n`);
-      return 1;
-    }
-    const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? first.value.global?.log_level });
-    const handle = await startBalancer(first.value, log);
+    const started = first.value;
+    const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? started.main.global?.log_level });
+    const handle = await startBalancer(started.main, log);
     let plane: Awaited<ReturnType<typeof startControlPlane>>;
     try {
-      plane = await startControlPlane(file, control.value, handle.driver, log);
+      plane = await startControlPlane(started, handle.driver, log);
     } catch (err) {
       await handle.stop(0);
       throw err;
     }
 
-    let reloading = Promise.resolve();
-    const reload = (why: string) => {
-      reloading = reloading.then(async () => {
-        const next = loadMainConfig(file);
-        if (!next.ok) {
-          for (const e of next.errors) log.error({ file }, `reload rejected: ${formatConfigError(e)}`);
-          log.warn({ file }, 'keeping the running configuration');
-          return;
-        }
-        try {
-          await handle.reload(next.value);
-          plane?.controller.resync(); // a reload resets backends to their static servers: re-apply the live pools
-          log.info({ file, trigger: why }, `configuration ${file} applied`);
-        } catch (err) {
-          log.error({ file, err }, `reload failed: ${(err as Error).message}`);
-        }
-      });
-    };
-    process.on('SIGHUP', () => reload('SIGHUP'));
+    const reload = createReloader(file, started, handle, plane, log);
+    process.on('SIGHUP', () => void reload('SIGHUP'));
     const watcher = watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
-    watcher.on('change', () => reload('file changed'));
-    watcher.on('add', () => reload('file changed'));
+    watcher.on('change', () => void reload('file changed'));
+    watcher.on('add', () => void reload('file changed'));
 
     await new Promise<void>((resolve) => {
       const stop = (sig: string) => {

@@ -1,7 +1,8 @@
 // The stats page on its own bind (HAProxy's `listen stats` with `stats uri`, `stats auth`, `stats refresh`):
 // HTML at the URI, HAProxy's CSV at URI;csv (and URI?csv), behind optional basic auth.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { sameToken } from '../../config/token.js';
+import { closeServer, listenOn, rebind, sameEndpoint } from '../rebind.js';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../../config/index.js';
 import type { BuiltinProxy } from '../builtin-proxy.js';
@@ -15,28 +16,49 @@ export class StatsPageServer {
 
   constructor(private readonly proxy: BuiltinProxy, private cfg: StatsPageConfig, private readonly log: Logger) {}
 
-  /** New settings from a reload: auth, uri and refresh apply to the next request (the bind stays). */
-  update(cfg: StatsPageConfig): void {
+  /**
+   * New settings from a reload: auth, uri and refresh apply to the next request; a new bind opens before the old
+   * one closes. Throws when the new address cannot be bound (the old one keeps serving, with the new settings).
+   */
+  async update(cfg: StatsPageConfig): Promise<Endpoint> {
+    const from = this.cfg.bind;
+    this.cfg = { ...cfg, bind: from };
+    if (!this.server || sameEndpoint(cfg.bind, from)) return this.address();
+    const r = await rebind(this.server, from, cfg.bind, () => this.create());
+    this.server = r.server;
+    if (r.error) throw r.error;
     this.cfg = cfg;
+    return this.listening();
   }
 
   async start(): Promise<Endpoint> {
-    const server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.cfg.bind.port, this.cfg.bind.host, () => resolve());
-    });
+    const server = this.create();
+    await listenOn(server, this.cfg.bind);
     this.server = server;
-    const a = server.address() as { address: string; port: number };
-    this.log.info(`stats page on http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}${this.cfg.uri}`);
+    return this.listening();
+  }
+
+  /** Where the page listens now. */
+  address(): Endpoint {
+    const a = this.server?.address();
+    if (!a || typeof a === 'string') return this.cfg.bind; // not listening (stopped)
     return { host: a.address, port: a.port };
   }
 
   async stop(): Promise<void> {
     const s = this.server;
     if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((r) => s.close(() => r()));
+    await closeServer(s);
+  }
+
+  private create(): Server {
+    return createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
+  }
+
+  private listening(): Endpoint {
+    const a = this.address();
+    this.log.info(`stats page on http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${this.cfg.uri}`);
+    return a;
   }
 
   private authorized(req: IncomingMessage): boolean {
@@ -44,11 +66,9 @@ export class StatsPageServer {
     if (!users) return true;
     const m = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
     if (!m) return false;
-    const given = Buffer.from(Buffer.from(m[1]!, 'base64').toString('utf8'));
-    return users.some((u) => {
-      const want = Buffer.from(`${u.user}:${u.password}`);
-      return want.length === given.length && timingSafeEqual(want, given);
-    });
+    const given = Buffer.from(m[1]!, 'base64').toString('utf8');
+    // every entry is compared (no early exit), so the time does not tell which user matched
+    return users.map((u) => sameToken(given, `${u.user}:${u.password}`)).includes(true);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,0 +1,52 @@
+// Settings a reload cannot change in place. Everything else in lbagent.yml is applied by a reload (proxy
+// sections, admin, stats, controller, gossip.tags, roles); these stay at their start-time value until a restart,
+// and a reload that changes one says so instead of pretending it was applied.
+import { isDeepStrictEqual } from 'node:util';
+import type { BalancerFiles } from './validate.js';
+
+/** Changing the data plane itself: the whole reload is refused, not just this key. */
+export const DATA_PLANE_KEY = 'proxy';
+
+/** Why each setting is fixed while running. */
+const WHY: Record<string, string> = {
+  proxy: 'the data plane (built-in proxy or HAProxy) is chosen at start',
+  'global.workers': 'worker processes are forked at start',
+  'global.log_level': 'loggers are created at start',
+  'gossip.node': 'the gossip node is created at start',
+  'gossip.bind': 'the gossip node is created at start',
+  'gossip.advertise': 'the gossip node is created at start',
+  'gossip.encrypt': 'the keyring is loaded at start (rotate keys at run time with lbagent keys)',
+  'gossip.profile': 'gossip timers are set at start',
+  'gossip.join': 'the join happens at start',
+  haproxy: 'the HAProxy driver is set up at start',
+  roles: 'gossip and the controller start with the balancer only when roles are configured',
+};
+
+export function restartReason(key: string): string {
+  return WHY[key] ?? WHY[key.split('.')[0]!] ?? 'it is read at start';
+}
+
+/**
+ * Dotted names of the settings whose value in `next` differs from the one in force since `started`.
+ * `logLevelFromEnv`: LBAGENT_LOG_LEVEL overrides global.log_level, so the file's value is never in force.
+ */
+export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { logLevelFromEnv = false } = {}): string[] {
+  const out: string[] = [];
+  const differ = (key: string, a: unknown, b: unknown) => {
+    if (!isDeepStrictEqual(a ?? undefined, b ?? undefined)) out.push(key);
+  };
+  differ('proxy', started.main.proxy ?? 'builtin', next.main.proxy ?? 'builtin');
+  differ('global.workers', started.main.global?.workers ?? 1, next.main.global?.workers ?? 1);
+  if (!logLevelFromEnv) differ('global.log_level', started.main.global?.log_level, next.main.global?.log_level);
+  if (started.main.proxy === 'haproxy') {
+    const [a, b] = [started.main.haproxy ?? {}, next.main.haproxy ?? {}];
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differ(`haproxy.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+  }
+  if ((started.roles === undefined) !== (next.roles === undefined)) out.push('roles');
+  // Gossip runs only with roles; gossip.tags is applied in place (serf setTags).
+  if (started.roles !== undefined) {
+    const [a, b] = [started.control.gossip ?? {}, next.control.gossip ?? {}];
+    for (const k of ['node', 'bind', 'advertise', 'encrypt', 'profile', 'join'] as const) differ(`gossip.${k}`, a[k], b[k]);
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+// Move a node:http server (admin API, stats page) to another address at reload, without a gap: the new socket
+// opens before the old one closes. When the old socket holds the port (same port, another host), it is closed
+// first, and reopened if the new address cannot be bound, so a failed move leaves the old address serving.
+import type { Server } from 'node:http';
+import type { Endpoint } from '../config/index.js';
+
+export function listenOn(server: Server, ep: Endpoint): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(ep.port, ep.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+}
+
+export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
+  return a.host === b.host && a.port === b.port;
+}
+
+/** The server now listening (the new one, or the old address on failure) and the bind error, if any. */
+export async function rebind(old: Server, from: Endpoint, to: Endpoint, create: () => Server): Promise<{ server: Server; error?: Error }> {
+  let error: Error;
+  try {
+    const server = create();
+    await listenOn(server, to);
+    await closeServer(old);
+    return { server };
+  } catch (err) {
+    error = err as Error;
+  }
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || from.port !== to.port || from.port === 0) return { server: old, error };
+  await closeServer(old);
+  try {
+    const server = create();
+    await listenOn(server, to);
+    return { server };
+  } catch (err) {
+    const back = create();
+    await listenOn(back, from);
+    return { server: back, error: err as Error };
+  }
+}
