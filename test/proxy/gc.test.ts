@@ -108,5 +108,8 @@ ${backends.map((b, i) => `      - { name: s${i}, addr: "127.0.0.1:${b.port}" }`)
   const sum = (k: keyof Scavenge) => measured.reduce((n, s) => n + s[k], 0);
   const survival = sum('survived') / sum('allocated');
   t.diagnostic(`${measured.length} scavenges: ${(sum('allocated') / 2 ** 20).toFixed(1)} MiB allocated, ${(100 * survival).toFixed(2)} % survived, ${(sum('promoted') / 1024).toFixed(0)} KiB promoted`);
+  // What survives a healthy scavenge is what is in flight at that moment (20 connections' requests): 0.2-0.7 % of a
+  // grown young generation, up to 1.6 % when V8 keeps it near its 1 MiB minimum (seen under heavy machine load,
+  // 28 scavenges of 1.2 MiB). Request garbage kept past a scavenge gives 17 % and more. 5 % sits between.
   assert.ok(survival < 0.05, `${(100 * survival).toFixed(1)} % of what the proxy allocated survived its scavenges`);
 });
