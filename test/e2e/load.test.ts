@@ -15,16 +15,18 @@ import { lbagentBin } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { startProxy } from '../proxy/fixtures.js';
 
-interface Result { ok: boolean; by?: string; at: number }
+/** One request: whether it succeeded, who served it, when it was sent and when it was done. */
+interface Result { ok: boolean; by?: string; sent: number; at: number }
 
 function get(port: number, agent: Agent, path = '/'): Promise<Result> {
+  const sent = Date.now();
   return new Promise((resolve) => {
     const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ ok: res.statusCode === 200, by: res.headers['x-served-by'] as string | undefined, at: Date.now() }));
-      res.on('error', () => resolve({ ok: false, at: Date.now() }));
+      res.on('end', () => resolve({ ok: res.statusCode === 200, by: res.headers['x-served-by'] as string | undefined, sent, at: Date.now() }));
+      res.on('error', () => resolve({ ok: false, sent, at: Date.now() }));
     });
-    req.on('error', () => resolve({ ok: false, at: Date.now() }));
+    req.on('error', () => resolve({ ok: false, sent, at: Date.now() }));
     req.setTimeout(10_000, () => req.destroy());
     req.end();
   });
@@ -41,8 +43,12 @@ test('continuous load: pause, resume, leave without a failed request; SIGKILL co
 frontends:
   main: { bind: 127.0.0.1:0, default_backend: web }
 backends:
-  web: { balance: roundrobin, retries: 2, redispatch: true, grace: 15s }
+  web: { balance: roundrobin, retries: 2, redispatch: true, grace: 15s, timeout: { check: 10s } }
 `);
+  // Checks every 200 ms with fall 1 find the SIGKILLed server fast (refused at once). `timeout check` would default
+  // to the interval, and the proxy, its checks and the clients all share this process's event loop: on a busy
+  // machine a stall past 200 ms fires a check's timer before the answer that arrived is read, and one false
+  // timeout takes a healthy server out (failed requests where the test allows none). 10 s: no stall reaches it.
   const source = new ManualMemberSource('lb-1');
   const roles = parseRoles('roles.yml', 'roles:\n  web: { lb: [web], check: { interval: 200ms, rise: 1, fall: 1 } }\n');
   assert.ok(roles.ok);
@@ -79,6 +85,10 @@ backends:
     agent.destroy();
   });
   const failuresSince = (from: number) => results.filter((r) => r.at >= from && !r.ok).length;
+  /** Requests sent after `from` and done. */
+  const sentSince = (from: number) => results.filter((r) => r.sent > from);
+  // Waits for the load to get somewhere go on while requests keep completing, at whatever pace the machine allows.
+  const flowing = { progress: () => results.length };
   const start = Date.now();
 
   source.userEvent('pause', 'web-01 127.0.0.1 web');
@@ -87,28 +97,33 @@ backends:
   const inflight = await Promise.all(slow);
   assert.ok(inflight.some((r) => r.ok && r.by === 'web-01'), `the in-flight request on the paused server completes: ${JSON.stringify(inflight)}`);
   assert.ok(inflight.every((r) => r.ok));
-  await waitFor('load flows a while', () => results.filter((r) => r.at > pausedAt + 50).length > 50);
-  assert.equal(results.filter((r) => r.at > pausedAt + 50 && r.by === 'web-01').length, 0, 'no new request reaches a paused server');
+  // Judged by when each request was sent, not when it finished: one sent to web-01 just before the drain may
+  // finish any time later on a busy machine, and is no fault.
+  await waitFor('load flows a while', () => sentSince(pausedAt).length > 50, flowing);
+  assert.deepEqual(sentSince(pausedAt).filter((r) => r.by === 'web-01'), [], 'no new request reaches a paused server');
 
   source.userEvent('resume', 'web-01');
-  await waitFor('web-01 serves again', () => results.some((r) => r.at > Date.now() - 500 && r.by === 'web-01'));
+  const resumedAt = Date.now();
+  await waitFor('web-01 serves again', () => sentSince(resumedAt).some((r) => r.by === 'web-01'), flowing);
 
   source.setStatus('web-02', 'leaving');
+  const leavingAt = Date.now();
   await waitFor('web-02 removed after leave grace', async () => !(await proxy.proxy.snapshot())[0]!.servers.some((s) => s.name === 'web-02' && !s.removing));
+  await waitFor('load flows through the leave', () => sentSince(leavingAt).length > 50, flowing);
   apps[1]!.kill('SIGTERM');
   const beforeKill = Date.now();
   assert.equal(failuresSince(start), 0, `failed requests during pause/resume/leave: ${failuresSince(start)}`);
 
   apps[2]!.kill('SIGKILL');
   await waitFor('web-03 DOWN by health check', async () => (await proxy.proxy.snapshot())[0]!.servers.find((s) => s.name === 'web-03')?.status === 'DOWN');
+  const downAt = Date.now();
   source.setStatus('web-03', 'failed');
-  await waitFor('only web-01 answers', () => {
-    const recent = results.filter((r) => r.at > Date.now() - 300);
-    return recent.length > 10 && recent.every((r) => r.by === 'web-01');
-  });
+  // Once web-03 is seen DOWN (web-02 gone), every request sent is web-01's, and none fails.
+  await waitFor('load flows after web-03 is DOWN', () => sentSince(downAt).length > 50, flowing);
   running = false;
   await Promise.all(clients);
+  const afterDown = sentSince(downAt);
+  assert.deepEqual(afterDown.filter((r) => !r.ok || r.by !== 'web-01'), [], `of ${afterDown.length} requests sent after web-03 was DOWN, some failed or were not web-01's`);
   const killFailures = failuresSince(beforeKill);
   console.log(`# continuous load: ${results.length} requests, ${killFailures} failed after SIGKILL of web-03 (retries+redispatch on), 0 during pause/resume/leave`);
-  assert.ok(results.length > 200);
 });

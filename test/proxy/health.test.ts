@@ -5,6 +5,14 @@ import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/wait.js';
 import { rawRequest, startBackend, startProxy } from './fixtures.js';
 
+// `fall 1` with a 100 ms inter makes the transitions fast, but `timeout check` defaults to inter, and the proxy,
+// its checks and these backends share this process's event loop: on a busy machine a loop held up for more than
+// 100 ms runs the check's timer before it reads the answer that has long arrived, and one such false timeout puts
+// a healthy server DOWN (then a's requests, or the "UP again" rotation, go wrong). The checks here fail by their
+// answer (a 500 or 503, at once), never by silence, so a timeout far beyond any stall costs nothing and makes every
+// DOWN mean what the test says.
+const CHECK_TIMEOUT = '10s';
+
 test('a server failing its http check goes DOWN and out of rotation, then back UP', async (t) => {
   let healthy = true;
   const handler = (name: string) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
@@ -23,6 +31,7 @@ listen:
   web:
     bind: "127.0.0.1:0"
     check: { type: http, path: /health, inter: 100ms, rise: 1, fall: 1 }
+    timeout: { check: ${CHECK_TIMEOUT} }
     servers:
       - { name: a, addr: "127.0.0.1:${a.port}", check: true }
       - { name: b, addr: "127.0.0.1:${b.port}", check: true }
@@ -58,6 +67,7 @@ listen:
   web:
     bind: "127.0.0.1:0"
     check: { type: http, path: /health, inter: 100ms, rise: 1, fall: 1 }
+    timeout: { check: ${CHECK_TIMEOUT} }
     servers:
       - { name: a, addr: "127.0.0.1:${a.port}" }
 `);

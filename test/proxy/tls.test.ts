@@ -101,10 +101,12 @@ backends:
   good:
     server_ssl: { verify: required, ca_file: "${ca.caFile}", sni: localhost }
     check: { type: http, path: /health, inter: 100ms, rise: 1, fall: 1 }
+    timeout: { check: 10s } # these checks fail by their answer; a loop stalled on a busy machine must not time one out (see health.test.ts)
     servers: [{ name: s1, addr: "127.0.0.1:${port}", check: true }]
   bad:
     server_ssl: { verify: required, ca_file: "${wrong.caFile}", sni: localhost }
     check: { type: http, path: /health, inter: 100ms, rise: 1, fall: 1 }
+    timeout: { check: 10s } # these checks fail by their answer; a loop stalled on a busy machine must not time one out (see health.test.ts)
     servers: [{ name: s1, addr: "127.0.0.1:${port}", check: true }]
 `),
     log,

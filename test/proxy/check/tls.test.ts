@@ -22,11 +22,19 @@ function selfSigned(): { key: Buffer; cert: Buffer } {
   }
 }
 
-function firstResult(t: { after: (fn: () => void) => void }, port: number, kind: CheckKind, tls: object): () => CheckResult | undefined {
+// The checks and the servers they talk to share this process's event loop, and a check's timer can fire before
+// an answer that arrived during a stall is read (a busy machine can stall the loop for a while; an RSA handshake
+// takes real CPU too). So a check that should end by an answer or an error gets a timeout no stall reaches, and
+// the one check that is meant to time out gets one long enough that its TCP connect is surely seen first (else
+// it would be a Layer4 timeout, not the Layer6 one it tests).
+const ANSWER_TIMEOUT_MS = 10_000;
+const SILENCE_TIMEOUT_MS = 2_000;
+
+function firstResult(t: { after: (fn: () => void) => void }, port: number, kind: CheckKind, tls: object, timeoutMs = ANSWER_TIMEOUT_MS): () => CheckResult | undefined {
   let first: CheckResult | undefined;
   const check = createHealthCheck({
     backend: 'web', server: 'tls1', addr: '127.0.0.1', port, kind,
-    timing: { interMs: 50, rise: 1, fall: 1, timeoutMs: 300 },
+    timing: { interMs: 50, rise: 1, fall: 1, timeoutMs },
     initiallyUp: true, random: () => 0, tls,
     onResult: (r) => (first ??= r),
     onTransition: () => {},
@@ -57,7 +65,7 @@ test('checks over TLS: http and connect-only pass; handshake problems are Layer6
   const connectOnly = firstResult(t, port, { type: 'tcp' }, trust);
   const untrusted = firstResult(t, port, { type: 'tcp' }, {});
   const notTls = firstResult(t, plain.port, { type: 'tcp' }, trust);
-  const noHandshake = firstResult(t, silent.port, { type: 'tcp' }, trust);
+  const noHandshake = firstResult(t, silent.port, { type: 'tcp' }, trust, SILENCE_TIMEOUT_MS);
   await waitFor('all checked', () => http() && connectOnly() && untrusted() && notTls() && noHandshake());
 
   assert.deepEqual([http()!.ok, http()!.reason, http()!.code], [true, REASON.L7OK, 200]);
