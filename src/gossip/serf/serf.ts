@@ -8,6 +8,7 @@ import { BroadcastQueue } from '../memberlist/queue.js';
 import { DecodeError, encode, Float } from '../memberlist/msgpack.js';
 import type { QueryOptions, Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus } from './api.js';
 import { Coalescer } from './coalesce.js';
+import { compileFilterRegex } from './filter-regex.js';
 import { applyKeyRequest, keyRequest, keyResponse, summarize, type KeyOp, type KeyOpResult } from './keys.js';
 import { LamportClock } from './lamport.js';
 import {
@@ -400,7 +401,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     if ((q.flags & QUERY_FLAG_NO_BROADCAST) === 0) this.queryQueue.queue({ message: raw, unique: true });
     let matches = false;
     try {
-      matches = filtersMatch(q.filters, { name: this.cfg.nodeName, tags: this.tags });
+      matches = filtersMatch(q.filters, { name: this.cfg.nodeName, tags: this.tags }, (msg) => this.log?.warn(msg));
     } catch {
       this.dropped++;
     }
@@ -454,7 +455,8 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
   async query(name: string, payload: Buffer, opts: QueryOptions = {}): Promise<Array<{ from: string; payload: Buffer }>> {
     // Whole nanoseconds on the wire (Go's time.Duration), and a wait setTimeout can hold (≤ 2^31-1 ms).
     const timeoutMs = Math.min(Math.max(1, Math.round(opts.timeoutMs ?? this.defaultQueryTimeout())), 2 ** 31 - 1);
-    for (const expr of Object.values(opts.filterTags ?? {})) new RegExp(expr); // a bad expression is the caller's error, not every member's
+    // A bad expression is the caller's error, not every member's: each would refuse the query (see filtersMatch).
+    for (const expr of Object.values(opts.filterTags ?? {})) compileFilterRegex(expr);
     const filters = [
       ...(opts.filterNodes?.length ? [nodeFilter(opts.filterNodes)] : []),
       ...Object.entries(opts.filterTags ?? {}).map(([tag, expr]) => tagFilter(tag, expr)),
