@@ -6,6 +6,8 @@ import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
 import type { Profile } from '../gossip/memberlist/api.js';
 import type { AgentFile } from './config-file.js';
+import { META_MAX, NODE_NAME_MAX, nodeNameProblem } from '../gossip/memberlist/validate.js';
+import { encodeTags } from '../gossip/serf/messages.js';
 
 export const DEFAULT_GOSSIP_PORT = 7946;
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';
@@ -182,6 +184,11 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     const len = Buffer.from(opts.encryptKey, 'base64').length;
     if (![16, 24, 32].includes(len)) errors.push(flagError('encrypt', `key must be 16, 24 or 32 bytes base64-encoded, got ${len} bytes`, 'the output of `lbagent keygen`'));
   }
+  // The limits peers hold us to (they would drop our alive messages): refused here, before anything binds.
+  const nameProblem = nodeNameProblem(opts.nodeName);
+  if (nameProblem) errors.push(flagError('node', nameProblem, `a name of 1 to ${NODE_NAME_MAX} bytes without control characters`));
+  const meta = encodeTags(opts.tags).length;
+  if (meta > META_MAX) errors.push(flagError('tag', `Encoded length of tags exceeds limit of ${META_MAX} bytes (${meta})`, 'fewer or shorter tags'));
   if (!opts.rpcAllowRemote && !isLoopback(opts.rpcAddr.host)) {
     errors.push(flagError('rpc-addr', `RPC address ${opts.rpcAddr.host} is not loopback`, 'a loopback address, or --rpc-allow-remote with --rpc-auth'));
   }

@@ -10,6 +10,8 @@ import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js'
 import { formatLogLine, monitorLevel, type LogEntry } from '../log/tap.js';
 import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
+import { FilterRegexError } from '../gossip/serf/filter-regex.js';
+import { filterMembers } from './member-filter.js';
 
 /** What the RPC needs from the agent (kept narrow so the RPC can be tested on its own). */
 export interface RpcTarget {
@@ -45,17 +47,6 @@ export function memberJson(m: SerfMember, verbose = false): MemberJson {
   const j: MemberJson = { name: m.name, addr: m.addr, port: m.port, status: m.status, tags: m.tags };
   if (verbose) j.protocol = m.protocol;
   return j;
-}
-
-/** serf's members filters: status exact, tag values as unanchored regexps, name regexp. */
-export function filterMembers(members: SerfMember[], q: { status?: string; tags?: Record<string, string>; name?: string }): SerfMember[] {
-  const tagRes = Object.entries(q.tags ?? {}).map(([k, v]) => [k, new RegExp(v)] as const);
-  const nameRe = q.name ? new RegExp(q.name) : undefined;
-  return members.filter((m) => {
-    if (q.status && m.status !== q.status) return false;
-    if (nameRe && !nameRe.test(m.name)) return false;
-    return tagRes.every(([k, re]) => m.tags[k] !== undefined && re.test(m.tags[k]!));
-  });
 }
 
 class HttpError extends Error {
@@ -163,7 +154,9 @@ export class AgentRpcServer {
         try {
           members = filterMembers(t.members(), { status: url.searchParams.get('status') ?? undefined, name: url.searchParams.get('name') ?? undefined, tags });
         } catch (err) {
-          throw new HttpError(400, `invalid filter: ${(err as Error).message}`);
+          // A pattern RE2 refuses (look-around, back-references, too large) is the client's error.
+          if (err instanceof FilterRegexError) throw new HttpError(400, `invalid filter: ${err.message}`);
+          throw err;
         }
         const verbose = url.searchParams.get('verbose') === 'true';
         return send(res, 200, members.map((m) => memberJson(m, verbose)));

@@ -13,7 +13,8 @@ import type { KeyOpResult } from '../gossip/serf/keys.js';
 import { formatLogLine, monitorLevel } from '../log/tap.js';
 import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
-import { filterMembers, type RpcTarget } from './rpc.js';
+import { filterMembersSerf } from './member-filter.js';
+import type { RpcTarget } from './rpc.js';
 
 /** A msgpack map starts a serf RPC session; an HTTP request starts with a letter. */
 export function startsSerfRpc(firstByte: number): boolean {
@@ -121,9 +122,10 @@ export class SerfRpcSession {
       case 'members-filtered': {
         let members: SerfMember[];
         try {
-          members = filterMembers(t.members(), { name: str(body, 'Name') || undefined, status: str(body, 'Status') || undefined, tags: strMap(body, 'Tags') });
+          members = filterMembersSerf(t.members(), { name: str(body, 'Name') || undefined, status: str(body, 'Status') || undefined, tags: strMap(body, 'Tags') });
         } catch (err) {
-          throw new RpcError(`Invalid filter: ${(err as Error).message}`);
+          // serf's words for a pattern that does not compile (here: one RE2 refuses)
+          throw new RpcError(`Failed to compile regex: ${(err as Error).message}`);
         }
         return this.reply(seq, '', { Members: members.map(memberMsg) });
       }

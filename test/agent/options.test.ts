@@ -51,3 +51,17 @@ test('bad flags are reported: tag without =, key of the wrong size, non-loopback
   assert.match(text, /--encrypt' key must be 16, 24 or 32 bytes/);
   assert.match(text, /--rpc-addr' RPC address 10\.1\.1\.1 is not loopback/);
 });
+
+test('issue 14: our own node is held to the limits peers apply: name of 1..128 bytes without control characters, tags within 512 bytes', async () => {
+  const long = await resolveAgentOptions({ node: 'n'.repeat(129) });
+  assert.equal(long.ok, false);
+  if (long.ok) return;
+  assert.match(long.errors.map(formatConfigError).join('\n'), /--node' Node name is 129 characters\. Valid length is between 1 and 128 characters/);
+  const ctl = await resolveAgentOptions({ node: 'web\n1' });
+  assert.equal(ctl.ok, false);
+  const tags = await resolveAgentOptions({ node: 'ok', tag: ['big=' + 'x'.repeat(600)] });
+  assert.equal(tags.ok, false);
+  if (tags.ok) return;
+  assert.match(tags.errors.map(formatConfigError).join('\n'), /Encoded length of tags exceeds limit of 512 bytes/);
+  assert.equal((await resolveAgentOptions({ node: 'é'.repeat(64) })).ok, true, '128 bytes of UTF-8 pass');
+});

@@ -45,11 +45,13 @@ export const membersCommand: Command = {
     }
     process.stdout.write(formatMembers(members, values.verbose ?? false));
     if (values.verbose) {
-      const stats = await client.call<{ memberlist?: { packetsReceived: number; packetsDropped: number; streamsDropped: number; dropReasons: Record<string, number> }; serfDropped?: number }>('GET', '/v1/stats');
+      const stats = await client.call<{ memberlist?: { packetsReceived: number; packetsDropped: number; streamsDropped: number; dropReasons: Record<string, number> }; serfDropped?: number; serfDropReasons?: Record<string, number> }>('GET', '/v1/stats');
       const ml = stats.memberlist;
       if (ml) {
-        const reasons = Object.entries(ml.dropReasons).map(([k, v]) => `${k}=${v}`).join(',');
-        process.stdout.write(`\npackets received: ${ml.packetsReceived}, dropped: ${ml.packetsDropped}${reasons ? ` (${reasons})` : ''}, streams dropped: ${ml.streamsDropped}, serf messages dropped: ${stats.serfDropped ?? 0}\n`);
+        const list = (r: Record<string, number> | undefined) => Object.entries(r ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+        const reasons = list(ml.dropReasons);
+        const serfReasons = list(stats.serfDropReasons);
+        process.stdout.write(`\npackets received: ${ml.packetsReceived}, dropped: ${ml.packetsDropped}${reasons ? ` (${reasons})` : ''}, streams dropped: ${ml.streamsDropped}, serf messages dropped: ${stats.serfDropped ?? 0}${serfReasons ? ` (${serfReasons})` : ''}\n`);
       }
     }
     return 0;

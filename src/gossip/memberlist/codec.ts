@@ -70,6 +70,11 @@ export function bytesToIp(b: Buffer): string {
   throw new DecodeError(`invalid IP of ${b.length} bytes`);
 }
 
+/** A node's announced address: '' unless 4 or 16 bytes, so the receiver drops the record as 'invalid address'. */
+function nodeAddr(b: Buffer): string {
+  return b.length === 4 || b.length === 16 ? bytesToIp(b) : '';
+}
+
 /** Vsn is a byte string of 6 entries: [pMin, pMax, pCur, dMin, dMax, dCur]. */
 function vsnOf(m: MapValue): number[] {
   return [...bytes(m, 'Vsn')];
@@ -82,7 +87,7 @@ function body(buf: Buffer, at: number): MapValue {
 }
 
 export function decodeAlive(m: MapValue): Alive {
-  return { incarnation: uint(m, 'Incarnation'), node: str(m, 'Node'), addr: bytesToIp(bytes(m, 'Addr')), port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), vsn: vsnOf(m) };
+  return { incarnation: uint(m, 'Incarnation'), node: str(m, 'Node'), addr: nodeAddr(bytes(m, 'Addr')), port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), vsn: vsnOf(m) };
 }
 
 function source(m: MapValue) {
@@ -225,7 +230,7 @@ export function decodePushPull(buf: Buffer, start: number): PushPull {
   for (let i = 0; i < count; i++) {
     ({ value, end } = decode(buf, end));
     const m = asMap(value, 'push node state');
-    nodes.push({ name: str(m, 'Name'), addr: bytesToIp(bytes(m, 'Addr')), port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), incarnation: uint(m, 'Incarnation'), state: uint(m, 'State'), vsn: vsnOf(m) });
+    nodes.push({ name: str(m, 'Name'), addr: nodeAddr(bytes(m, 'Addr')), port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), incarnation: uint(m, 'Incarnation'), state: uint(m, 'State'), vsn: vsnOf(m) });
   }
   if (end + userLen > buf.length) throw new Truncated('truncated push/pull user state');
   return { join: bool(h, 'Join'), nodes, userState: Buffer.from(buf.subarray(end, end + userLen)) };

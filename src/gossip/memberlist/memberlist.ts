@@ -13,10 +13,10 @@ import { asMap, decode, DecodeError, encode, Truncated, uint } from './msgpack.j
 import { BroadcastQueue } from './queue.js';
 import { expectedConfirmations, Suspicion } from './suspicion.js';
 import { readStream, Transport, type PacketFrom } from './transport.js';
+import { announcedNodeProblem, assertValidLocalNode, META_MAX, nodeNameProblem, type DropReason } from './validate.js';
 
 const STATE_NUM: Record<NodeStateName, number> = { alive: 0, suspect: 1, dead: 2, left: 3 };
 const STATE_NAME: NodeStateName[] = ['alive', 'suspect', 'dead', 'left'];
-const META_MAX = 512;
 const COMPOUND_OVERHEAD = 2; // uint16 length per part
 const COMPOUND_HEADER = 2; // type + count
 const MAX_UDP_PAYLOAD = 65_507 - 64; // IPv4 UDP maximum minus type, CRC and AES-GCM overhead
@@ -58,6 +58,7 @@ class MemberlistImpl implements Memberlist {
   private readonly log;
 
   constructor(private readonly cfg: MemberlistConfig) {
+    assertValidLocalNode(cfg.name);
     const base = PROFILES[cfg.profile];
     const pick = <K extends keyof Timers>(k: K): Timers[K] => ((cfg as unknown as Partial<Timers>)[k] ?? base[k]) as Timers[K];
     this.t = Object.fromEntries(Object.keys(base).map((k) => [k, pick(k as keyof Timers)])) as unknown as Timers;
@@ -71,7 +72,7 @@ class MemberlistImpl implements Memberlist {
   async start(): Promise<void> {
     this.transport = await Transport.create(this.cfg.bindAddr || '0.0.0.0', this.cfg.bindPort, (b, f) => this.onPacket(b, f), (s) => void this.onStream(s));
     const addr = this.cfg.advertiseAddr ?? (this.cfg.bindAddr && this.cfg.bindAddr !== '0.0.0.0' && this.cfg.bindAddr !== '::' ? this.cfg.bindAddr : '127.0.0.1');
-    const port = this.cfg.advertisePort ?? this.transport.port;
+    const port = this.cfg.advertisePort || this.transport.port; // 0 = the port we bound: peers drop port 0
     // Our own alive message, as memberlist's setAlive: the local node joins the table like any other.
     this.aliveNode({ incarnation: this.nextIncarnation(), node: this.cfg.name, addr, port, meta: this.meta(), vsn: this.vsn }, true);
     this.every(this.t.probeIntervalMs, () => void this.probe().catch((err) => this.log?.error({ err: (err as Error).message }, 'memberlist: probe failed')));
@@ -290,11 +291,13 @@ class MemberlistImpl implements Memberlist {
   }
 
   // ---------- receiving ----------
-  private drop(kind: 'packet' | 'stream', reason: string): void {
+  /** Count what we refuse, by reason; a 'record' is one node state of a push/pull that was otherwise taken. */
+  private drop(kind: 'packet' | 'stream' | 'record', reason: string, node?: string): void {
     if (kind === 'packet') this.st.packetsDropped++;
-    else this.st.streamsDropped++;
+    else if (kind === 'stream') this.st.streamsDropped++;
     this.st.dropReasons[reason] = (this.st.dropReasons[reason] ?? 0) + 1;
-    this.log?.debug({ reason }, `memberlist: dropped ${kind}: ${reason}`);
+    // The name only in part: it may be what was wrong (kilobytes, control characters).
+    this.log?.debug({ reason, node: node === undefined ? undefined : JSON.stringify(node.slice(0, 64)) }, `memberlist: dropped ${kind}: ${reason}`);
   }
 
   private onPacket(raw: Buffer, from: PacketFrom): void {
@@ -338,8 +341,12 @@ class MemberlistImpl implements Memberlist {
         this.sendTo(to.addr, to.port, [encodeAck({ seqNo: msg.body.seqNo, payload: this.cfg.delegate.ackPayload?.() ?? Buffer.alloc(0) })], 5);
         return;
       }
-      case MsgType.IndirectPing:
-        return this.indirectPing(msg.body, from);
+      case MsgType.IndirectPing: {
+        const p = msg.body;
+        if (p.port < 1 || p.port > 65535) return this.drop('packet', 'invalid port');
+        if (p.node && nodeNameProblem(p.node)) return this.drop('packet', 'invalid node name');
+        return this.indirectPing(p, from);
+      }
       case MsgType.Ack: {
         const w = this.acks.get(msg.body.seqNo);
         if (w) w.onAck(msg.body.payload);
@@ -349,11 +356,15 @@ class MemberlistImpl implements Memberlist {
         this.acks.get(msg.body.seqNo)?.onNack?.();
         return;
       case MsgType.Suspect:
-        return this.suspectNode(msg.body);
-      case MsgType.Alive:
+      case MsgType.Dead: {
+        if (nodeNameProblem(msg.body.node) || nodeNameProblem(msg.body.from)) return this.drop('packet', 'invalid node name');
+        return msg.type === MsgType.Suspect ? this.suspectNode(msg.body) : this.deadNode(msg.body);
+      }
+      case MsgType.Alive: {
+        const bad = announcedNodeProblem(msg.body);
+        if (bad) return this.drop('packet', bad, msg.body.node);
         return this.aliveNode(msg.body);
-      case MsgType.Dead:
-        return this.deadNode(msg.body);
+      }
       case MsgType.User:
         this.cfg.delegate.notifyMsg(msg.body);
         return;
@@ -478,6 +489,11 @@ class MemberlistImpl implements Memberlist {
 
   private mergeRemote(nodes: PushNodeState[], userState: Buffer, join: boolean): void {
     for (const r of nodes) {
+      const bad: DropReason | undefined = announcedNodeProblem({ node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn });
+      if (bad) {
+        this.drop('record', bad, r.name);
+        continue;
+      }
       const state = STATE_NAME[r.state] ?? 'dead';
       if (state === 'alive') this.aliveNode({ incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn });
       else if (state === 'left') this.deadNode({ incarnation: r.incarnation, node: r.name, from: r.name });

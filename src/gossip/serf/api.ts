@@ -59,7 +59,7 @@ export interface Serf {
   setTags(tags: Record<string, string>): Promise<void>;
   /** Subscribe to events; returns unsubscribe. */
   subscribe(listener: (e: SerfEvent) => void): () => void;
-  stats(): { memberlist: MemberlistStats; serfDropped: number; memberTime: number; eventTime: number; queryTime: number; members: number; failed: number; left: number; healthScore: number };
+  stats(): { memberlist: MemberlistStats; serfDropped: number; serfDropReasons: Record<string, number>; memberTime: number; eventTime: number; queryTime: number; members: number; failed: number; left: number; healthScore: number };
   /** This node's keyring. */
   keys(): { list(): string[]; install(k: string): void; use(k: string): void; remove(k: string): void };
   /** Keyring change (or list) on every alive member, as `serf keys` (internal `_serf_*-key` queries). */

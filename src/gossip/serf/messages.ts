@@ -1,6 +1,7 @@
 // serf's messages (delegate protocol 2..5), carried as memberlist user messages: one type byte + a msgpack map.
 import { asMap, bool, bytes, decode, DecodeError, encode, list, str, text, uint, type MapValue, type Unpacked } from '../memberlist/msgpack.js';
 import { bytesToIp, ipToBytes } from '../memberlist/codec.js';
+import { compileFilterRegex, type FilterRegex } from './filter-regex.js';
 
 export const enum SerfMsg {
   Leave = 0,
@@ -150,25 +151,39 @@ export function tagFilter(tag: string, expr: string): Buffer {
   return Buffer.concat([Buffer.from([1]), encode({ Tag: tag, Expr: expr })]);
 }
 
-/** Query filters: type 0 = node names, type 1 = {Tag, Expr} (unanchored regexp). */
-export function filtersMatch(filters: Buffer[], self: { name: string; tags: Record<string, string> }): boolean {
+/**
+ * Query filters, as serf's shouldProcessQuery: type 0 = node names, type 1 = {Tag, Expr}, Expr matched unanchored
+ * against the tag's value ("" when the node lacks the tag). A filter that cannot be read, an unknown type, or an
+ * Expr RE2 does not compile means the query is not for us; `warn` gets serf's words for why.
+ */
+export function filtersMatch(filters: Buffer[], self: { name: string; tags: Record<string, string> }, warn: (msg: string) => void = () => {}): boolean {
   for (const f of filters) {
     if (f.length < 1) return false;
-    const { value } = decode(f, 1);
+    let value: Unpacked;
+    try {
+      value = decode(f, 1).value;
+    } catch (err) {
+      warn(`serf: failed to decode ${f[0] === 0 ? 'filterNodeType' : 'filterTagType'}: ${(err as Error).message}`);
+      return false;
+    }
     if (f[0] === 0) {
       const names = Array.isArray(value) ? value.map(text) : [];
       if (!names.includes(self.name)) return false;
     } else if (f[0] === 1) {
       const m = asMap(value, 'tag filter');
-      const tag = self.tags[str(m, 'Tag')];
-      let re: RegExp;
+      const expr = str(m, 'Expr');
+      let re: FilterRegex;
       try {
-        re = new RegExp(str(m, 'Expr'));
-      } catch {
+        re = compileFilterRegex(expr);
+      } catch (err) {
+        warn(`serf: failed to compile filter regex (${expr.length > 80 ? `${expr.slice(0, 80)}...` : expr}): ${(err as Error).message}`);
         return false;
       }
-      if (tag === undefined || !re.test(tag)) return false;
-    } else return false;
+      if (!re.test(self.tags[str(m, 'Tag')] ?? '')) return false;
+    } else {
+      warn(`serf: query has unrecognized filter type: ${f[0]}`);
+      return false;
+    }
   }
   return true;
 }

@@ -8,8 +8,10 @@ import { BroadcastQueue } from '../memberlist/queue.js';
 import { DecodeError, encode, Float } from '../memberlist/msgpack.js';
 import type { QueryOptions, Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus } from './api.js';
 import { Coalescer } from './coalesce.js';
+import { compileFilterRegex } from './filter-regex.js';
 import { applyKeyRequest, keyRequest, keyResponse, summarize, type KeyOp, type KeyOpResult } from './keys.js';
 import { LamportClock } from './lamport.js';
+import { assertValidLocalNode, nodeNameProblem } from '../memberlist/validate.js';
 import {
   decodeSerf, decodeTags, encodeJoin, encodeLeave, encodePushPull, encodeQuery, encodeQueryResponse, encodeTags, encodeUserEvent, filtersMatch, nodeFilter, tagFilter,
   QUERY_FLAG_ACK, QUERY_FLAG_NO_BROADCAST, SerfMsg, type LeaveIntent, type QueryMsg, type SerfPushPull, type UserEventEntry,
@@ -66,6 +68,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
   private dropped = 0;
+  private readonly dropReasons: Record<string, number> = {};
   private memberCoalescer?: Coalescer;
   private userCoalescer?: Coalescer;
 
@@ -78,7 +81,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     this.queryQueue = new BroadcastQueue({ retransmitMult: 4, numNodes });
     this.eventBuffer = new Array(cfg.eventBuffer ?? 512).fill(null);
     this.queryBuffer = new Array(cfg.queryBuffer ?? 512).fill(null);
-    if (encodeTags(this.tags).length > 512) throw new Error('Encoded length of tags exceeds limit of 512 bytes');
+    assertValidLocalNode(cfg.nodeName, encodeTags(this.tags)); // before anything binds
   }
 
   async start(): Promise<void> {
@@ -190,16 +193,20 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     try {
       msg = decodeSerf(buf);
     } catch (err) {
-      this.dropped++;
+      this.drop('malformed');
       return void this.log?.warn(`serf: Failed to decode remote state: ${(err as Error).message}`);
     }
-    if (msg.type !== SerfMsg.PushPull) return void this.dropped++;
+    if (msg.type !== SerfMsg.PushPull) return void this.drop('malformed');
     const pp = msg.body;
     if (pp.ltime > 0) this.clock.witness(pp.ltime - 1);
     if (pp.eventLTime > 0) this.eventClock.witness(pp.eventLTime - 1);
     if (pp.queryLTime > 0) this.queryClock.witness(pp.queryLTime - 1);
     const left = new Set(pp.leftMembers);
     for (const [name, ltime] of Object.entries(pp.statusLTimes)) {
+      if (nodeNameProblem(name)) {
+        this.drop('invalid node name');
+        continue;
+      }
       // As serf: a left member's leave at the time the remote holds, so two members merging each other's state
       // agree on it instead of raising it by one on every push/pull.
       if (left.has(name)) this.handleLeaveIntent({ ltime, node: name, prune: false }, false);
@@ -219,10 +226,13 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     try {
       msg = decodeSerf(buf);
     } catch (err) {
-      this.dropped++;
+      this.drop('malformed');
       if (!(err instanceof DecodeError)) this.log?.warn({ err }, 'serf: error decoding a message');
       return;
     }
+    // Intents would be kept (recent intents) under any name a peer makes up: hold them to serf's limits.
+    const named = msg.type === SerfMsg.Join || msg.type === SerfMsg.Leave ? msg.body.node : msg.type === SerfMsg.QueryResponse ? msg.body.from : undefined;
+    if (named !== undefined && nodeNameProblem(named)) return this.drop('invalid node name');
     switch (msg.type) {
       case SerfMsg.Join:
         return void this.handleJoinIntent(msg.body, true);
@@ -248,7 +258,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     try {
       tags = decodeTags(n.meta);
     } catch {
-      this.dropped++;
+      this.drop('malformed tags');
     }
     const v = n.vsn;
     return { name: n.name, addr: n.addr, port: n.port, tags, status, protocol: { min: v[0], max: v[1], cur: v[2], delegateMin: v[3], delegateMax: v[4], delegateCur: v[5] } };
@@ -400,9 +410,9 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     if ((q.flags & QUERY_FLAG_NO_BROADCAST) === 0) this.queryQueue.queue({ message: raw, unique: true });
     let matches = false;
     try {
-      matches = filtersMatch(q.filters, { name: this.cfg.nodeName, tags: this.tags });
+      matches = filtersMatch(q.filters, { name: this.cfg.nodeName, tags: this.tags }, (msg) => this.log?.warn(msg));
     } catch {
-      this.dropped++;
+      this.drop('malformed query filter');
     }
     if (!matches) return;
     const reply = (flags: number, payload: Buffer) =>
@@ -454,7 +464,8 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
   async query(name: string, payload: Buffer, opts: QueryOptions = {}): Promise<Array<{ from: string; payload: Buffer }>> {
     // Whole nanoseconds on the wire (Go's time.Duration), and a wait setTimeout can hold (≤ 2^31-1 ms).
     const timeoutMs = Math.min(Math.max(1, Math.round(opts.timeoutMs ?? this.defaultQueryTimeout())), 2 ** 31 - 1);
-    for (const expr of Object.values(opts.filterTags ?? {})) new RegExp(expr); // a bad expression is the caller's error, not every member's
+    // A bad expression is the caller's error, not every member's: each would refuse the query (see filtersMatch).
+    for (const expr of Object.values(opts.filterTags ?? {})) compileFilterRegex(expr);
     const filters = [
       ...(opts.filterNodes?.length ? [nodeFilter(opts.filterNodes)] : []),
       ...Object.entries(opts.filterTags ?? {}).map(([tag, expr]) => tagFilter(tag, expr)),
@@ -527,6 +538,8 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
    * erase it from the member list at once.
    */
   async forceLeave(node: string, prune = false): Promise<void> {
+    const bad = nodeNameProblem(node);
+    if (bad) throw new Error(bad); // no member has such a name, and no peer would take the intent
     // Go past the node's status time as we know it: an intent at that same time would be ignored by members
     // that already hold it (a prune right after a force-leave).
     const known = this.records.get(node)?.statusLTime ?? 0;
@@ -610,6 +623,11 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     }
   }
 
+  private drop(reason: string): void {
+    this.dropped++;
+    this.dropReasons[reason] = (this.dropReasons[reason] ?? 0) + 1;
+  }
+
   stats() {
     let failed = 0;
     let left = 0;
@@ -618,7 +636,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
       if (r.member.status === 'left') left++;
     }
     return {
-      memberlist: this.ml.stats(), serfDropped: this.dropped, memberTime: this.clock.time(), eventTime: this.eventClock.time(), queryTime: this.queryClock.time(),
+      memberlist: this.ml.stats(), serfDropped: this.dropped, serfDropReasons: { ...this.dropReasons }, memberTime: this.clock.time(), eventTime: this.eventClock.time(), queryTime: this.queryClock.time(),
       members: this.records.size, failed, left, healthScore: this.ml.healthScore(),
     };
   }
