@@ -2,7 +2,7 @@
 // handlers in both directions, tags updates, leave → left, SIGKILL → failed, encryption and a wrong key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -11,9 +11,9 @@ import { startSerfAgent } from '../helpers/serf.js';
 import { lbagentBin } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { tempDir } from '../helpers/tmp.js';
+import { needTool } from '../helpers/tools.js';
 
 const run = promisify(execFile);
-const haveSerf = spawnSync('serf', ['version']).status === 0;
 const KEY = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=';
 const OTHER_KEY = 'HxwbGhkYFxYVFBMSERAPDg0MCwoJCAcGBQQDAgEAHx4=';
 
@@ -84,7 +84,8 @@ test('two lbagent agents: join, members with tags, pause event to a handler, tag
   await waitFor('web-2 failed', async () => statusOf(await members(a.rpc), 'web-2') === 'failed', { timeoutMs: 30_000 });
 });
 
-test('interop with a real serf agent, both directions: members and tags, pause events to handlers', { skip: !haveSerf && 'serf is not installed (apt-get install serf)' }, async (t) => {
+test('interop with a real serf agent, both directions: members and tags, pause events to handlers', async (t) => {
+  if (!needTool(t, 'serf')) return;
   const dir = tempDir(t, 'lbagent-serf-');
   const lbOut = join(dir, 'lb-pause.txt');
   const serfOut = join(dir, 'serf-pause.txt');
@@ -118,7 +119,8 @@ test('interop with a real serf agent, both directions: members and tags, pause e
   await waitFor('SIGKILLed lbagent is failed at serf', async () => statusOf(await serfMembers(s.rpc), 'lb-1') === 'failed', { timeoutMs: 30_000 });
 });
 
-test('encryption with serf: the same key joins; a wrong key is refused by both', { skip: !haveSerf && 'serf is not installed' }, async (t) => {
+test('encryption with serf: the same key joins; a wrong key is refused by both', async (t) => {
+  if (!needTool(t, 'serf')) return;
   const s = await serfAgent(t, 'serf-enc', ['-tag', 'role=web', `-encrypt=${KEY}`]);
   const a = await lbagent(t, 'lb-enc', ['--role', 'lb', '--encrypt', KEY], s.gossip);
   await waitFor('encrypted cluster formed', async () => (await serfMembers(s.rpc)).some((m) => m.name === 'lb-enc' && m.status === 'alive'));
@@ -134,7 +136,8 @@ test('encryption with serf: the same key joins; a wrong key is refused by both',
   assert.ok(!(await members(a.rpc)).some((m) => m.name === 'serf-bad' || m.name === 'lb-bad'));
 });
 
-test('keys: rotate the gossip key across lbagent and serf nodes (install, use, remove), list counts every member', { skip: !haveSerf && 'serf is not installed' }, async (t) => {
+test('keys: rotate the gossip key across lbagent and serf nodes (install, use, remove), list counts every member', async (t) => {
+  if (!needTool(t, 'serf')) return;
   const a = await lbagent(t, 'key-lb', ['--encrypt', KEY]);
   const s = await serfAgent(t, 'key-serf', [`-encrypt=${KEY}`, `-join=127.0.0.1:${a.gossip}`]);
   const b = await lbagent(t, 'key-web', ['--encrypt', KEY], a.gossip);
@@ -207,7 +210,8 @@ test('agent RPC: the auth key is required when set; /v1/stats; /v1/stream sends 
   assert.equal(Buffer.from(first!.payload, 'base64').toString(), 'v2');
 });
 
-test("serf's own RPC on the agent's RPC address: the serf CLI drives an lbagent agent; event streams for client libraries", { skip: !haveSerf && 'serf is not installed' }, async (t) => {
+test("serf's own RPC on the agent's RPC address: the serf CLI drives an lbagent agent; event streams for client libraries", async (t) => {
+  if (!needTool(t, 'serf')) return;
   const a = await lbagent(t, 'ipc-a', ['--role', 'web', '--tag', 'dc=lab']);
   const b = await lbagent(t, 'ipc-b', ['--role', 'api']);
   // serf's CLI wants its flags before the arguments.

@@ -15,6 +15,7 @@ import { freePort } from '../helpers/ports.js';
 import { startSerfAgent } from '../helpers/serf.js';
 import { repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
+import { needTool } from '../helpers/tools.js';
 import { startBackend, startProxy } from '../proxy/fixtures.js';
 
 const SERF_IMPL = join(repoRoot, 'src', 'gossip', 'serf', 'serf.ts');
@@ -27,6 +28,7 @@ async function node(name: string, tags: Record<string, string>): Promise<Serf> {
 }
 
 test('controller on gossip: our nodes and a real serf agent join, pause, change role and leave', { skip, timeout: 90_000 }, async (t) => {
+  if (!needTool(t, 'serf')) return;
   const app = await startBackend('app');
   const proxy = await startProxy('backends:\n  web: {}\n  api: {}\n');
   const lb = await node('lb-1', { role: 'lb' });

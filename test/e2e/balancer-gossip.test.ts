@@ -12,6 +12,7 @@ import { freePort } from '../helpers/ports.js';
 import { startSerfAgent } from '../helpers/serf.js';
 import { lbagentBin, repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
+import { needTool } from '../helpers/tools.js';
 import { startBackend } from '../proxy/fixtures.js';
 
 const skip = existsSync(join(repoRoot, 'src', 'gossip', 'serf', 'serf.ts')) ? false : 'the serf implementation is not in this tree yet';
@@ -22,6 +23,7 @@ function exited(c: ChildProcess): Promise<void> {
 }
 
 test('balancer processes with real serf agents', { skip, timeout: 180_000 }, async (t) => {
+  if (!needTool(t, 'serf')) return;
   const dir = mkdtempSync(join(tmpdir(), 'lbagent-e2e-'));
   const procs: ChildProcess[] = [];
   t.after(async () => {

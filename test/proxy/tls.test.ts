@@ -14,6 +14,7 @@ import { BuiltinProxy } from '../../src/proxy/builtin-proxy.js';
 import { resolveModel } from '../../src/proxy/model.js';
 import { makeCa } from '../helpers/certs.js';
 import { waitFor } from '../helpers/wait.js';
+import { needTool } from '../helpers/tools.js';
 import { startBackend } from './fixtures.js';
 
 function tlsRequest(port: number, servername: string, path = '/', extra = ''): Promise<{ cn: string; body: string; alpn: string | false | null }> {
@@ -38,6 +39,7 @@ function load(yaml: string) {
 }
 
 test('TLS termination: SNI picks among certificates, default otherwise, X-Forwarded-Proto https, certificates reload in place', async (t) => {
+  if (!needTool(t, 'openssl')) return;
   const ca = makeCa(undefined, t);
   const certs = join(ca.dir, 'certs');
   mkdirSync(certs);
@@ -84,6 +86,7 @@ backends:
 });
 
 test('TLS to servers: verify required with the right CA passes, a wrong CA fails the check and is logged', async (t) => {
+  if (!needTool(t, 'openssl')) return;
   const ca = makeCa(undefined, t);
   const wrong = makeCa('some other CA', t);
   const pem = readFileSync(ca.issue('localhost'), 'utf8');

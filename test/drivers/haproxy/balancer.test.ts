@@ -3,7 +3,7 @@
 // drains it in HAProxy; `lbagent servers` shows HAProxy's view; HAProxy is never reloaded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,11 +12,11 @@ import { parseServersState } from '../../../src/drivers/haproxy/state.js';
 import { freePort } from '../../helpers/ports.js';
 import { lbagentBin, repoRoot } from '../../helpers/paths.js';
 import { waitFor } from '../../helpers/wait.js';
+import { needTool } from '../../helpers/tools.js';
 import { startBackend } from '../../proxy/fixtures.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const run = promisify(execFile);
-const haveHaproxy = spawnSync('haproxy', ['-v']).status === 0;
 
 function proc(t: import('node:test').TestContext, cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
@@ -26,7 +26,8 @@ function proc(t: import('node:test').TestContext, cmd: string, args: string[], e
   return p;
 }
 
-test('lbagent balancer drives a real HAProxy: join → traffic, pause → drain, servers shows HAProxy\'s pools, no reload', { skip: !haveHaproxy && 'haproxy is not installed' }, async (t) => {
+test('lbagent balancer drives a real HAProxy: join → traffic, pause → drain, servers shows HAProxy\'s pools, no reload', async (t) => {
+  if (!needTool(t, 'haproxy')) return;
   const app = await startBackend('web-1', (req, res) => res.end(req.url === '/health' ? 'ok' : 'web-1'));
   const fallback = await startBackend('static1', (_req, res) => res.end('static1'));
   t.after(() => Promise.all([app.close(), fallback.close()]));

@@ -3,7 +3,7 @@
 // commands carry HAProxy's message, and no reload ever happens (same PID, Uptime keeps growing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/log/logger.js';
@@ -13,10 +13,9 @@ import { parseServersState } from '../../../src/drivers/haproxy/state.js';
 import { freePort } from '../../helpers/ports.js';
 import { repoRoot } from '../../helpers/paths.js';
 import { waitFor } from '../../helpers/wait.js';
+import { needTool } from '../../helpers/tools.js';
 import { startBackend } from '../../proxy/fixtures.js';
 import { tempDir } from '../../helpers/tmp.js';
-
-const haveHaproxy = spawnSync('haproxy', ['-v']).status === 0;
 
 async function setup(t: import('node:test').TestContext) {
   const names = ['static1', 'web-1', 'web-2', 'web-3'];
@@ -57,7 +56,8 @@ async function setup(t: import('node:test').TestContext) {
 
 const spec = (name: string, port: number, extra: object = {}) => ({ name, addr: '127.0.0.1', port, check: { enabled: true }, ...extra });
 
-test('join, pause, resume, weight, failed, leave and role change reach HAProxy with no reload', { skip: !haveHaproxy && 'haproxy is not installed (apt-get install haproxy)' }, async (t) => {
+test('join, pause, resume, weight, failed, leave and role change reach HAProxy with no reload', async (t) => {
+  if (!needTool(t, 'haproxy')) return;
   const { driver, ports, state, hits, info } = await setup(t);
   const before = await info();
   // join: dynamic servers, health-checked, then in rotation with the static one.
@@ -94,7 +94,8 @@ test('join, pause, resume, weight, failed, leave and role change reach HAProxy w
   assert.ok(after.uptime >= before.uptime, 'uptime kept growing');
 });
 
-test('after an HAProxy restart the pools are rebuilt within one resync period', { skip: !haveHaproxy && 'haproxy is not installed' }, async (t) => {
+test('after an HAProxy restart the pools are rebuilt within one resync period', async (t) => {
+  if (!needTool(t, 'haproxy')) return;
   const { driver, ports, state, hap, startHaproxy } = await setup(t);
   driver.start();
   await driver.setServers('app', [spec('web-1', ports['web-1']!), spec('web-2', ports['web-2']!)]);
@@ -104,7 +105,8 @@ test('after an HAProxy restart the pools are rebuilt within one resync period', 
   await waitFor('dynamic servers re-added by the reconcile', async () => (await state()).filter((s) => s.name.startsWith('web-')).length === 2, { timeoutMs: 20_000 });
 });
 
-test('a removed server drains its sessions for the grace time, then HAProxy cuts what is left and deletes it', { skip: !haveHaproxy && 'haproxy is not installed' }, async (t) => {
+test('a removed server drains its sessions for the grace time, then HAProxy cuts what is left and deletes it', async (t) => {
+  if (!needTool(t, 'haproxy')) return;
   const { driver, port, state } = await setup(t);
   // A server that starts a response and holds it until the test ends.
   const held: import('node:http').ServerResponse[] = [];

@@ -10,12 +10,14 @@ import { createMemberlist } from '../../../src/gossip/memberlist/memberlist.js';
 import { encode } from '../../../src/gossip/memberlist/msgpack.js';
 import { serfMembers, startSerfAgent } from '../../helpers/serf.js';
 import { waitFor } from '../../helpers/wait.js';
+import { needTool } from '../../helpers/tools.js';
 
 const run = promisify(execFile);
 
 
 for (const encrypted of [false, true]) {
   test(`a real serf agent lists our memberlist node alive (${encrypted ? 'AES-256' : 'plain'})`, { timeout: 60_000 }, async (t) => {
+    if (!needTool(t, 'serf')) return;
     const key = randomBytes(32);
     const { bind, rpc } = await startSerfAgent(t, 'serf-x', encrypted ? [`-encrypt=${key.toString('base64')}`] : []);
 
@@ -60,6 +62,7 @@ for (const encrypted of [false, true]) {
 }
 
 test('a killed serf agent is found dead by our node (probe, indirect/TCP fallback, suspicion timeout)', { timeout: 60_000 }, async (t) => {
+  if (!needTool(t, 'serf')) return;
   const { bind, rpc, proc } = await startSerfAgent(t, 'serf-k');
   const left: MemberNode[] = [];
   const ml = await createMemberlist({

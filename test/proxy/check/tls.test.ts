@@ -8,6 +8,7 @@ import { createServer as createHttps } from 'node:https';
 import { createHealthCheck, REASON } from '../../../src/proxy/check/index.js';
 import type { CheckKind, CheckResult } from '../../../src/proxy/check/api.js';
 import { waitFor } from '../../helpers/wait.js';
+import { needTool } from '../../helpers/tools.js';
 import { freePort } from '../../helpers/ports.js';
 import { httpServer, silentServer } from './servers.js';
 
@@ -45,6 +46,7 @@ function firstResult(t: { after: (fn: () => void) => void }, port: number, kind:
 }
 
 test('checks over TLS: http and connect-only pass; handshake problems are Layer6', async (t) => {
+  if (!needTool(t, 'openssl')) return;
   const { key, cert } = selfSigned();
   const port = await freePort();
   const https = createHttps({ key, cert }, (req, res) => {
