@@ -14,7 +14,7 @@ export const balancer: Command = {
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
     // The data plane and control plane load only when this command runs: other commands (the agent on every
     // app server) stay small.
-    const [{ watch }, { formatConfigError }, { createLogger }, { startBalancer }, { startControlPlane }, { validateBalancerFiles }, { createReloader }] = await Promise.all([
+    const [{ watch }, { formatConfigError }, { createLogger }, { startBalancer }, { startControlPlane }, { validateBalancerFiles }, { createReloader }, { defaultStateDir }] = await Promise.all([
       import('chokidar'),
       import('../../config/index.js'),
       import('../../log/logger.js'),
@@ -22,6 +22,7 @@ export const balancer: Command = {
       import('../../controller/balancer.js'),
       import('../../controller/validate.js'),
       import('../../controller/reload.js'),
+      import('../../controller/state-dir.js'),
     ]);
     const file = values.config;
     if (!file) {
@@ -40,7 +41,7 @@ export const balancer: Command = {
     const handle = await startBalancer(started.main, log);
     let plane: Awaited<ReturnType<typeof startControlPlane>>;
     try {
-      plane = await startControlPlane(started, handle.driver, log);
+      plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir() });
     } catch (err) {
       await handle.stop(0);
       throw err;
