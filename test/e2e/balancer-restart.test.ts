@@ -72,7 +72,7 @@ test('a restarted balancer rejoins its app servers by itself; pauses sent while 
   let b = lb.start();
   await waitFor('balancer admin API', async () => (await lb.pools()) === '', { timeoutMs: 60_000 });
   // app servers join the balancer (README: lbagent join LB_IP --role web); it has no join list of its own
-  const apps = [];
+  const apps: Array<{ rpc: number }> = [];
   for (const [i, name] of ['web-1', 'web-2'].entries()) {
     const [g, rpc] = [await freePort(), await freePort()];
     const a = spawnTracked(t, ['join', `127.0.0.1:${lb.gossip}`, '--node', name, '--bind', `127.0.0.1:${g}`, '--rpc-addr', `127.0.0.1:${rpc}`, '--profile', 'local', '--role', 'web', '--tag', `port=${backends[i]!.port}`]);
