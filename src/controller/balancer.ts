@@ -1,5 +1,6 @@
 // The balancer's control plane in one process: a gossip node with role `lb`, the controller and the roles.yml
 // watcher, driving whichever PoolDriver the data plane gave (built-in proxy or HAProxy driver).
+import { isAbsolute, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Serf, SerfConfig } from '../gossip/serf/api.js';
@@ -42,15 +43,16 @@ async function createSerf(config: SerfConfig): Promise<Serf> {
 /**
  * Start gossip + controller on `driver`, or return undefined when the config has no `roles` (static pools).
  * `stateDir`: where the default snapshot goes (`lbagent balancer` passes one; without it, only a configured
- * `gossip.snapshot` is kept).
+ * `gossip.snapshot` is kept). `configDir`: a relative `gossip.snapshot` is relative to the config file, as roles.yml.
  */
-export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger, opts: { stateDir?: string } = {}): Promise<ControlPlane | undefined> {
+export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger, opts: { stateDir?: string; configDir?: string } = {}): Promise<ControlPlane | undefined> {
   if (files.roles === undefined) return undefined;
   let current = files;
   const clog = log.child({ part: 'controller' });
 
   const g = gossipSettings(files.control.gossip ?? {});
-  const snapshot = g.snapshot === undefined ? (opts.stateDir ? defaultSnapshotPath(opts.stateDir, g.node, g.bind.port) : undefined) : g.snapshot || undefined;
+  const configured = g.snapshot && (isAbsolute(g.snapshot) ? g.snapshot : resolve(opts.configDir ?? '.', g.snapshot));
+  const snapshot = g.snapshot === undefined ? (opts.stateDir ? defaultSnapshotPath(opts.stateDir, g.node, g.bind.port) : undefined) : configured || undefined;
   const serf = await createSerf({
     nodeName: g.node,
     bindAddr: g.bind.host,

@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT: stop accepting, finish in-flight up to the grace time, exit 0.
 // SIGHUP or a change of the file: validate as `lbagent check` does and apply in place, or log the errors and keep
 // the running config (controller/reload.ts).
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { startControlPlane } from '../../controller/balancer.js';
 import type { Command } from '../command.js';
@@ -41,7 +42,7 @@ export const balancer: Command = {
     const handle = await startBalancer(started.main, log);
     let plane: Awaited<ReturnType<typeof startControlPlane>>;
     try {
-      plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir() });
+      plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir(), configDir: dirname(file) });
     } catch (err) {
       await handle.stop(0);
       throw err;
