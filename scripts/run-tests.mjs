@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner through tsx.
 // Usage: node scripts/run-tests.mjs [path-prefix ...]   e.g. test/proxy test/config/duration.test.ts
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -29,10 +30,15 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// Balancers keep a serf snapshot in their state directory by default: the suite's go to a directory of its own,
+// not /var/lib/lbagent, and are removed at the end.
+const stateDir = mkdtempSync(join(tmpdir(), 'lbagent-test-state-'));
+process.env.STATE_DIRECTORY = stateDir;
 const result = spawnSync(
   process.execPath,
   // A test that hangs fails after 4 minutes instead of holding CI until its limit (tests may set their own).
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 240_000}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
+rmSync(stateDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);

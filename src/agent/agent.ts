@@ -48,6 +48,8 @@ export class Agent implements RpcTarget {
       encryptKeys: opts.encryptKey ? [opts.encryptKey] : undefined,
       coalesceMemberEvents: opts.coalesce ? SERF_COALESCE : false,
       coalesceUserEvents: opts.coalesce ? SERF_COALESCE : false,
+      snapshotPath: opts.snapshotPath,
+      rejoinAfterLeave: opts.rejoinAfterLeave,
       logger: log,
       ...overrides,
     };
@@ -62,7 +64,7 @@ export class Agent implements RpcTarget {
       throw new Error(`Error starting RPC listener on ${formatHostPort(opts.rpcAddr)}: ${(err as Error).message}`);
     }
     const me = serf.localMember();
-    log.info(`agent: lbagent agent running! Node name: '${me.name}', bind: ${formatHostPort(opts.bind)}, advertise: ${me.addr}:${me.port}, RPC: ${formatHostPort({ host: opts.rpcAddr.host, port: agent.rpcPort })}, encrypted: ${Boolean(opts.encryptKey)}, tags: ${JSON.stringify(me.tags)}`);
+    log.info(`agent: lbagent agent running! Node name: '${me.name}', bind: ${formatHostPort(opts.bind)}, advertise: ${me.addr}:${me.port}, RPC: ${formatHostPort({ host: opts.rpcAddr.host, port: agent.rpcPort })}, encrypted: ${Boolean(opts.encryptKey)}, snapshot: ${opts.snapshotPath ?? false}, tags: ${JSON.stringify(me.tags)}`);
     return agent;
   }
 

@@ -34,6 +34,8 @@ export const agentFileSchema = z.object({
   coalesce: z.boolean().optional(),
   leave_on_terminate: z.boolean().optional(),
   skip_leave_on_interrupt: z.boolean().optional(),
+  snapshot_path: z.string().optional(),
+  rejoin_after_leave: z.boolean().optional(),
 });
 export type AgentFile = z.output<typeof agentFileSchema>;
 

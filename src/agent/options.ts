@@ -41,6 +41,10 @@ export interface AgentOptions {
   skipLeaveOnInterrupt: boolean;
   /** seconds between join retries grow from 1 s to this cap */
   retryMaxIntervalMs: number;
+  /** serf's -snapshot / snapshot_path: members and clocks kept here, rejoined at start */
+  snapshotPath?: string;
+  /** serf's -rejoin / rejoin_after_leave: rejoin the snapshot's members even after a graceful leave */
+  rejoinAfterLeave: boolean;
 }
 
 /** "host:port", "host" (default port), "[v6]:port", ":port". */
@@ -81,6 +85,8 @@ export interface AgentFlags {
   replay?: boolean;
   join?: string[];
   coalesce?: boolean;
+  snapshot?: string;
+  rejoin?: boolean;
 }
 
 /** parseArgs option table shared by `lbagent agent` and `lbagent join`. */
@@ -103,6 +109,8 @@ export const agentFlagSpec = {
   replay: { type: 'boolean' },
   join: { type: 'string', multiple: true },
   coalesce: { type: 'boolean' },
+  snapshot: { type: 'string' },
+  rejoin: { type: 'boolean' },
 } as const;
 
 const flagError = (key: string, message: string, expected: string): ConfigError => ({ file: 'command line', line: 1, col: 1, key: `--${key}`, message, expected });
@@ -128,6 +136,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     leaveOnTerminate: true,
     skipLeaveOnInterrupt: false,
     retryMaxIntervalMs: 30_000,
+    rejoinAfterLeave: false,
   };
   const errors: ConfigError[] = [];
   const ignored: string[] = [];
@@ -179,6 +188,8 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   if (flags.replay) opts.replayOnJoin = true;
   if (flags.coalesce !== undefined) opts.coalesce = flags.coalesce;
   if (flags.join) opts.startJoin.push(...flags.join);
+  if (flags.snapshot !== undefined) opts.snapshotPath = flags.snapshot || undefined;
+  if (flags.rejoin) opts.rejoinAfterLeave = true;
 
   if (opts.encryptKey !== undefined) {
     const len = Buffer.from(opts.encryptKey, 'base64').length;
@@ -222,6 +233,8 @@ function applyFile(opts: AgentOptions, f: AgentFile): void {
   if (f.coalesce !== undefined) opts.coalesce = f.coalesce;
   if (f.leave_on_terminate !== undefined) opts.leaveOnTerminate = f.leave_on_terminate;
   if (f.skip_leave_on_interrupt !== undefined) opts.skipLeaveOnInterrupt = f.skip_leave_on_interrupt;
+  if (f.snapshot_path !== undefined) opts.snapshotPath = f.snapshot_path || undefined;
+  if (f.rejoin_after_leave !== undefined) opts.rejoinAfterLeave = f.rejoin_after_leave;
 }
 
 /** serf's level names (ERR, WARN) to pino's. */

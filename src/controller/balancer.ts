@@ -1,5 +1,6 @@
 // The balancer's control plane in one process: a gossip node with role `lb`, the controller and the roles.yml
 // watcher, driving whichever PoolDriver the data plane gave (built-in proxy or HAProxy driver).
+import { isAbsolute, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Serf, SerfConfig } from '../gossip/serf/api.js';
@@ -10,6 +11,7 @@ import { CONTROLLER_DEFAULTS, Controller } from './controller.js';
 import { GossipMemberSource } from './gossip-source.js';
 import { watchRoles, type RolesWatcher } from './roles-watch.js';
 import { loadRolesChecked, type BalancerFiles } from './validate.js';
+import { defaultSnapshotPath, pauseFileFor } from './state-dir.js';
 
 export interface ControlPlane {
   controller: Controller;
@@ -38,13 +40,19 @@ async function createSerf(config: SerfConfig): Promise<Serf> {
   return mod.createSerf(config);
 }
 
-/** Start gossip + controller on `driver`, or return undefined when the config has no `roles` (static pools). */
-export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger): Promise<ControlPlane | undefined> {
+/**
+ * Start gossip + controller on `driver`, or return undefined when the config has no `roles` (static pools).
+ * `stateDir`: where the default snapshot goes (`lbagent balancer` passes one; without it, only a configured
+ * `gossip.snapshot` is kept). `configDir`: a relative `gossip.snapshot` is relative to the config file, as roles.yml.
+ */
+export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger, opts: { stateDir?: string; configDir?: string } = {}): Promise<ControlPlane | undefined> {
   if (files.roles === undefined) return undefined;
   let current = files;
   const clog = log.child({ part: 'controller' });
 
   const g = gossipSettings(files.control.gossip ?? {});
+  const configured = g.snapshot && (isAbsolute(g.snapshot) ? g.snapshot : resolve(opts.configDir ?? '.', g.snapshot));
+  const snapshot = g.snapshot === undefined ? (opts.stateDir ? defaultSnapshotPath(opts.stateDir, g.node, g.bind.port) : undefined) : configured || undefined;
   const serf = await createSerf({
     nodeName: g.node,
     bindAddr: g.bind.host,
@@ -55,9 +63,13 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     profile: g.profile,
     encryptKeys: g.encryptKeys,
     logger: log.child({ part: 'serf' }),
+    // The app servers joined us and have no reason to call back after our leave: a balancer always rejoins the
+    // members it knew (serf's rejoin_after_leave), so a restart gets its pools back with no one's help.
+    snapshotPath: snapshot,
+    rejoinAfterLeave: true,
   });
   const source = new GossipMemberSource(serf);
-  const controller = new Controller(source, driver, files.roles, clog, controllerOptions(files.control));
+  const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.control), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();
   // roles.yml edits are checked as `lbagent check` would, against the backends running now.
   const follow = (rolesFile: string | undefined) =>

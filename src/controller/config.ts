@@ -24,6 +24,11 @@ export const gossipSchema = z.strictObject({
   profile: oneOf(['lan', 'wan', 'local'] as const).optional(),
   /** extra tags for the balancer's node; role is always lb */
   tags: z.record(z.string(), z.string()).optional(),
+  /**
+   * serf's snapshot file (members and Lamport clocks, rejoined at restart); default: NODE-PORT.snapshot in the
+   * state directory; false or "" = none
+   */
+  snapshot: z.union([z.string(), z.literal(false)]).optional(),
 });
 export type GossipConfig = z.output<typeof gossipSchema>;
 
@@ -71,6 +76,8 @@ export interface GossipSettings {
   encryptKeys?: string[];
   profile: 'lan' | 'wan' | 'local';
   tags: Record<string, string>;
+  /** a path, false for none, undefined for the default (decided by who starts the balancer: state-dir.ts) */
+  snapshot?: string | false;
 }
 
 export function gossipSettings(g: GossipConfig): GossipSettings {
@@ -82,5 +89,6 @@ export function gossipSettings(g: GossipConfig): GossipSettings {
     encryptKeys: g.encrypt === undefined ? undefined : Array.isArray(g.encrypt) ? g.encrypt : [g.encrypt],
     profile: g.profile ?? 'lan',
     tags: { ...g.tags, role: 'lb' },
+    snapshot: g.snapshot === '' ? false : g.snapshot,
   };
 }

@@ -7,6 +7,7 @@ import type { MemberSource, MemberSourceEvent, MemberStatus } from '../interface
 import type { PoolDriver } from '../interfaces/pool-driver.js';
 import { desiredPools, toSpec, type DesiredServer, type ObservedMember } from './desired.js';
 import { PauseBook } from './pauses.js';
+import { loadPauseFile, savePauseFile } from './pause-store.js';
 import type { RolesConfig } from './roles.js';
 
 export interface ControllerOptions {
@@ -20,6 +21,8 @@ export interface ControllerOptions {
   /** but never longer than this after the first event of a burst */
   quantumMs?: number;
   defaultPort?: number;
+  /** keep the pause book in this file (next to the serf snapshot) so pauses survive a restart */
+  pauseFile?: string;
 }
 
 export const CONTROLLER_DEFAULTS: ControllerOptions = {
@@ -74,6 +77,12 @@ export class Controller {
 
   /** Subscribe and apply the first picture; resolves once it is applied. */
   async start(): Promise<void> {
+    if (this.opts.pauseFile) {
+      const kept = loadPauseFile(this.opts.pauseFile, this.log);
+      this.pauses.restore(kept);
+      const paused = [...kept].filter(([, r]) => r.paused).map(([n]) => n);
+      if (kept.size) this.log.info({ file: this.opts.pauseFile, paused }, `pause state restored: ${paused.length ? `paused ${paused.join(', ')}` : 'none paused'}`);
+    }
     this.unsubscribe = this.source.subscribe((e) => this.onEvent(e));
     this.startResync();
     await this.reconcileNow();
@@ -142,6 +151,8 @@ export class Controller {
         return;
       }
       this.log.info({ node: r.node, ltime: e.ltime, replayed: e.replayed }, `${r.paused ? 'pause' : 'resume'} ${r.node} (ltime ${e.ltime}${e.replayed ? ', replayed' : ''})`);
+      // Saved before the snapshot's event-clock can pass this event (it is written up to 500 ms later).
+      if (this.opts.pauseFile) savePauseFile(this.opts.pauseFile, this.pauses.view(), this.log);
     }
     this.schedule(false);
   }

@@ -39,6 +39,14 @@ export class PauseBook {
     return { applied: true, node, paused };
   }
 
+  /** Records kept from before a restart (pause-store.ts); a record already here with a later LTime wins. */
+  restore(records: ReadonlyMap<string, PauseRecord>): void {
+    for (const [node, r] of records) {
+      const cur = this.nodes.get(node);
+      if (!cur || cur.ltime < r.ltime) this.nodes.set(node, { ...r });
+    }
+  }
+
   get(node: string): PauseRecord | undefined {
     return this.nodes.get(node);
   }

@@ -18,6 +18,7 @@ const WHY: Record<string, string> = {
   'gossip.encrypt': 'the keyring is loaded at start (rotate keys at run time with lbagent keys)',
   'gossip.profile': 'gossip timers are set at start',
   'gossip.join': 'the join happens at start',
+  'gossip.snapshot': 'the snapshot is read at start',
   haproxy: 'the HAProxy driver is set up at start',
   roles: 'gossip and the controller start with the balancer only when roles are configured',
 };
@@ -46,7 +47,7 @@ export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { log
   // Gossip runs only with roles; gossip.tags is applied in place (serf setTags).
   if (started.roles !== undefined) {
     const [a, b] = [started.control.gossip ?? {}, next.control.gossip ?? {}];
-    for (const k of ['node', 'bind', 'advertise', 'encrypt', 'profile', 'join'] as const) differ(`gossip.${k}`, a[k], b[k]);
+    for (const k of ['node', 'bind', 'advertise', 'encrypt', 'profile', 'join', 'snapshot'] as const) differ(`gossip.${k}`, a[k], b[k]);
   }
   return out;
 }

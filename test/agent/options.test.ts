@@ -18,7 +18,7 @@ test('host:port parsing follows serf: default port, IPv6 in brackets', () => {
 
 test("serf's JSON agent config is read, and flags win over it", async () => {
   const file = join(dir, 'serf.json');
-  writeFileSync(file, JSON.stringify({ node_name: 'web-1', tags: { role: 'web', dc: 'lab' }, bind: '127.0.0.1:8946', start_join: ['10.0.0.1'], event_handlers: ['member-join=./j.sh'], log_level: 'DEBUG', snapshot_path: '/x' }, null, 2));
+  writeFileSync(file, JSON.stringify({ node_name: 'web-1', tags: { role: 'web', dc: 'lab' }, bind: '127.0.0.1:8946', start_join: ['10.0.0.1'], event_handlers: ['member-join=./j.sh'], log_level: 'DEBUG', enable_syslog: true }, null, 2));
   const r = await resolveAgentOptions({ config: [file], tag: ['dc=prod'], role: 'api' });
   assert.ok(r.ok, !r.ok ? r.errors.map(formatConfigError).join('\n') : '');
   if (!r.ok) return;
@@ -28,7 +28,7 @@ test("serf's JSON agent config is read, and flags win over it", async () => {
   assert.deepEqual(r.value.startJoin, ['10.0.0.1']);
   assert.deepEqual(r.value.eventHandlers, ['member-join=./j.sh']);
   assert.equal(r.value.logLevel, 'debug');
-  assert.deepEqual(r.ignored, [`${file}: snapshot_path`]);
+  assert.deepEqual(r.ignored, [`${file}: enable_syslog`]);
 });
 
 test('YAML agent config errors carry file:line:col', async () => {

@@ -22,6 +22,8 @@ export const AGENT_OPTIONS_HELP = `Options:
   --profile lan|wan|local  gossip timers (default lan)
   --replay               replay old user events on join
   --join ADDR            join this address at start (repeatable)
+  --snapshot PATH        serf's snapshot: keep members and clocks in PATH, rejoin them at start
+  --rejoin               rejoin the snapshot's members even after a graceful leave (rejoin_after_leave)
   --log-level LEVEL      trace|debug|info|warn|error`;
 
 /** Start the agent in the foreground; resolves with the exit code once it has left or shut down. */

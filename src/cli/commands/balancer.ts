@@ -2,6 +2,7 @@
 // SIGTERM/SIGINT: stop accepting, finish in-flight up to the grace time, exit 0.
 // SIGHUP or a change of the file: validate as `lbagent check` does and apply in place, or log the errors and keep
 // the running config (controller/reload.ts).
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { startControlPlane } from '../../controller/balancer.js';
 import type { Command } from '../command.js';
@@ -14,7 +15,7 @@ export const balancer: Command = {
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
     // The data plane and control plane load only when this command runs: other commands (the agent on every
     // app server) stay small.
-    const [{ watch }, { formatConfigError }, { createLogger }, { startBalancer }, { startControlPlane }, { validateBalancerFiles }, { createReloader }] = await Promise.all([
+    const [{ watch }, { formatConfigError }, { createLogger }, { startBalancer }, { startControlPlane }, { validateBalancerFiles }, { createReloader }, { defaultStateDir }] = await Promise.all([
       import('chokidar'),
       import('../../config/index.js'),
       import('../../log/logger.js'),
@@ -22,6 +23,7 @@ export const balancer: Command = {
       import('../../controller/balancer.js'),
       import('../../controller/validate.js'),
       import('../../controller/reload.js'),
+      import('../../controller/state-dir.js'),
     ]);
     const file = values.config;
     if (!file) {
@@ -40,7 +42,7 @@ export const balancer: Command = {
     const handle = await startBalancer(started.main, log);
     let plane: Awaited<ReturnType<typeof startControlPlane>>;
     try {
-      plane = await startControlPlane(started, handle.driver, log);
+      plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir(), configDir: dirname(file) });
     } catch (err) {
       await handle.stop(0);
       throw err;

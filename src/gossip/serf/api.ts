@@ -39,6 +39,15 @@ export interface SerfConfig {
   eventBuffer?: number; // 512
   queryBuffer?: number; // 512
   recentIntentTimeoutMs?: number; // 5m
+  /**
+   * serf's snapshot (-snapshot): members and Lamport clocks kept in this file, replayed at start to restore the
+   * clocks and rejoin the members it knew. Unset = none.
+   */
+  snapshotPath?: string;
+  /** serf's rejoin_after_leave: a graceful leave does not clear the snapshot's members; rejoin them at start. */
+  rejoinAfterLeave?: boolean;
+  /** compaction threshold floor (serf: 128 KiB); tests use a small one */
+  snapshotMinCompactSize?: number;
   /** Overrides of memberlist timers (tests use shorter ones). */
   memberlist?: Partial<import('../memberlist/api.js').MemberlistConfig>;
   logger?: import('pino').Logger;

@@ -11,6 +11,7 @@ import { Coalescer } from './coalesce.js';
 import { compileFilterRegex } from './filter-regex.js';
 import { applyKeyRequest, keyRequest, keyResponse, summarize, type KeyOp, type KeyOpResult } from './keys.js';
 import { LamportClock } from './lamport.js';
+import { openSnapshot, type PreviousNode, type Snapshotter } from './snapshot.js';
 import { assertValidLocalNode, nodeNameProblem } from '../memberlist/validate.js';
 import {
   decodeSerf, decodeTags, encodeJoin, encodeLeave, encodePushPull, encodeQuery, encodeQueryResponse, encodeTags, encodeUserEvent, filtersMatch, nodeFilter, tagFilter,
@@ -23,6 +24,8 @@ const QUERY_RESPONSE_SIZE_LIMIT = 1024;
 const QUERY_TIMEOUT_MULT = 16;
 const BROADCAST_TIMEOUT_MS = 5000;
 const MAX_QUEUE_DEPTH = 4096;
+/** serf's clockUpdateInterval: how often the member clock is written to the snapshot */
+const SNAPSHOT_CLOCK_INTERVAL_MS = 500;
 
 interface MemberRecord {
   member: SerfMember;
@@ -60,6 +63,8 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
   private readonly eventBuffer: (UserEventEntry | null)[];
   private readonly queryBuffer: ({ ltime: number; ids: number[] } | null)[];
   private eventMinTime = 0;
+  private queryMinTime = 0;
+  private snapshot?: Snapshotter;
   private eventJoinIgnore = false;
   private replaying = false;
   private readonly listeners = new Set<(e: SerfEvent) => void>();
@@ -85,9 +90,33 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
   }
 
   async start(): Promise<void> {
+    let previous: PreviousNode[] = [];
+    let old = { clock: 0, eventClock: 0, queryClock: 0 };
+    if (this.cfg.snapshotPath) {
+      const { snapshotter, recovered } = openSnapshot({
+        path: this.cfg.snapshotPath,
+        rejoinAfterLeave: this.cfg.rejoinAfterLeave ?? false,
+        clock: () => this.clock.time(),
+        log: this.log,
+        minCompactSize: this.cfg.snapshotMinCompactSize,
+      });
+      this.snapshot = snapshotter;
+      previous = recovered.alive.filter((p) => p.name !== this.cfg.nodeName);
+      old = recovered;
+      // Events and queries up to the clocks we had already seen are history: never delivered twice.
+      this.eventMinTime = recovered.eventClock + 1;
+      this.queryMinTime = recovered.queryClock + 1;
+      this.log?.info(`serf: snapshot ${this.cfg.snapshotPath}: ${previous.length} previously known node(s), clock ${recovered.clock}, event-clock ${recovered.eventClock}, query-clock ${recovered.queryClock}`);
+    } else if (this.cfg.rejoinAfterLeave) {
+      this.log?.warn("serf: 'RejoinAfterLeave' enabled without snapshot file");
+    }
     this.clock.increment();
     this.eventClock.increment();
     this.queryClock.increment();
+    // Restored clocks: our next intents and events are newer than anything we sent before the restart.
+    this.clock.witness(old.clock);
+    this.eventClock.witness(old.eventClock);
+    this.queryClock.witness(old.queryClock);
     const emit = (e: SerfEvent) => this.deliver(e);
     if (this.cfg.coalesceMemberEvents) this.memberCoalescer = new Coalescer('member', this.cfg.coalesceMemberEvents, emit);
     if (this.cfg.coalesceUserEvents) this.userCoalescer = new Coalescer('user', this.cfg.coalesceUserEvents, emit);
@@ -119,6 +148,10 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     every(this.cfg.reapIntervalMs ?? 15_000, () => this.reap());
     every(this.cfg.reconnectIntervalMs ?? 30_000, () => void this.reconnect());
     every(1000, () => this.pruneRecentIntents());
+    if (this.snapshot) every(SNAPSHOT_CLOCK_INTERVAL_MS, () => this.snapshot?.updateClock());
+    // Next turn: whoever created us subscribes first (createSerf resolves before any packet can arrive), so the
+    // events the rejoin brings (pauses sent while we were away) have a listener.
+    if (previous.length) setImmediate(() => void this.rejoin(previous));
   }
 
   private retransmitMult = 4;
@@ -141,6 +174,8 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
 
   private emitMember(type: 'member-join' | 'member-leave' | 'member-failed' | 'member-update' | 'member-reap', m: SerfMember): void {
     this.log?.info(`serf: EventMember${type.slice(7, 8).toUpperCase()}${type.slice(8)}: ${m.name} ${m.addr}`);
+    if (type === 'member-join') this.snapshot?.memberAlive(m.name, m.addr, m.port);
+    else if (type === 'member-leave' || type === 'member-failed') this.snapshot?.memberGone(m.name);
     const e: SerfEvent = { type, members: [{ ...m, tags: { ...m.tags } }] };
     if (this.memberCoalescer) this.memberCoalescer.add(e);
     else this.deliver(e);
@@ -368,6 +403,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
       this.eventBuffer[idx] = slot;
     }
     slot.events.push({ name: e.name, payload: e.payload });
+    this.snapshot?.userEvent(e.ltime);
     if (rebroadcast) this.eventQueue.queue({ message: encodeUserEvent(e), unique: true });
     const ev: SerfEvent = { type: 'user', name: e.name, payload: e.payload, ltime: e.ltime, coalesce: e.cc, replayed };
     this.log?.debug(`serf: user event ${e.name} ltime ${e.ltime}`);
@@ -397,6 +433,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
 
   private handleQuery(q: QueryMsg, raw: Buffer): void {
     this.queryClock.witness(q.ltime);
+    if (q.ltime < this.queryMinTime) return;
     const size = this.queryBuffer.length;
     const idx = q.ltime % size;
     let slot = this.queryBuffer[idx];
@@ -407,6 +444,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
       this.queryBuffer[idx] = slot;
     }
     slot.ids.push(q.id);
+    this.snapshot?.query(q.ltime);
     if ((q.flags & QUERY_FLAG_NO_BROADCAST) === 0) this.queryQueue.queue({ message: raw, unique: true });
     let matches = false;
     try {
@@ -516,7 +554,16 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
   }
 
   async join(addrs: string[], replay = false): Promise<number> {
-    this.eventJoinIgnore = !replay;
+    return this.joinCluster(addrs, !replay, replay);
+  }
+
+  /**
+   * `ignoreOld`: events the peers hold from before our join are history (serf's eventJoinIgnore); a rejoin from the
+   * snapshot leaves it off, so what was sent while we were away is delivered (the snapshot's event-clock already
+   * keeps out what we had seen).
+   */
+  private async joinCluster(addrs: string[], ignoreOld: boolean, replay: boolean): Promise<number> {
+    this.eventJoinIgnore = ignoreOld;
     this.replaying = replay;
     try {
       const n = await this.ml.join(addrs);
@@ -551,9 +598,49 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     if (others && !(await this.intentQueue.drained(BROADCAST_TIMEOUT_MS))) throw new Error('timed out broadcasting node removal');
   }
 
+  /**
+   * serf's handleRejoin: try the members the snapshot knew, in random order, until one answers. serf tries once; we
+   * go on (backing off to the reconnect interval) while no one else is alive, so a node that comes back before its
+   * peers still finds them with no one's help.
+   */
+  private async rejoin(previous: PreviousNode[]): Promise<void> {
+    const order = [...previous];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = randomInt(i + 1);
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    let delay = 1000;
+    const cap = this.cfg.reconnectIntervalMs ?? 30_000;
+    for (;;) {
+      for (const p of order) {
+        if (this.stopped || this.leaving) return;
+        this.log?.info(`serf: Attempting re-join to previously known node: ${p.name}: ${p.addr}`);
+        try {
+          await this.joinCluster([p.addr], false, false);
+          this.log?.info(`serf: Re-joined to previously known node: ${p.name}: ${p.addr}`);
+          return;
+        } catch {
+          // memberlist logged why; try the next one
+        }
+      }
+      if (this.stopped || this.leaving) return;
+      this.log?.warn(`serf: Failed to re-join any previously known node${this.hasAlivePeers() ? '' : `, trying again in ${delay / 1000}s`}`);
+      if (this.hasAlivePeers()) return;
+      await new Promise((r) => setTimeout(r, delay).unref());
+      if (this.hasAlivePeers()) return; // someone joined us meanwhile
+      delay = Math.min(delay * 2, cap);
+    }
+  }
+
+  private hasAlivePeers(): boolean {
+    for (const r of this.records.values()) if (r.member.name !== this.cfg.nodeName && r.member.status === 'alive') return true;
+    return false;
+  }
+
   async leave(): Promise<void> {
     if (this.leaving) return;
     this.leaving = true;
+    this.snapshot?.leave();
     const ltime = this.clock.time();
     this.clock.increment();
     const self = this.records.get(this.cfg.nodeName);
@@ -577,6 +664,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
     for (const t of this.timers) clearInterval(t);
     this.memberCoalescer?.stop();
     this.userCoalescer?.stop();
+    this.snapshot?.close();
     await this.ml.shutdown();
   }
 
