@@ -12,6 +12,7 @@ import { Keyring } from './keyring.js';
 import { asMap, decode, DecodeError, encode, Truncated, uint } from './msgpack.js';
 import { BroadcastQueue } from './queue.js';
 import { expectedConfirmations, Suspicion } from './suspicion.js';
+import { AddressError, chooseAdvertiseAddr, isUnspecified, parseJoinAddr, resolveHost } from './address.js';
 import { readStream, Transport, type PacketFrom } from './transport.js';
 import { announcedNodeProblem, assertValidLocalNode, META_MAX, nodeNameProblem, type DropReason } from './validate.js';
 
@@ -70,8 +71,10 @@ class MemberlistImpl implements Memberlist {
   }
 
   async start(): Promise<void> {
-    this.transport = await Transport.create(this.cfg.bindAddr || '0.0.0.0', this.cfg.bindPort, (b, f) => this.onPacket(b, f), (s) => void this.onStream(s));
-    const addr = this.cfg.advertiseAddr ?? (this.cfg.bindAddr && this.cfg.bindAddr !== '0.0.0.0' && this.cfg.bindAddr !== '::' ? this.cfg.bindAddr : '127.0.0.1');
+    // Addresses first: one that cannot work is an error before anything binds.
+    const bind = isUnspecified(this.cfg.bindAddr) ? this.cfg.bindAddr || '0.0.0.0' : await resolveHost(this.cfg.bindAddr, 'bind address');
+    const addr = await this.advertiseAddr(bind);
+    this.transport = await Transport.create(bind === '*' ? '0.0.0.0' : bind, this.cfg.bindPort, (b, f) => this.onPacket(b, f), (s) => void this.onStream(s));
     const port = this.cfg.advertisePort || this.transport.port; // 0 = the port we bound: peers drop port 0
     // Our own alive message, as memberlist's setAlive: the local node joins the table like any other.
     this.aliveNode({ incarnation: this.nextIncarnation(), node: this.cfg.name, addr, port, meta: this.meta(), vsn: this.vsn }, true);
@@ -80,17 +83,33 @@ class MemberlistImpl implements Memberlist {
     this.schedulePushPull();
   }
 
+  /**
+   * What peers are told (memberlist's FinalAdvertiseAddr): the advertise address if set, else the bind address,
+   * else (bound to every address) a private IPv4 of this host, else a public one; never loopback.
+   */
+  private async advertiseAddr(bind: string): Promise<string> {
+    if (!isUnspecified(this.cfg.advertiseAddr)) return resolveHost(this.cfg.advertiseAddr!, 'advertise address');
+    if (!isUnspecified(bind)) return bind;
+    const c = chooseAdvertiseAddr();
+    this.log?.info({ addr: c.addr, iface: c.iface }, `memberlist: Using ${c.kind} IP ${c.addr} of interface ${c.iface} as the advertise address (bound to ${bind}; set --advertise or gossip.advertise to choose another)`);
+    // memberlist warns the same way: gossip on a public address is readable by anyone on the path.
+    if (c.kind === 'public' && !this.ring.enabled) this.log?.warn('memberlist: Binding to public address without encryption!');
+    return c.addr;
+  }
+
   // ---------- public API ----------
   async join(addrs: string[]): Promise<number> {
     let ok = 0;
     const errors: string[] = [];
     for (const a of addrs) {
-      const { host, port } = splitHostPort(a);
       try {
-        await this.pushPull(host, port, true);
+        const parsed = parseJoinAddr(a);
+        if ('error' in parsed) throw new AddressError(`join address ${parsed.error}`);
+        const host = await resolveHost(parsed.host, `join address '${a}'`);
+        await this.pushPull(host, parsed.port, true);
         ok++;
       } catch (err) {
-        errors.push(`${a}: ${(err as Error).message}`);
+        errors.push(err instanceof AddressError ? (err as Error).message : `${a}: ${(err as Error).message}`);
         this.log?.warn({ addr: a, err: (err as Error).message }, `memberlist: Failed to join ${a}: ${(err as Error).message}`);
       }
     }
@@ -697,12 +716,4 @@ const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 
 function writeAll(sock: Socket, buf: Buffer): Promise<void> {
   return new Promise((resolve, reject) => sock.write(buf, (err) => (err ? reject(err) : resolve())));
-}
-
-export function splitHostPort(a: string): { host: string; port: number } {
-  const v6 = /^\[(.+)\](?::(\d+))?$/.exec(a);
-  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : 7946 };
-  const i = a.lastIndexOf(':');
-  if (i > 0 && a.indexOf(':') === i) return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
-  return { host: a, port: 7946 };
 }
