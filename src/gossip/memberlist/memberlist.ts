@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Memberlist, MemberlistConfig, MemberNode, MemberlistStats, NodeStateName } from './api.js';
 import { Awareness } from './awareness.js';
 import {
-  decodePacket, decodePushPull, decompress, encodeAck, encodeAlive, encodeCompound, encodeDead, encodeIndirectPing, encodeNack,
+  decodePacket, decodePushPull, decompress, encodeAck, wireAddr, encodeAlive, encodeCompound, encodeDead, encodeIndirectPing, encodeNack,
   encodePing, encodePushPull, encodeSuspect, encodeUser, MsgType, withCrc, type Alive, type Dead, type Message, type PushNodeState, type Suspect,
 } from './codec.js';
 import { pushPullScale, PROFILES, suspicionTimeout, type Timers } from './config.js';
@@ -24,6 +24,8 @@ const MAX_UDP_PAYLOAD = 65_507 - 64; // IPv4 UDP maximum minus type, CRC and AES
 
 interface NodeEntry extends MemberNode {
   stateChange: number;
+  /** the address as received (see Alive.addrBytes) */
+  addrBytes?: Buffer;
 }
 
 interface AckWaiter {
@@ -194,7 +196,7 @@ class MemberlistImpl implements Memberlist {
     const existing = this.nodes.get(a.node);
     if (this.leaving && isLocal) return;
     if (!existing) {
-      const n: NodeEntry = { name: a.node, addr: a.addr, port: a.port, meta: a.meta, state: 'alive', incarnation: a.incarnation, vsn: toVsn(a.vsn), stateChange: Date.now() };
+      const n: NodeEntry = { name: a.node, addr: a.addr, addrBytes: a.addrBytes, port: a.port, meta: a.meta, state: 'alive', incarnation: a.incarnation, vsn: toVsn(a.vsn), stateChange: Date.now() };
       this.nodes.set(a.node, n);
       // A newcomer goes at a random place of the probe order so it is probed fairly soon.
       this.probeOrder.splice(Math.floor(Math.random() * (this.probeOrder.length + 1)), 0, a.node);
@@ -213,7 +215,8 @@ class MemberlistImpl implements Memberlist {
     const wasDown = existing.state === 'dead' || existing.state === 'left';
     // Another address under a known name: only a dead node past DeadNodeReclaimTime may be taken over.
     let reclaimed = false;
-    if (!isLocal && (existing.addr !== a.addr || existing.port !== a.port)) {
+    // byte for byte, as memberlist: 10.0.0.5 in 4 bytes and in 16 are two addresses to serf
+    if (!isLocal && (!wireAddr(existing).equals(wireAddr(a)) || existing.port !== a.port)) {
       reclaimed = wasDown && this.t.deadNodeReclaimTimeMs > 0 && Date.now() - existing.stateChange > this.t.deadNodeReclaimTimeMs;
       if (!reclaimed) {
         this.st.dropReasons['address conflict'] = (this.st.dropReasons['address conflict'] ?? 0) + 1;
@@ -225,7 +228,7 @@ class MemberlistImpl implements Memberlist {
     this.suspicions.get(a.node)?.stop();
     this.suspicions.delete(a.node);
     const metaChanged = !existing.meta.equals(a.meta);
-    Object.assign(existing, { addr: a.addr, port: a.port, meta: a.meta, incarnation: a.incarnation, vsn: toVsn(a.vsn) });
+    Object.assign(existing, { addr: a.addr, addrBytes: a.addrBytes, port: a.port, meta: a.meta, incarnation: a.incarnation, vsn: toVsn(a.vsn) });
     if (existing.state !== 'alive') Object.assign(existing, { state: 'alive', stateChange: Date.now() });
     this.broadcast(a.node, encodeAlive(a));
     if (wasDown) {
@@ -487,7 +490,7 @@ class MemberlistImpl implements Memberlist {
 
   // ---------- push/pull ----------
   private localState(join: boolean): Buffer {
-    const nodes: PushNodeState[] = [...this.nodes.values()].map((n) => ({ name: n.name, addr: n.addr, port: n.port, meta: n.meta, incarnation: n.incarnation, state: STATE_NUM[n.state], vsn: n.vsn }));
+    const nodes: PushNodeState[] = [...this.nodes.values()].map((n) => ({ name: n.name, addr: n.addr, addrBytes: n.addrBytes, port: n.port, meta: n.meta, incarnation: n.incarnation, state: STATE_NUM[n.state], vsn: n.vsn }));
     return encodePushPull({ join, nodes, userState: this.cfg.delegate.localState(join) });
   }
 
@@ -514,7 +517,7 @@ class MemberlistImpl implements Memberlist {
         continue;
       }
       const state = STATE_NAME[r.state] ?? 'dead';
-      if (state === 'alive') this.aliveNode({ incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn });
+      if (state === 'alive') this.aliveNode({ incarnation: r.incarnation, node: r.name, addr: r.addr, addrBytes: r.addrBytes, port: r.port, meta: r.meta, vsn: r.vsn });
       else if (state === 'left') this.deadNode({ incarnation: r.incarnation, node: r.name, from: r.name });
       // A remote dead or suspect view is only a suspicion here: we check for ourselves.
       else this.suspectNode({ incarnation: r.incarnation, node: r.name, from: this.cfg.name });
