@@ -8,9 +8,9 @@ import type { Profile } from '../gossip/memberlist/api.js';
 import type { AgentFile } from './config-file.js';
 import { META_MAX, NODE_NAME_MAX, nodeNameProblem } from '../gossip/memberlist/validate.js';
 import { encodeTags } from '../gossip/serf/messages.js';
-import { parseJoinAddr, portProblem } from '../gossip/memberlist/address.js';
+import { DEFAULT_GOSSIP_PORT, parseJoinAddr, portProblem } from '../gossip/memberlist/address.js';
 
-export const DEFAULT_GOSSIP_PORT = 7946;
+export { DEFAULT_GOSSIP_PORT };
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';
 
 export interface HostPort {
