@@ -23,7 +23,8 @@ export class Agent implements RpcTarget {
   private rpc?: AgentRpcServer;
   private handlers: ScriptEventHandlers;
   private leaving?: Promise<void>;
-  private stopped = false;
+  /** shut down (or left) */
+  stopped = false;
   private resolveDone!: () => void;
   /** Resolves when the agent has left (or shut down) and closed its RPC. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -80,15 +81,18 @@ export class Agent implements RpcTarget {
     this.handlers.handle(e);
   }
 
-  /** Join through any of `addrs`, retrying with backoff (1 s doubling to the cap) until one answers. */
-  async joinWithRetry(addrs: string[], signal?: AbortSignal): Promise<number> {
-    let delay = 1000;
+  /**
+   * serf's retry_join: join through any of `addrs`, retrying with backoff (1 s doubling to the cap) until one
+   * answers, or `maxAttempts` failed (0: no limit).
+   */
+  async joinWithRetry(addrs: string[], maxAttempts = 0, signal?: AbortSignal): Promise<number> {
+    let delay = Math.min(1000, this.opts.retryMaxIntervalMs);
     for (let attempt = 1; ; attempt++) {
       try {
         const n = await this.join(addrs, this.opts.replayOnJoin);
         return n;
       } catch (err) {
-        if (this.stopped || signal?.aborted) throw err;
+        if (this.stopped || signal?.aborted || (maxAttempts > 0 && attempt >= maxAttempts)) throw err;
         this.log.warn(`agent: Join failed: ${(err as Error).message}, retrying in ${delay / 1000}s (attempt ${attempt})`);
         await new Promise((r) => setTimeout(r, delay).unref());
         delay = Math.min(delay * 2, this.opts.retryMaxIntervalMs);

@@ -1,6 +1,7 @@
 // The CLI's side of the agent RPC.
 import { request, type IncomingMessage } from 'node:http';
-import { formatHostPort, parseHostPort, DEFAULT_RPC_ADDR } from './options.js';
+import { LBA_ERR_BAD_ADDRESS, LBA_ERR_NO_AGENT } from '../config/codes.js';
+import { formatHostPort, hostPortProblem, parseHostPort, DEFAULT_RPC_ADDR } from './options.js';
 
 export class RpcError extends Error {
   constructor(readonly status: number, message: string) {
@@ -8,13 +9,40 @@ export class RpcError extends Error {
   }
 }
 
+/** Where the RPC address came from, so an error can say how to point the command elsewhere. */
+function rpcAddrSource(flag: string | undefined): { addr: string; from: string } {
+  if (flag !== undefined) return { addr: flag, from: '--rpc-addr' };
+  if (process.env.LBAGENT_RPC_ADDR) return { addr: process.env.LBAGENT_RPC_ADDR, from: '$LBAGENT_RPC_ADDR' };
+  if (process.env.SERF_RPC_ADDR) return { addr: process.env.SERF_RPC_ADDR, from: '$SERF_RPC_ADDR' };
+  return { addr: DEFAULT_RPC_ADDR, from: 'the default' };
+}
+
 export class AgentClient {
   readonly base: { host: string; port: number };
+  private readonly from: string;
 
-  constructor(rpcAddr: string = process.env.LBAGENT_RPC_ADDR ?? process.env.SERF_RPC_ADDR ?? DEFAULT_RPC_ADDR, private readonly auth = process.env.LBAGENT_RPC_AUTH ?? process.env.SERF_RPC_AUTH) {
-    const hp = parseHostPort(rpcAddr, 7373, '127.0.0.1');
-    if (!hp) throw new Error(`invalid RPC address '${rpcAddr}'`);
+  constructor(rpcAddr?: string, private readonly auth = process.env.LBAGENT_RPC_AUTH ?? process.env.SERF_RPC_AUTH) {
+    const { addr, from } = rpcAddrSource(rpcAddr);
+    const hp = parseHostPort(addr, 7373, '127.0.0.1');
+    if (!hp) throw new Error(`${from === '--rpc-addr' ? '--rpc-addr' : `RPC address from ${from}`}: ${hostPortProblem(addr)} (expected host:port, e.g. 127.0.0.1:7373) [${LBA_ERR_BAD_ADDRESS}]`);
     this.base = hp;
+    this.from = from;
+  }
+
+  /** A network error of a call, as what was tried and how to point the command elsewhere. */
+  private unreachable(err: NodeJS.ErrnoException): Error {
+    const why: Record<string, string> = {
+      ECONNREFUSED: 'connection refused: no agent is running there',
+      ENOTFOUND: `the name '${this.base.host}' does not resolve`,
+      EAI_AGAIN: `the name '${this.base.host}' does not resolve (DNS not answering)`,
+      EHOSTUNREACH: 'no route to host',
+      ENETUNREACH: 'network unreachable',
+      ECONNRESET: 'the connection was reset: is it an lbagent or serf agent RPC address?',
+    };
+    const reason = why[err.code ?? ''] ?? err.message;
+    const where = 'point to the agent with --rpc-addr HOST:PORT or LBAGENT_RPC_ADDR';
+    const hint = err.code === 'ECONNREFUSED' ? `Start one with 'lbagent agent' or 'lbagent join ADDR', or ${where}` : `${where[0]!.toUpperCase()}${where.slice(1)}`;
+    return Object.assign(new Error(`Error connecting to lbagent agent at ${this.address} (${this.from}): ${reason}. ${hint} [${LBA_ERR_NO_AGENT}]`), { code: LBA_ERR_NO_AGENT });
   }
 
   get address(): string {
@@ -62,10 +90,11 @@ export class AgentClient {
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`timed out talking to the agent at ${this.address}`)));
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'ECONNREFUSED' ? new Error(`Error connecting to lbagent agent: no agent at ${this.address} (dial tcp ${this.address}: connection refused)`) : err),
-      );
+      req.on('timeout', () => req.destroy(Object.assign(new Error(`timed out after ${timeoutMs / 1000}s`), { code: 'ETIMEDOUT' })));
+      let connected = false;
+      req.on('socket', (sock) => sock.once('connect', () => (connected = true)));
+      // Once connected, the agent was found: its error is not about where to find it.
+      req.on('error', (err: NodeJS.ErrnoException) => reject(connected ? new Error(`the agent at ${this.address}: ${err.message}`) : this.unreachable(err)));
       req.end(data);
     });
   }

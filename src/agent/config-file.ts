@@ -1,13 +1,13 @@
 // serf's agent config file (YAML, or serf's JSON: JSON is YAML), validated with positions. Loaded on demand.
 import { z } from 'zod';
-import { loadConfigFile, oneOf, type ConfigError } from '../config/index.js';
-import { DEFAULT_GOSSIP_PORT, parseHostPort } from './options.js';
+import { duration, loadConfigFile, oneOf, type ConfigError } from '../config/index.js';
+import { DEFAULT_GOSSIP_PORT, hostPortProblem, parseHostPort } from './options.js';
 
 const hostPort = (defaultPort: number, defaultHost?: string) =>
   z.string().transform((v, ctx) => {
     const hp = parseHostPort(v, defaultPort, defaultHost);
     if (!hp) {
-      ctx.addIssue({ code: 'custom', message: `invalid address '${v}'`, params: { expected: `host[:port], e.g. 10.0.0.5:${defaultPort}` } });
+      ctx.addIssue({ code: 'custom', message: hostPortProblem(v), params: { expected: `host[:port], e.g. 10.0.0.5:${defaultPort}` } });
       return z.NEVER;
     }
     return hp;
@@ -27,6 +27,8 @@ export const agentFileSchema = z.object({
   encrypt_key: z.string().optional(),
   start_join: stringList.optional(),
   retry_join: stringList.optional(),
+  retry_max_attempts: z.number().int().min(0).optional(),
+  retry_interval: duration().optional(),
   replay_on_join: z.boolean().optional(),
   event_handlers: stringList.optional(),
   log_level: oneOf(['trace', 'debug', 'info', 'warn', 'err', 'error', 'TRACE', 'DEBUG', 'INFO', 'WARN', 'ERR', 'ERROR'] as const).optional(),

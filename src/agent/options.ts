@@ -1,15 +1,16 @@
 // The agent's options: serf's agent settings, from a config file (YAML, or serf's JSON agent config:
 // JSON is YAML, so one loader gives file:line:col errors for both) overlaid by command-line flags.
 import { hostname } from 'node:os';
-import { LBA_ERR_RPC_REMOTE_NO_AUTH } from '../config/codes.js';
+import { LBA_ERR_BAD_ADDRESS, LBA_ERR_RPC_REMOTE_NO_AUTH } from '../config/codes.js';
 import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
 import type { Profile } from '../gossip/memberlist/api.js';
 import type { AgentFile } from './config-file.js';
 import { META_MAX, NODE_NAME_MAX, nodeNameProblem } from '../gossip/memberlist/validate.js';
 import { encodeTags } from '../gossip/serf/messages.js';
+import { DEFAULT_GOSSIP_PORT, parseJoinAddr, portProblem } from '../gossip/memberlist/address.js';
 
-export const DEFAULT_GOSSIP_PORT = 7946;
+export { DEFAULT_GOSSIP_PORT };
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';
 
 export interface HostPort {
@@ -29,7 +30,12 @@ export interface AgentOptions {
   rpcAllowUnauthenticated: boolean;
   tags: Record<string, string>;
   encryptKey?: string;
+  /** joined once at start; a failure stops the agent (serf's start_join, -join) */
   startJoin: string[];
+  /** joined in the background, retried until one answers (serf's retry_join, -retry-join) */
+  retryJoin: string[];
+  /** give up (and exit) after this many failed retry_join attempts; 0 = never (serf's retry_max_attempts) */
+  retryMaxAttempts: number;
   replayOnJoin: boolean;
   eventHandlers: string[];
   logLevel: string;
@@ -39,7 +45,7 @@ export interface AgentOptions {
   /** serf: SIGINT leaves unless skip_leave_on_interrupt; lbagent leaves on SIGTERM too (shutdown scripts) */
   leaveOnTerminate: boolean;
   skipLeaveOnInterrupt: boolean;
-  /** seconds between join retries grow from 1 s to this cap */
+  /** the wait between retry_join attempts grows from 1 s to this cap (serf's retry_interval, 30 s) */
   retryMaxIntervalMs: number;
   /** serf's -snapshot / snapshot_path: members and clocks kept here, rejoined at start */
   snapshotPath?: string;
@@ -63,6 +69,14 @@ function checkPort(hp: HostPort): HostPort | undefined {
   return hp.port >= 0 && hp.port <= 65535 && hp.host !== '' ? hp : undefined;
 }
 
+/** Why parseHostPort refused `value`, in words: the port's problem when it has one. */
+export function hostPortProblem(value: string): string {
+  const v = value.trim();
+  const port = /^\[[^\]]*\]:(.*)$/.exec(v)?.[1] ?? (v.split(':').length === 2 ? v.split(':')[1] : undefined);
+  const why = port === undefined || port === '' ? undefined : portProblem(port, 0);
+  return `invalid address '${value}'${why ? `: ${why}` : ''}`;
+}
+
 export function formatHostPort(hp: HostPort): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
@@ -84,6 +98,9 @@ export interface AgentFlags {
   profile?: string;
   replay?: boolean;
   join?: string[];
+  'retry-join'?: string[];
+  'retry-max'?: string;
+  'retry-interval'?: string;
   coalesce?: boolean;
   snapshot?: string;
   rejoin?: boolean;
@@ -108,6 +125,9 @@ export const agentFlagSpec = {
   profile: { type: 'string' },
   replay: { type: 'boolean' },
   join: { type: 'string', multiple: true },
+  'retry-join': { type: 'string', multiple: true },
+  'retry-max': { type: 'string' },
+  'retry-interval': { type: 'string' },
   coalesce: { type: 'boolean' },
   snapshot: { type: 'string' },
   rejoin: { type: 'boolean' },
@@ -128,6 +148,8 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     rpcAllowUnauthenticated: false,
     tags: {},
     startJoin: [],
+    retryJoin: [],
+    retryMaxAttempts: 0,
     replayOnJoin: false,
     eventHandlers: [],
     logLevel: 'info',
@@ -157,17 +179,17 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   if (flags.bind) {
     const b = parseHostPort(flags.bind, DEFAULT_GOSSIP_PORT);
     if (b) opts.bind = b;
-    else errors.push(flagError('bind', `invalid address '${flags.bind}'`, 'host[:port]'));
+    else errors.push(flagError('bind', hostPortProblem(flags.bind), 'host[:port]'));
   }
   if (flags.advertise) {
     const a = parseHostPort(flags.advertise, opts.bind.port);
     if (a) opts.advertise = a;
-    else errors.push(flagError('advertise', `invalid address '${flags.advertise}'`, 'host[:port]'));
+    else errors.push(flagError('advertise', hostPortProblem(flags.advertise), 'host[:port]'));
   }
   if (flags['rpc-addr']) {
     const r = parseHostPort(flags['rpc-addr'], 7373, '127.0.0.1');
     if (r) opts.rpcAddr = r;
-    else errors.push(flagError('rpc-addr', `invalid address '${flags['rpc-addr']}'`, 'host:port'));
+    else errors.push(flagError('rpc-addr', hostPortProblem(flags['rpc-addr']), 'host:port'));
   }
   if (flags['rpc-auth']) opts.rpcAuth = flags['rpc-auth'];
   if (flags['rpc-allow-remote']) opts.rpcAllowRemote = true;
@@ -190,6 +212,25 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   if (flags.join) opts.startJoin.push(...flags.join);
   if (flags.snapshot !== undefined) opts.snapshotPath = flags.snapshot || undefined;
   if (flags.rejoin) opts.rejoinAfterLeave = true;
+  if (flags['retry-join']) opts.retryJoin.push(...flags['retry-join']);
+  if (flags['retry-max'] !== undefined) {
+    const n = Number(flags['retry-max']);
+    if (Number.isInteger(n) && n >= 0) opts.retryMaxAttempts = n;
+    else errors.push(flagError('retry-max', `invalid number '${flags['retry-max']}'`, 'a whole number of attempts, 0 = no limit'));
+  }
+  if (flags['retry-interval'] !== undefined) {
+    const { parseDuration } = await import('../config/duration.js');
+    const ms = parseDuration(flags['retry-interval']);
+    if (typeof ms === 'number' && ms > 0) opts.retryMaxIntervalMs = ms;
+    else errors.push(flagError('retry-interval', `invalid duration '${flags['retry-interval']}'`, 'a duration such as 30s'));
+  }
+  // A join address that can never work is refused here, not retried: a port out of range or not a number.
+  for (const [key, list] of [['join', opts.startJoin], ['retry-join', opts.retryJoin]] as const) {
+    for (const a of list) {
+      const j = parseJoinAddr(a);
+      if ('error' in j) errors.push({ ...flagError(key, `join address ${j.error}`, 'host[:port], e.g. 10.0.0.10 or 10.0.0.10:7946'), code: LBA_ERR_BAD_ADDRESS });
+    }
+  }
 
   if (opts.encryptKey !== undefined) {
     const len = Buffer.from(opts.encryptKey, 'base64').length;
@@ -225,7 +266,9 @@ function applyFile(opts: AgentOptions, f: AgentFile): void {
   if (f.rpc_auth) opts.rpcAuth = f.rpc_auth;
   if (f.encrypt_key) opts.encryptKey = f.encrypt_key;
   if (f.start_join) opts.startJoin.push(...f.start_join);
-  if (f.retry_join) opts.startJoin.push(...f.retry_join);
+  if (f.retry_join) opts.retryJoin.push(...f.retry_join);
+  if (f.retry_max_attempts !== undefined) opts.retryMaxAttempts = f.retry_max_attempts;
+  if (f.retry_interval !== undefined) opts.retryMaxIntervalMs = f.retry_interval;
   if (f.replay_on_join !== undefined) opts.replayOnJoin = f.replay_on_join;
   if (f.event_handlers) opts.eventHandlers.push(...f.event_handlers);
   if (f.log_level) opts.logLevel = normalizeLevel(f.log_level);

@@ -6,11 +6,18 @@ import { duration, endpoint, loadConfigFile, oneOf, parseConfigText } from '../c
 import type { ConfigResult, Endpoint, LoadOptions } from '../config/index.js';
 import { mainBaseSchema, withCrossChecks } from '../config/main.js';
 import { rolesAgainst, rolesFileSchema } from './roles.js';
+import { parseJoinAddr } from '../gossip/memberlist/address.js';
 
 const KEY_EXPECTED = 'a base64 key of 16, 24 or 32 bytes (lbagent keygen)';
 const encryptKey = z.string().refine((k) => [16, 24, 32].includes(Buffer.from(k, 'base64').length) && /^[A-Za-z0-9+/]+=*$/.test(k), {
   message: 'invalid encryption key',
   params: { expected: KEY_EXPECTED },
+});
+
+// A join address that can never work (a port out of range, not a number) is refused with the config.
+const joinAddr = z.string().superRefine((v, ctx) => {
+  const j = parseJoinAddr(v);
+  if ('error' in j) ctx.addIssue({ code: 'custom', message: `join address ${j.error}`, params: { expected: 'host[:port], e.g. 10.0.0.11 or web-1:7946' } });
 });
 
 export const gossipSchema = z.strictObject({
@@ -19,7 +26,7 @@ export const gossipSchema = z.strictObject({
   bind: endpoint('0.0.0.0').optional(),
   advertise: endpoint('0.0.0.0').optional(),
   /** members to join at start (serf -join), with replay of old user events */
-  join: z.array(z.string().min(1)).optional(),
+  join: z.array(joinAddr).optional(),
   encrypt: z.union([encryptKey, z.array(encryptKey).min(1)]).optional(),
   profile: oneOf(['lan', 'wan', 'local'] as const).optional(),
   /** extra tags for the balancer's node; role is always lb */

@@ -1,7 +1,7 @@
 // The demo's app server: answers every request with its name, so a browser or curl shows who served it.
 import { createServer, type Server } from 'node:http';
 
-export async function startAppServer(name: string, port: number, host = '127.0.0.1'): Promise<Server> {
+export async function startAppServer(name: string, port: number, host = '0.0.0.0'): Promise<Server> {
   const server = createServer((req, res) => {
     // ?delay=MS (up to 10 s) makes a slow request, to watch draining let in-flight requests finish.
     const delay = Math.min(10_000, Number(/[?&]delay=(\d+)/.exec(req.url ?? '')?.[1] ?? 0));

@@ -133,7 +133,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     for (let i = 1; i <= count; i++) {
       const name = `web-${String(i).padStart(2, '0')}`;
       const port = await pickPort(8080 + i, taken);
-      const child = spawnChild(['demo', '--app', name, '--port', String(port)]);
+      const child = spawnChild(['demo', '--app', name, '--port', String(port), '--bind', '127.0.0.1']);
       children.push(child);
       apps.push({ name, port, pid: child.pid ?? 0, child });
     }
@@ -159,7 +159,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
         const gossip = await pickPort(undefined, taken);
         const rpc = await pickPort(undefined, taken);
         const agent = spawnChild(['agent', '--node', a.name, '--bind', `127.0.0.1:${gossip}`, '--rpc-addr', `127.0.0.1:${rpc}`,
-          '--role', 'web', '--tag', `port=${a.port}`, '--profile', 'local', '--join', `127.0.0.1:${gossipPort}`], { LBAGENT_LOG_LEVEL: 'warn' });
+          '--role', 'web', '--tag', `port=${a.port}`, '--profile', 'local', '--retry-join', `127.0.0.1:${gossipPort}`], { LBAGENT_LOG_LEVEL: 'warn' });
         children.push(agent);
         agents.push({ name: a.name, rpc });
       }

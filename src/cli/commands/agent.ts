@@ -21,7 +21,10 @@ export const AGENT_OPTIONS_HELP = `Options:
   --event-handler [FILTER=]SCRIPT  serf-style handler (repeatable)
   --profile lan|wan|local  gossip timers (default lan)
   --replay               replay old user events on join
-  --join ADDR            join this address at start (repeatable)
+  --join ADDR            join this address at start (repeatable); if none answers, the agent exits
+  --retry-join ADDR      join this address in the background, retried until one answers (repeatable)
+  --retry-max N          with --retry-join: exit after N failed attempts (default 0: no limit)
+  --retry-interval D     with --retry-join: the longest wait between attempts (default 30s)
   --snapshot PATH        serf's snapshot: keep members and clocks in PATH, rejoin them at start
   --rejoin               rejoin the snapshot's members even after a graceful leave (rejoin_after_leave)
   --log-level LEVEL      trace|debug|info|warn|error`;
@@ -46,12 +49,30 @@ export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[])
     return 1;
   }
   agent.installSignalHandlers();
+  // serf's start_join: one attempt; an agent that cannot join where it was told to stops with the reason
+  // (systemd's Restart= or retry_join are the ways to wait for a balancer that is not up yet).
   if (opts.startJoin.length) {
-    agent.joinWithRetry(opts.startJoin).catch(() => {});
+    try {
+      await agent.join(opts.startJoin, opts.replayOnJoin);
+    } catch (err) {
+      log.error(`agent: Error joining the cluster: ${(err as Error).message}`);
+      await agent.shutdown();
+      log.flush?.();
+      return 1;
+    }
+  }
+  let gaveUp = false;
+  if (opts.retryJoin.length) {
+    agent.joinWithRetry(opts.retryJoin, opts.retryMaxAttempts).catch(() => {
+      if (agent.stopped) return;
+      gaveUp = true;
+      log.error('agent: maximum retry join attempts made, exiting');
+      void agent.shutdown();
+    });
   }
   await agent.done;
   log.flush?.();
-  return 0;
+  return gaveUp ? 1 : 0;
 }
 
 export function parseAgentArgs(argv: string[]): { flags: AgentFlags; positionals: string[] } {

@@ -30,17 +30,21 @@ export const demo: Command = {
     '  --apps N         number of app servers (default 3)',
     '  --static         give the balancer the app servers as static backends (default: each app server runs',
     '                   its own lbagent agent with role web, joined to the balancer; pools from roles.yml)',
+    '',
+    'lbagent demo --app NAME --port N [--bind ADDR]: one app server alone (for a host or container of its own),',
+    'on every address unless --bind says one.',
   ].join('\n'),
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' }, gossip: { type: 'boolean' }, static: { type: 'boolean' } },
+      options: { port: { type: 'string' }, bind: { type: 'string' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' }, gossip: { type: 'boolean' }, static: { type: 'boolean' } },
       allowPositionals: false,
     });
     if (values.app) {
       const p = port(values.port);
       if (!p) throw new Error('--app needs --port');
-      const server = await startAppServer(values.app, p);
+      // every address by default: an app server on its own host (or container) is reached from the balancer's
+      const server = await startAppServer(values.app, p, values.bind ?? '0.0.0.0');
       await untilSignal();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

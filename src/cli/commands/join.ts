@@ -6,7 +6,7 @@ import { AGENT_OPTIONS_HELP, parseAgentArgs, runAgentForeground } from './agent.
 export const joinCommand: Command = {
   name: 'join',
   summary: 'Join a cluster: start the agent, or ask the running agent to join',
-  usage: `Usage: lbagent join [options] ADDR...\n\nIf an agent already answers on --rpc-addr, asks it to join ADDR and exits (like serf join);\notherwise starts the agent in the foreground and joins through any of the addresses, retrying with backoff.\n\n${AGENT_OPTIONS_HELP}`,
+  usage: `Usage: lbagent join [options] ADDR...\n\nIf an agent already answers on --rpc-addr, asks it to join ADDR and exits (like serf join);\notherwise starts the agent in the foreground and joins through any of the addresses (serf agent -join): if none\nanswers, it says why and exits (use --retry-join in a service that may start before the balancer).\n\n${AGENT_OPTIONS_HELP}`,
   async run(argv) {
     const { flags, positionals } = parseAgentArgs(argv);
     if (positionals.length === 0) {

@@ -3,11 +3,29 @@
 import { parseArgs } from 'node:util';
 import type { BackendView, ServerView } from '../../interfaces/pool-driver.js';
 import type { Command } from '../command.js';
+import { LBA_ERR_BAD_ADDRESS, LBA_ERR_NO_AGENT } from '../../config/codes.js';
 
 const DEFAULT_ADMIN = 'http://127.0.0.1:9901';
 
+const NOT_THERE: Record<string, string> = {
+  ECONNREFUSED: 'connection refused: no balancer is running there',
+  ENOTFOUND: 'the name does not resolve',
+  EAI_AGAIN: 'the name does not resolve (DNS not answering)',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
+};
+
 async function getJson(base: string, path: string, token?: string): Promise<unknown> {
-  const res = await fetch(new URL(path, base), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  } catch (err) {
+    // fetch says only "fetch failed": the reason is in its cause
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+    const reason = NOT_THERE[cause?.code ?? ''] ?? cause?.message ?? (err as Error).message;
+    throw Object.assign(new Error(`${reason}`), { code: LBA_ERR_NO_AGENT });
+  }
   const text = await res.text();
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text.trim()}`);
   return JSON.parse(text);
@@ -71,13 +89,22 @@ export const servers: Command = {
       process.stderr.write(`${this.usage}\n`);
       return 2;
     }
+    const from = values.admin !== undefined ? '--admin' : process.env.LBAGENT_ADMIN ? '$LBAGENT_ADMIN' : 'the default';
     let admin = values.admin ?? process.env.LBAGENT_ADMIN ?? DEFAULT_ADMIN;
     if (!/^https?:\/\//.test(admin)) admin = `http://${admin}`;
+    try {
+      new URL(admin);
+    } catch {
+      process.stderr.write(`lbagent servers: ${from}: invalid admin address '${admin}' (expected a URL or host:port, e.g. http://10.0.0.10:9901) [${LBA_ERR_BAD_ADDRESS}]\n`);
+      return 1;
+    }
     let pools: BackendView[];
     try {
       pools = await fetchPools(admin, values.token ?? process.env.LBAGENT_ADMIN_TOKEN);
     } catch (err) {
-      process.stderr.write(`lbagent servers: cannot read the pools from ${admin}: ${(err as Error).message}\n`);
+      const code = (err as { code?: string }).code;
+      const hint = code === LBA_ERR_NO_AGENT ? `. Point to the balancer's admin API (admin.bind in its lbagent.yml) with --admin URL or LBAGENT_ADMIN [${LBA_ERR_NO_AGENT}]` : '';
+      process.stderr.write(`lbagent servers: cannot read the pools from ${admin} (${from}): ${(err as Error).message}${hint}\n`);
       return 1;
     }
     process.stdout.write(format === 'json' ? JSON.stringify(pools, null, 2) + '\n' : formatPools(pools));

@@ -29,8 +29,10 @@ export interface Ack { seqNo: number; payload: Buffer }
 export interface Nack { seqNo: number }
 export interface Suspect { incarnation: number; node: string; from: string }
 export interface Dead { incarnation: number; node: string; from: string }
-export interface Alive { incarnation: number; node: string; addr: string; port: number; meta: Buffer; vsn: number[] }
-export interface PushNodeState { name: string; addr: string; port: number; meta: Buffer; incarnation: number; state: number; vsn: number[] }
+// addrBytes: the address as it came on the wire (4 bytes, or 16 for an IPv4 that serf's memberlist found itself),
+// relayed as is: memberlist compares addresses byte for byte, and another form of its own address is a conflict.
+export interface Alive { incarnation: number; node: string; addr: string; port: number; meta: Buffer; vsn: number[]; addrBytes?: Buffer }
+export interface PushNodeState { name: string; addr: string; port: number; meta: Buffer; incarnation: number; state: number; vsn: number[]; addrBytes?: Buffer }
 
 export type Message =
   | { type: MsgType.Ping; body: Ping }
@@ -70,6 +72,16 @@ export function bytesToIp(b: Buffer): string {
   throw new DecodeError(`invalid IP of ${b.length} bytes`);
 }
 
+/** A node's address in its wire form: as received when it was, else from its text. */
+export function wireAddr(n: { addr: string; addrBytes?: Buffer }): Buffer {
+  return n.addrBytes?.length ? n.addrBytes : ipToBytes(n.addr);
+}
+
+/** The wire form of an address, kept only when it is not the one its text gives (an IPv4 in 16 bytes). */
+function unusualForm(raw: Buffer, addr: string): { addrBytes?: Buffer } {
+  return addr !== '' && raw.length === 16 && isIP(addr) === 4 ? { addrBytes: Buffer.from(raw) } : {};
+}
+
 /** A node's announced address: '' unless 4 or 16 bytes, so the receiver drops the record as 'invalid address'. */
 function nodeAddr(b: Buffer): string {
   return b.length === 4 || b.length === 16 ? bytesToIp(b) : '';
@@ -87,7 +99,9 @@ function body(buf: Buffer, at: number): MapValue {
 }
 
 export function decodeAlive(m: MapValue): Alive {
-  return { incarnation: uint(m, 'Incarnation'), node: str(m, 'Node'), addr: nodeAddr(bytes(m, 'Addr')), port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), vsn: vsnOf(m) };
+  const raw = bytes(m, 'Addr');
+  const addr = nodeAddr(raw);
+  return { incarnation: uint(m, 'Incarnation'), node: str(m, 'Node'), addr, port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), vsn: vsnOf(m), ...unusualForm(raw, addr) };
 }
 
 function source(m: MapValue) {
@@ -183,7 +197,7 @@ export const encodeNack = (n: Nack) => msg(MsgType.Nack, { SeqNo: n.seqNo });
 export const encodeSuspect = (s: Suspect) => msg(MsgType.Suspect, { Incarnation: s.incarnation, Node: s.node, From: s.from });
 export const encodeDead = (d: Dead) => msg(MsgType.Dead, { Incarnation: d.incarnation, Node: d.node, From: d.from });
 export const encodeAlive = (a: Alive) =>
-  msg(MsgType.Alive, { Incarnation: a.incarnation, Node: a.node, Addr: ipToBytes(a.addr), Port: a.port, Meta: a.meta, Vsn: Buffer.from(a.vsn) });
+  msg(MsgType.Alive, { Incarnation: a.incarnation, Node: a.node, Addr: wireAddr(a), Port: a.port, Meta: a.meta, Vsn: Buffer.from(a.vsn) });
 export const encodeUser = (payload: Buffer) => Buffer.concat([Buffer.from([MsgType.User]), payload]);
 
 /** Several messages in one packet: 0x07, count, lengths (uint16 BE), then the messages. */
@@ -213,7 +227,7 @@ export interface PushPull {
 export function encodePushPull(p: PushPull): Buffer {
   const parts: Buffer[] = [Buffer.from([MsgType.PushPull]), encode({ Join: p.join, Nodes: p.nodes.length, UserStateLen: p.userState.length })];
   for (const n of p.nodes) {
-    parts.push(encode({ Name: n.name, Addr: ipToBytes(n.addr), Port: n.port, Meta: n.meta, Incarnation: n.incarnation, State: n.state, Vsn: Buffer.from(n.vsn) }));
+    parts.push(encode({ Name: n.name, Addr: wireAddr(n), Port: n.port, Meta: n.meta, Incarnation: n.incarnation, State: n.state, Vsn: Buffer.from(n.vsn) }));
   }
   parts.push(p.userState);
   return Buffer.concat(parts);
@@ -230,7 +244,9 @@ export function decodePushPull(buf: Buffer, start: number): PushPull {
   for (let i = 0; i < count; i++) {
     ({ value, end } = decode(buf, end));
     const m = asMap(value, 'push node state');
-    nodes.push({ name: str(m, 'Name'), addr: nodeAddr(bytes(m, 'Addr')), port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), incarnation: uint(m, 'Incarnation'), state: uint(m, 'State'), vsn: vsnOf(m) });
+    const raw = bytes(m, 'Addr');
+    const addr = nodeAddr(raw);
+    nodes.push({ name: str(m, 'Name'), addr, port: uint(m, 'Port'), meta: Buffer.from(bytes(m, 'Meta')), incarnation: uint(m, 'Incarnation'), state: uint(m, 'State'), vsn: vsnOf(m), ...unusualForm(raw, addr) });
   }
   if (end + userLen > buf.length) throw new Truncated('truncated push/pull user state');
   return { join: bool(h, 'Join'), nodes, userState: Buffer.from(buf.subarray(end, end + userLen)) };

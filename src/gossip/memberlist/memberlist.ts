@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import type { Memberlist, MemberlistConfig, MemberNode, MemberlistStats, NodeStateName } from './api.js';
 import { Awareness } from './awareness.js';
 import {
-  decodePacket, decodePushPull, decompress, encodeAck, encodeAlive, encodeCompound, encodeDead, encodeIndirectPing, encodeNack,
+  decodePacket, decodePushPull, decompress, encodeAck, wireAddr, encodeAlive, encodeCompound, encodeDead, encodeIndirectPing, encodeNack,
   encodePing, encodePushPull, encodeSuspect, encodeUser, MsgType, withCrc, type Alive, type Dead, type Message, type PushNodeState, type Suspect,
 } from './codec.js';
 import { pushPullScale, PROFILES, suspicionTimeout, type Timers } from './config.js';
@@ -12,6 +12,7 @@ import { Keyring } from './keyring.js';
 import { asMap, decode, DecodeError, encode, Truncated, uint } from './msgpack.js';
 import { BroadcastQueue } from './queue.js';
 import { expectedConfirmations, Suspicion } from './suspicion.js';
+import { AddressError, chooseAdvertiseAddr, isUnspecified, parseJoinAddr, resolveHost } from './address.js';
 import { readStream, Transport, type PacketFrom } from './transport.js';
 import { announcedNodeProblem, assertValidLocalNode, META_MAX, nodeNameProblem, type DropReason } from './validate.js';
 
@@ -23,6 +24,8 @@ const MAX_UDP_PAYLOAD = 65_507 - 64; // IPv4 UDP maximum minus type, CRC and AES
 
 interface NodeEntry extends MemberNode {
   stateChange: number;
+  /** the address as received (see Alive.addrBytes) */
+  addrBytes?: Buffer;
 }
 
 interface AckWaiter {
@@ -70,8 +73,10 @@ class MemberlistImpl implements Memberlist {
   }
 
   async start(): Promise<void> {
-    this.transport = await Transport.create(this.cfg.bindAddr || '0.0.0.0', this.cfg.bindPort, (b, f) => this.onPacket(b, f), (s) => void this.onStream(s));
-    const addr = this.cfg.advertiseAddr ?? (this.cfg.bindAddr && this.cfg.bindAddr !== '0.0.0.0' && this.cfg.bindAddr !== '::' ? this.cfg.bindAddr : '127.0.0.1');
+    // Addresses first: one that cannot work is an error before anything binds.
+    const bind = isUnspecified(this.cfg.bindAddr) ? this.cfg.bindAddr || '0.0.0.0' : await resolveHost(this.cfg.bindAddr, 'bind address');
+    const addr = await this.advertiseAddr(bind);
+    this.transport = await Transport.create(bind === '*' ? '0.0.0.0' : bind, this.cfg.bindPort, (b, f) => this.onPacket(b, f), (s) => void this.onStream(s));
     const port = this.cfg.advertisePort || this.transport.port; // 0 = the port we bound: peers drop port 0
     // Our own alive message, as memberlist's setAlive: the local node joins the table like any other.
     this.aliveNode({ incarnation: this.nextIncarnation(), node: this.cfg.name, addr, port, meta: this.meta(), vsn: this.vsn }, true);
@@ -80,17 +85,33 @@ class MemberlistImpl implements Memberlist {
     this.schedulePushPull();
   }
 
+  /**
+   * What peers are told (memberlist's FinalAdvertiseAddr): the advertise address if set, else the bind address,
+   * else (bound to every address) a private IPv4 of this host, else a public one; never loopback.
+   */
+  private async advertiseAddr(bind: string): Promise<string> {
+    if (!isUnspecified(this.cfg.advertiseAddr)) return resolveHost(this.cfg.advertiseAddr!, 'advertise address');
+    if (!isUnspecified(bind)) return bind;
+    const c = chooseAdvertiseAddr();
+    this.log?.info({ addr: c.addr, iface: c.iface }, `memberlist: Using ${c.kind} IP ${c.addr} of interface ${c.iface} as the advertise address (bound to ${bind}; set --advertise or gossip.advertise to choose another)`);
+    // memberlist warns the same way: gossip on a public address is readable by anyone on the path.
+    if (c.kind === 'public' && !this.ring.enabled) this.log?.warn('memberlist: Binding to public address without encryption!');
+    return c.addr;
+  }
+
   // ---------- public API ----------
   async join(addrs: string[]): Promise<number> {
     let ok = 0;
     const errors: string[] = [];
     for (const a of addrs) {
-      const { host, port } = splitHostPort(a);
       try {
-        await this.pushPull(host, port, true);
+        const parsed = parseJoinAddr(a);
+        if ('error' in parsed) throw new AddressError(`join address ${parsed.error}`);
+        const host = await resolveHost(parsed.host, `join address '${a}'`);
+        await this.pushPull(host, parsed.port, true);
         ok++;
       } catch (err) {
-        errors.push(`${a}: ${(err as Error).message}`);
+        errors.push(err instanceof AddressError ? (err as Error).message : `${a}: ${(err as Error).message}`);
         this.log?.warn({ addr: a, err: (err as Error).message }, `memberlist: Failed to join ${a}: ${(err as Error).message}`);
       }
     }
@@ -175,7 +196,7 @@ class MemberlistImpl implements Memberlist {
     const existing = this.nodes.get(a.node);
     if (this.leaving && isLocal) return;
     if (!existing) {
-      const n: NodeEntry = { name: a.node, addr: a.addr, port: a.port, meta: a.meta, state: 'alive', incarnation: a.incarnation, vsn: toVsn(a.vsn), stateChange: Date.now() };
+      const n: NodeEntry = { name: a.node, addr: a.addr, addrBytes: a.addrBytes, port: a.port, meta: a.meta, state: 'alive', incarnation: a.incarnation, vsn: toVsn(a.vsn), stateChange: Date.now() };
       this.nodes.set(a.node, n);
       // A newcomer goes at a random place of the probe order so it is probed fairly soon.
       this.probeOrder.splice(Math.floor(Math.random() * (this.probeOrder.length + 1)), 0, a.node);
@@ -194,7 +215,8 @@ class MemberlistImpl implements Memberlist {
     const wasDown = existing.state === 'dead' || existing.state === 'left';
     // Another address under a known name: only a dead node past DeadNodeReclaimTime may be taken over.
     let reclaimed = false;
-    if (!isLocal && (existing.addr !== a.addr || existing.port !== a.port)) {
+    // byte for byte, as memberlist: 10.0.0.5 in 4 bytes and in 16 are two addresses to serf
+    if (!isLocal && (!wireAddr(existing).equals(wireAddr(a)) || existing.port !== a.port)) {
       reclaimed = wasDown && this.t.deadNodeReclaimTimeMs > 0 && Date.now() - existing.stateChange > this.t.deadNodeReclaimTimeMs;
       if (!reclaimed) {
         this.st.dropReasons['address conflict'] = (this.st.dropReasons['address conflict'] ?? 0) + 1;
@@ -206,7 +228,7 @@ class MemberlistImpl implements Memberlist {
     this.suspicions.get(a.node)?.stop();
     this.suspicions.delete(a.node);
     const metaChanged = !existing.meta.equals(a.meta);
-    Object.assign(existing, { addr: a.addr, port: a.port, meta: a.meta, incarnation: a.incarnation, vsn: toVsn(a.vsn) });
+    Object.assign(existing, { addr: a.addr, addrBytes: a.addrBytes, port: a.port, meta: a.meta, incarnation: a.incarnation, vsn: toVsn(a.vsn) });
     if (existing.state !== 'alive') Object.assign(existing, { state: 'alive', stateChange: Date.now() });
     this.broadcast(a.node, encodeAlive(a));
     if (wasDown) {
@@ -468,7 +490,7 @@ class MemberlistImpl implements Memberlist {
 
   // ---------- push/pull ----------
   private localState(join: boolean): Buffer {
-    const nodes: PushNodeState[] = [...this.nodes.values()].map((n) => ({ name: n.name, addr: n.addr, port: n.port, meta: n.meta, incarnation: n.incarnation, state: STATE_NUM[n.state], vsn: n.vsn }));
+    const nodes: PushNodeState[] = [...this.nodes.values()].map((n) => ({ name: n.name, addr: n.addr, addrBytes: n.addrBytes, port: n.port, meta: n.meta, incarnation: n.incarnation, state: STATE_NUM[n.state], vsn: n.vsn }));
     return encodePushPull({ join, nodes, userState: this.cfg.delegate.localState(join) });
   }
 
@@ -495,7 +517,7 @@ class MemberlistImpl implements Memberlist {
         continue;
       }
       const state = STATE_NAME[r.state] ?? 'dead';
-      if (state === 'alive') this.aliveNode({ incarnation: r.incarnation, node: r.name, addr: r.addr, port: r.port, meta: r.meta, vsn: r.vsn });
+      if (state === 'alive') this.aliveNode({ incarnation: r.incarnation, node: r.name, addr: r.addr, addrBytes: r.addrBytes, port: r.port, meta: r.meta, vsn: r.vsn });
       else if (state === 'left') this.deadNode({ incarnation: r.incarnation, node: r.name, from: r.name });
       // A remote dead or suspect view is only a suspicion here: we check for ourselves.
       else this.suspectNode({ incarnation: r.incarnation, node: r.name, from: this.cfg.name });
@@ -697,12 +719,4 @@ const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref()
 
 function writeAll(sock: Socket, buf: Buffer): Promise<void> {
   return new Promise((resolve, reject) => sock.write(buf, (err) => (err ? reject(err) : resolve())));
-}
-
-export function splitHostPort(a: string): { host: string; port: number } {
-  const v6 = /^\[(.+)\](?::(\d+))?$/.exec(a);
-  if (v6) return { host: v6[1]!, port: v6[2] ? Number(v6[2]) : 7946 };
-  const i = a.lastIndexOf(':');
-  if (i > 0 && a.indexOf(':') === i) return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
-  return { host: a, port: 7946 };
 }
