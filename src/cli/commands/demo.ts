@@ -34,13 +34,14 @@ export const demo: Command = {
   async run(argv) {
     const { values } = parseArgs({
       args: argv,
-      options: { port: { type: 'string' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' }, gossip: { type: 'boolean' }, static: { type: 'boolean' } },
+      options: { port: { type: 'string' }, host: { type: 'string' }, verbose: { type: 'boolean' }, 'admin-port': { type: 'string' }, apps: { type: 'string' }, app: { type: 'string' }, gossip: { type: 'boolean' }, static: { type: 'boolean' } },
       allowPositionals: false,
     });
     if (values.app) {
       const p = port(values.port);
       if (!p) throw new Error('--app needs --port');
-      const server = await startAppServer(values.app, p);
+      // --host 0.0.0.0 in a container, so the balancer in another container reaches it
+      const server = await startAppServer(values.app, p, values.host ?? '127.0.0.1');
       await untilSignal();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
