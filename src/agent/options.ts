@@ -122,7 +122,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     startJoin: [],
     replayOnJoin: false,
     eventHandlers: [],
-    logLevel: 'info',
+    logLevel: normalizeLevel(process.env.LBAGENT_LOG_LEVEL || 'info'), // config files and --log-level win
     profile: 'lan',
     coalesce: true,
     leaveOnTerminate: true,
