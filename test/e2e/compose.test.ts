@@ -92,7 +92,7 @@ test('docker-compose.yml with podman-compose: built, balanced, paused, stopped, 
     return ['web-1', 'web-2', 'web-3'].every((w) => seen.has(w));
   }, { timeoutMs: 60_000 });
   took('compose up to all three web apps in rotation', upAt);
-  assert.equal(await servedBy(`http://127.0.0.1:${ports.api}/`), 'api-1');
+  await waitFor('api-1 answers through the api frontend', async () => (await servedBy(`http://127.0.0.1:${ports.api}/`)) === 'api-1', { timeoutMs: 60_000 });
 
   // The admin API answers where compose publishes it, only with the token lb-1's log printed.
   const logs = await mustRun('podman', ['logs', `${project}_lb-1_1`], { env });
@@ -105,7 +105,7 @@ test('docker-compose.yml with podman-compose: built, balanced, paused, stopped, 
     assert.equal(res.status, 200);
     return ((await res.json()) as { servers: Array<{ name: string; status: string }> }).servers;
   };
-  assert.deepEqual((await pool()).map((s) => s.name).sort(), ['api-1', 'web-1', 'web-2', 'web-3']);
+  await waitFor('web pool: web-1..3 and api-1 (backup)', async () => (await pool()).map((s) => s.name).sort().join() === 'api-1,web-1,web-2,web-3', { timeoutMs: 30_000 });
   // The image's HEALTHCHECK passes on the balancer and on an app container.
   await mustRun('podman', ['healthcheck', 'run', `${project}_lb-1_1`], { env });
   await mustRun('podman', ['healthcheck', 'run', `${project}_web-1_1`], { env });
