@@ -5,11 +5,12 @@
 // Skips with the install hint when podman is missing; under CI (CI=true) a missing tool fails instead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
 import { containerToolsMissing, mustRun, podmanEnv, run } from '../helpers/podman.js';
-import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 
 const missing = containerToolsMissing();
@@ -34,7 +35,9 @@ async function servers(url: string, n: number): Promise<Set<string>> {
 
 test('docker-compose.yml with podman-compose: built, balanced, paused, stopped, scaled out, torn down', { skip, timeout: 900_000 }, async (t) => {
   if (missing) throw new Error(`CI is set and the compose test cannot run: ${missing}`);
-  const dir = tempDir(t, 'lbagent-compose-');
+  // Removed by the cleanup below, last: podman without this run's containers.conf (netavark) cannot remove
+  // what it created.
+  const dir = mkdtempSync(join(tmpdir(), 'lbagent-compose-'));
   // This run's own project (containers, network, volume), image tag and host ports: other tests and other
   // people's demos on this machine are left alone.
   const project = `lbagentci${process.pid}`;
@@ -66,6 +69,7 @@ test('docker-compose.yml with podman-compose: built, balanced, paused, stopped, 
     if (left.length) await run('podman', ['rm', '-f', ...left], { env });
     await run('podman', ['volume', 'rm', '-f', `${project}_secrets`], { env });
     await run('podman', ['network', 'rm', '-f', `${project}_default`], { env });
+    rmSync(dir, { recursive: true, force: true });
     console.log(`compose test timings:\n  ${timings.join('\n  ')}`);
   });
 
