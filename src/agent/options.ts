@@ -152,7 +152,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     retryMaxAttempts: 0,
     replayOnJoin: false,
     eventHandlers: [],
-    logLevel: 'info',
+    logLevel: normalizeLevel(process.env.LBAGENT_LOG_LEVEL || 'info'), // config files and --log-level win
     profile: 'lan',
     coalesce: true,
     leaveOnTerminate: true,

@@ -2,9 +2,9 @@
 // 127.0.0.1, with nothing beyond `npm ci`. Each app server has its own `lbagent agent` (role web) joined to the
 // balancer, whose pools come from roles.yml; `--static` gives the balancer the app servers as static backends.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pickPort } from './ports.js';
@@ -32,12 +32,17 @@ export interface DemoOptions {
   /** Gossip mode (the CLI's default): each app server runs its own `lbagent agent --role web` joined to the
    *  balancer, whose pools come from roles.yml. Off: the app servers are static backends. */
   gossip?: boolean;
+  /** Children's logs on this terminal (default: a file per child under the demo's directory, so the banner is
+   *  what a person sees). */
+  verbose?: boolean;
 }
 
 export interface Demo {
   frontend: string;
   admin: string;
   configFile: string;
+  /** where the children's logs are (undefined with verbose: they are on the terminal) */
+  logDir?: string;
   apps: Array<{ name: string; port: number; pid: number }>;
   /** Stop everything; resolves when every child has exited. */
   stop(): Promise<void>;
@@ -86,8 +91,30 @@ export function gossipDemoConfig(frontendPort: number, adminPort: number, gossip
 
 export const DEMO_ROLES = 'roles:\n  web:\n    lb: [web]\n';
 
-function spawnChild(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, [...PRELOAD, BIN, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+/** A child lbagent process; its output goes to `logFile` (appended) when given, else to this terminal. */
+function spawnChild(args: string[], env: NodeJS.ProcessEnv = {}, logFile?: string): ChildProcess {
+  const fd = logFile ? openSync(logFile, 'a') : undefined;
+  try {
+    const out = fd ?? 'inherit';
+    return spawn(process.execPath, [...PRELOAD, BIN, ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  } finally {
+    if (fd !== undefined) closeSync(fd); // the child has its own copy
+  }
+}
+
+/** The last lines of a log file, to show why a child failed when its log went to a file. */
+export function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** How the banner spells the CLI: relative to the current directory (`node bin/lbagent.js` from the checkout). */
+function cliCommand(): string {
+  const rel = relative(process.cwd(), BIN);
+  return `node ${rel.startsWith('..') ? BIN : rel}`;
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {
@@ -119,6 +146,11 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const apps: Array<{ name: string; port: number; pid: number; child: ChildProcess }> = [];
   const dir = mkdtempSync(join(tmpdir(), 'lbagent-demo-'));
   const configFile = join(dir, 'lbagent.yml');
+  const logDir = opts.verbose ? undefined : join(dir, 'logs');
+  if (logDir) mkdirSync(logDir);
+  const logFile = (name: string) => (logDir ? join(logDir, `${name}.log`) : undefined);
+  // Agents and the balancer log at info unless LBAGENT_LOG_LEVEL says otherwise (to their files, by default).
+  const level = opts.logLevel ?? process.env.LBAGENT_LOG_LEVEL ?? 'info';
   const children: ChildProcess[] = [];
 
   const stop = async () => {
@@ -133,7 +165,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     for (let i = 1; i <= count; i++) {
       const name = `web-${String(i).padStart(2, '0')}`;
       const port = await pickPort(8080 + i, taken);
-      const child = spawnChild(['demo', '--app', name, '--port', String(port), '--bind', '127.0.0.1']);
+      const child = spawnChild(['demo', '--app', name, '--port', String(port), '--bind', '127.0.0.1'], {}, logFile(`app-${name}`));
       children.push(child);
       apps.push({ name, port, pid: child.pid ?? 0, child });
     }
@@ -143,14 +175,15 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     } else {
       writeFileSync(configFile, demoConfig(frontendPort, adminPort, apps, statsPort));
     }
-    const balancer = spawnChild(['balancer', '-c', configFile], { LBAGENT_LOG_LEVEL: opts.logLevel ?? process.env.LBAGENT_LOG_LEVEL ?? 'info' });
+    const balancer = spawnChild(['balancer', '-c', configFile], { LBAGENT_LOG_LEVEL: level }, logFile('balancer'));
     children.push(balancer);
     const exited = exitOf(balancer);
     await Promise.all(apps.map((a) => waitHttp(`http://127.0.0.1:${a.port}/`, 30_000)));
     await Promise.race([
       waitHttp(`http://127.0.0.1:${adminPort}/v1/stats`, 30_000),
       exited.then((code) => {
-        throw new Error(`the balancer exited (code ${code}) before its admin API answered`);
+        const log = logFile('balancer');
+        throw new Error(`the balancer exited (code ${code}) before its admin API answered${log ? `; the end of ${log}:\n${logTail(log)}` : ''}`);
       }),
     ]);
     if (opts.gossip) {
@@ -159,7 +192,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
         const gossip = await pickPort(undefined, taken);
         const rpc = await pickPort(undefined, taken);
         const agent = spawnChild(['agent', '--node', a.name, '--bind', `127.0.0.1:${gossip}`, '--rpc-addr', `127.0.0.1:${rpc}`,
-          '--role', 'web', '--tag', `port=${a.port}`, '--profile', 'local', '--retry-join', `127.0.0.1:${gossipPort}`], { LBAGENT_LOG_LEVEL: 'warn' });
+          '--role', 'web', '--tag', `port=${a.port}`, '--profile', 'local', '--retry-join', `127.0.0.1:${gossipPort}`], { LBAGENT_LOG_LEVEL: level }, logFile(`agent-${a.name}`));
         children.push(agent);
         agents.push({ name: a.name, rpc });
       }
@@ -167,8 +200,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     const frontend = `http://127.0.0.1:${frontendPort}/`;
     const admin = `http://127.0.0.1:${adminPort}`;
     const statsUrl = `http://127.0.0.1:${statsPort}/stats`;
-    for (const line of opts.gossip ? gossipBanner(frontend, admin, configFile, apps, agents, gossipPort, statsUrl) : banner(frontend, admin, configFile, apps, statsUrl)) out(line);
-    return { frontend, admin, configFile, apps: apps.map(({ name, port, pid }) => ({ name, port, pid })), stop, exited };
+    const lines = opts.gossip ? gossipBanner(frontend, admin, configFile, apps, agents, gossipPort, statsUrl) : banner(frontend, admin, configFile, apps, statsUrl);
+    lines.splice(lines.indexOf('Try:') - 1, 0, logDir ? `  logs:                 ${logDir}/ (one file per process; --verbose shows them here)` : '  logs:                 on this terminal (--verbose)');
+    for (const line of lines) out(line);
+    return { frontend, admin, configFile, logDir, apps: apps.map(({ name, port, pid }) => ({ name, port, pid })), stop, exited };
   } catch (err) {
     await stop();
     throw err;
@@ -176,7 +211,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
 }
 
 function banner(frontend: string, admin: string, configFile: string, apps: Array<{ name: string; port: number; pid: number }>, statsUrl: string): string[] {
-  const bin = 'node bin/lbagent.js';
+  const bin = cliCommand();
   return [
     '',
     'lbagent demo is running on 127.0.0.1',
@@ -205,7 +240,7 @@ function gossipBanner(
   gossipPort: number,
   statsUrl: string,
 ): string[] {
-  const bin = 'node bin/lbagent.js';
+  const bin = cliCommand();
   const rpc = (i: number) => `127.0.0.1:${agents[i]?.rpc}`;
   return [
     '',

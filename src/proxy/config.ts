@@ -153,7 +153,8 @@ export const defaultsSchema = strict({
 });
 
 export const adminSchema = strict({
-  bind: endpoint('127.0.0.1').optional(),
+  // "*:9901" is every address, as for a frontend (a missing bind is 127.0.0.1:9901, DEFAULT_ADMIN_BIND)
+  bind: endpoint('0.0.0.0').optional(),
   token: z.string().min(1).optional(),
 });
 

@@ -65,3 +65,19 @@ test('issue 14: our own node is held to the limits peers apply: name of 1..128 b
   assert.match(tags.errors.map(formatConfigError).join('\n'), /Encoded length of tags exceeds limit of 512 bytes/);
   assert.equal((await resolveAgentOptions({ node: 'é'.repeat(64) })).ok, true, '128 bytes of UTF-8 pass');
 });
+
+test('LBAGENT_LOG_LEVEL sets the default log level; --log-level wins', async () => {
+  const before = process.env.LBAGENT_LOG_LEVEL;
+  process.env.LBAGENT_LOG_LEVEL = 'WARN';
+  try {
+    const fromEnv = await resolveAgentOptions({});
+    assert.ok(fromEnv.ok);
+    assert.equal(fromEnv.value.logLevel, 'warn');
+    const fromFlag = await resolveAgentOptions({ 'log-level': 'debug' });
+    assert.ok(fromFlag.ok);
+    assert.equal(fromFlag.value.logLevel, 'debug');
+  } finally {
+    if (before === undefined) delete process.env.LBAGENT_LOG_LEVEL;
+    else process.env.LBAGENT_LOG_LEVEL = before;
+  }
+});

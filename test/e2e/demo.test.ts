@@ -73,6 +73,11 @@ test('lbagent demo (gossip): app servers join through their agents and get traff
     if (who) seen.add(who);
     return seen.size === 3;
   }, { timeoutMs: 60_000 });
+  // The banner is what a person sees: the children's logs went to the files it names, not to this terminal.
+  const logDir = /logs:\s+(\S+)\//.exec(out)?.[1];
+  assert.ok(logDir && existsSync(join(logDir, 'balancer.log')), out);
+  assert.doesNotMatch(out, /"level":|\bINFO\b/, 'log lines on the terminal');
+  assert.match(out, /node bin\/lbagent\.js members --rpc-addr 127\.0\.0\.1:\d+/);
   child.kill('SIGINT');
   assert.equal(await exited, 0, out);
 });
