@@ -2,7 +2,8 @@
 // (10.214.ID.(10+i)/24, ID from this process's pid), its own loopback and its own port space, so default ports
 // (7946, 7373, 9901, 80) and the default RPC address work on every host as on real machines. The hosts' `eth0`
 // ends are plugged into a bridge that lives in a namespace of its own: the root namespace is not touched.
-// Needs root (CAP_SYS_ADMIN) and iproute2; `netnsUnavailable()` says why not, for t.skip.
+// Needs root (CAP_SYS_ADMIN) and iproute2: a test calls `needNetns(t)` (tools.ts) first, which skips with the
+// reason (or fails under CI=true).
 import { execFile, execFileSync, spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { TestContext } from 'node:test';
@@ -10,19 +11,6 @@ import { lbagentBin } from './paths.js';
 
 const run = promisify(execFile);
 let topologies = 0;
-let probed: string | undefined | null = null;
-
-/** Why hosts cannot be built here (for t.skip), or undefined when they can. */
-export function netnsUnavailable(): string | undefined {
-  if (probed !== null) return probed;
-  const name = `lbagent-probe-${process.pid}`;
-  const r = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
-  if (r.error) probed = `iproute2's ip is not installed (${r.error.message}): apt-get install -y iproute2`;
-  else if (r.status !== 0) probed = `network namespaces are not allowed here (ip netns add: ${r.stderr.trim()}); the multi-host tests need root (CAP_SYS_ADMIN)`;
-  else probed = undefined;
-  spawnSync('ip', ['netns', 'del', name]);
-  return probed;
-}
 
 export interface Host {
   /** the name given to buildHosts */
@@ -60,7 +48,7 @@ const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
 /**
  * Build hosts named `names` on one network. Torn down when `t` ends (and when the process exits), also when
- * building fails half-way. Call netnsUnavailable() first and skip with its reason.
+ * building fails half-way. Call needNetns(t) (tools.ts) first.
  */
 export function buildHosts(t: Pick<TestContext, 'after'>, names: string[]): Topology {
   if (names.length > 200) throw new Error('at most 200 hosts');

@@ -14,7 +14,7 @@ const CHUNK_SIZE_LINE = new RegExp(`^([0-9a-fA-F]{1,12})(?:;${TOKEN}(?:=(?:${TOK
 /** A trailer field line: a name, a colon, a value without control characters but HTAB. */
 const TRAILER_LINE = new RegExp(`^${TOKEN}:[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$`);
 
-const enum Chunk { Size, SizeLineEnd, Data, DataCrlf, Trailer }
+const enum Chunk { Size, Data, DataCrlf, Trailer }
 
 export class BodyWalker {
   private remaining = 0;

@@ -285,10 +285,6 @@ export function headerValues(headers: Header[], name: string): string[] {
   return out;
 }
 
-/** Comma-separated tokens of every instance of a header, lower-cased. */
-export function headerTokens(headers: Header[], name: string): string[] {
-  return headerValues(headers, name).flatMap(tokens);
-}
 
 export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
 
