@@ -31,14 +31,18 @@ export function parseEndpoint(v: string, defaultHost = '0.0.0.0'): Endpoint | un
   return { host, port };
 }
 
+/** What is wrong with an address parseEndpoint refused, in words: the port's problem when it has one (99999, "http"). */
+export function endpointProblem(v: string): string {
+  const port = /:([^:\]]*)$/.exec(v.trim())?.[1];
+  const why = port === undefined ? '' : !/^\d+$/.test(port) ? `: port '${port}' is not a number` : Number(port) > 65535 ? `: port ${port} is out of range (0 to 65535)` : '';
+  return `invalid address '${v}'${why}`;
+}
+
 export const endpoint = (defaultHost = '0.0.0.0') =>
   z.string().transform((v, ctx) => {
     const ep = parseEndpoint(v, defaultHost);
     if (!ep) {
-      // say what is wrong with the port when that is the problem (99999, "http")
-      const port = /:([^:\]]*)$/.exec(v.trim())?.[1];
-      const why = port === undefined ? '' : !/^\d+$/.test(port) ? `: port '${port}' is not a number` : Number(port) > 65535 ? `: port ${port} is out of range (0 to 65535)` : '';
-      ctx.addIssue({ code: 'custom', message: `invalid address '${v}'${why}`, params: { expected: ENDPOINT_EXPECTED } });
+      ctx.addIssue({ code: 'custom', message: endpointProblem(v), params: { expected: ENDPOINT_EXPECTED } });
       return z.NEVER;
     }
     return ep;

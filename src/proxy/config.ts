@@ -2,7 +2,7 @@
 // Exported as a zod object shape so the top-level schema (src/config/main.ts) can extend it with other sections.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration, endpoint, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../config/index.js';
+import { duration, endpoint, endpointProblem, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../config/index.js';
 import type { Endpoint } from '../config/index.js';
 import { parseBalance } from './balance/index.js';
 import { checkKindError } from './check/index.js';
@@ -52,7 +52,7 @@ const bindList = z.union([z.string(), z.array(z.string()).min(1)]).transform((v,
   list.forEach((text, i) => {
     const ep = parseEndpoint(text, '0.0.0.0');
     if (ep) out.push(ep);
-    else ctx.addIssue({ code: 'custom', path: Array.isArray(v) ? [i] : [], message: `invalid address '${text}'`, params: { expected: ENDPOINT_EXPECTED } });
+    else ctx.addIssue({ code: 'custom', path: Array.isArray(v) ? [i] : [], message: endpointProblem(text), params: { expected: ENDPOINT_EXPECTED } });
   });
   return out;
 });

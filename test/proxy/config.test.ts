@@ -68,7 +68,7 @@ backends:
     timeout: { connect: 5 parsecs }
 `);
   const joined = errs.join('\n');
-  assert.match(joined, /^lb\.yml:3:11: 'frontends\.web\.bind' invalid address '127\.0\.0\.1:99999'/m);
+  assert.match(joined, /^lb\.yml:3:11: 'frontends\.web\.bind' invalid address '127\.0\.0\.1:99999': port 99999 is out of range \(0 to 65535\)/m);
   assert.match(joined, /^lb\.yml:4:11: 'frontends\.web\.mode' invalid value "udp" \(expected one of http, tcp\)/m);
   assert.match(joined, /^lb\.yml:10:\d+: 'backends\.app\.servers\[0\]\.weight'/m);
   assert.match(joined, /^lb\.yml:12:25: 'backends\.app\.timeout\.connect' invalid duration '5 parsecs'/m);
