@@ -205,8 +205,10 @@ export class HaproxyDriver implements PoolDriver {
     const rows = parseStat(await this.api.raw('show stat'));
     const byBackend = new Map<string, StatRow[]>();
     for (const r of rows) {
-      if (r.svname === 'FRONTEND' || r.svname === 'BACKEND') continue;
-      byBackend.set(r.pxname!, [...(byBackend.get(r.pxname!) ?? []), r]);
+      if (r.svname === 'FRONTEND') continue;
+      // a backend with no server is still a backend (its BACKEND row), as the built-in proxy lists it
+      if (!byBackend.has(r.pxname!)) byBackend.set(r.pxname!, []);
+      if (r.svname !== 'BACKEND') byBackend.get(r.pxname!)!.push(r);
     }
     return [...byBackend].map(([name, servers]) => ({ name, servers: servers.map((r) => this.view(name, r)) }));
   }
