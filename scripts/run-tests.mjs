@@ -36,8 +36,10 @@ const stateDir = mkdtempSync(join(tmpdir(), 'lbagent-test-state-'));
 process.env.STATE_DIRECTORY = stateDir;
 const result = spawnSync(
   process.execPath,
-  // A test that hangs fails after 4 minutes instead of holding CI until its limit (tests may set their own).
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 240_000}`, '--test-reporter=spec', ...files],
+  // A test file that hangs fails after 10 minutes instead of holding CI until its limit. The limit applies to each
+  // file as a whole (a test's own `timeout` cannot lengthen it), and the compose test on a fresh machine builds
+  // its base image and the Dockerfile first: several minutes on a busy machine.
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? 600_000}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 rmSync(stateDir, { recursive: true, force: true });

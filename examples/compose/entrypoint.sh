@@ -29,9 +29,7 @@ if [ -z "${LBAGENT_ADMIN_TOKEN:-}" ]; then
   LBAGENT_ADMIN_TOKEN=$(secret admin.token node -e 'process.stdout.write(require("node:crypto").randomBytes(24).toString("base64url"))')
   generated="$generated admin-token"
 fi
-# The address peers reach this container at (until the agent picks it itself when bound to 0.0.0.0).
-LBAGENT_ADVERTISE=${LBAGENT_ADVERTISE:-$(hostname -i | cut -d' ' -f1)}
-export LBAGENT_ENCRYPT LBAGENT_ADMIN_TOKEN LBAGENT_ADVERTISE
+export LBAGENT_ENCRYPT LBAGENT_ADMIN_TOKEN
 
 # The balancer's log says where the demo's secrets came from (and shows generated ones: this is a demo).
 if [ "${LBAGENT_PRINT_SECRETS:-}" = 1 ]; then

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { MemberSource, MemberSourceEvent, MemberStatus } from '../interfaces/member-source.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
 import { desiredPools, toSpec, type DesiredServer, type ObservedMember } from './desired.js';
-import { PauseBook } from './pauses.js';
+import { matchPauseTarget, PauseBook } from './pauses.js';
 import { loadPauseFile, savePauseFile } from './pause-store.js';
 import type { RolesConfig } from './roles.js';
 
@@ -150,7 +150,15 @@ export class Controller {
         this.stats.ignoredEvents++;
         return;
       }
-      this.log.info({ node: r.node, ltime: e.ltime, replayed: e.replayed }, `${r.paused ? 'pause' : 'resume'} ${r.node} (ltime ${e.ltime}${e.replayed ? ', replayed' : ''})`);
+      const what = `${r.paused ? 'pause' : 'resume'} ${r.node} (ltime ${e.ltime}${e.replayed ? ', replayed' : ''})`;
+      const target = matchPauseTarget(r.node, this.source.members().map((m) => m.name));
+      if ('member' in target) {
+        this.log.info({ node: r.node, member: target.member, ltime: e.ltime, replayed: e.replayed }, target.exact ? what : `${what}: applies to member ${target.member} (names compared ignoring case)`);
+      } else {
+        // kept: the member may join later; said now, since a typo would otherwise pause nothing in silence
+        const close = target.close.length ? `; close names: ${target.close.join(', ')}` : '';
+        this.log.warn({ node: r.node, ltime: e.ltime, replayed: e.replayed, close: target.close }, `${what}: no member is named ${r.node}${close}`);
+      }
       // Saved before the snapshot's event-clock can pass this event (it is written up to 500 ms later).
       if (this.opts.pauseFile) savePauseFile(this.opts.pauseFile, this.pauses.view(), this.log);
     }

@@ -3,7 +3,7 @@
 // and it returns the whole picture, never a delta.
 import type { Member, MemberStatus } from '../interfaces/member-source.js';
 import type { AdminState, ServerCheckOverrides, ServerSpec } from '../interfaces/pool-driver.js';
-import type { PauseRecord } from './pauses.js';
+import { pausesByMember, type PauseRecord } from './pauses.js';
 import { BALANCER_ROLE, type BackendRef, type CheckOverrides, type RoleDef, type RolesConfig } from './roles.js';
 
 /** A member and the time (ms since epoch) it entered its current status. */
@@ -78,9 +78,10 @@ export function desiredPools(
   }
 
   const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const memberPauses = pausesByMember(sorted.map((m) => m.name), pauses);
   for (const m of sorted) {
     if (m.name === options.localName) continue;
-    const placement = placeMember(m, pauses.get(m.name), options, now);
+    const placement = placeMember(m, memberPauses.get(m.name), options, now);
     if (!placement) continue;
     if (placement.until !== undefined) nextChangeAt = Math.min(nextChangeAt ?? Infinity, placement.until);
     for (const roleName of memberRoles(m)) {

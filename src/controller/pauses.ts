@@ -60,3 +60,60 @@ export class PauseBook {
     return this.nodes;
   }
 }
+
+/**
+ * The pause records that apply to each member: its own (payload naming it exactly), and one naming it in another
+ * case when that name matches no member exactly and this member only (Windows' %COMPUTERNAME% is upper case,
+ * serf's default node name need not be). The record with the later LTime wins.
+ */
+export function pausesByMember(memberNames: Iterable<string>, pauses: ReadonlyMap<string, PauseRecord>): Map<string, PauseRecord> {
+  const names = new Set(memberNames);
+  const byLower = new Map<string, string[]>();
+  for (const n of names) byLower.set(n.toLowerCase(), [...(byLower.get(n.toLowerCase()) ?? []), n]);
+  const out = new Map<string, PauseRecord>();
+  for (const [payloadName, record] of pauses) {
+    const target = names.has(payloadName) ? payloadName : singleCaseMatch(byLower, payloadName);
+    if (target === undefined) continue;
+    const cur = out.get(target);
+    if (!cur || cur.ltime < record.ltime) out.set(target, record);
+  }
+  return out;
+}
+
+function singleCaseMatch(byLower: ReadonlyMap<string, string[]>, name: string): string | undefined {
+  const found = byLower.get(name.toLowerCase());
+  return found?.length === 1 ? found[0] : undefined;
+}
+
+/** How a pause/resume payload's node name relates to the members: for the controller's log line. */
+export function matchPauseTarget(node: string, memberNames: readonly string[]): { member: string; exact: boolean } | { close: string[] } {
+  if (memberNames.includes(node)) return { member: node, exact: true };
+  const byLower = new Map<string, string[]>();
+  for (const n of memberNames) byLower.set(n.toLowerCase(), [...(byLower.get(n.toLowerCase()) ?? []), n]);
+  const single = singleCaseMatch(byLower, node);
+  if (single !== undefined) return { member: single, exact: false };
+  // names that were close: same letters in another case, or at most two edits away
+  const lower = node.toLowerCase();
+  const close = memberNames
+    .map((n) => ({ n, d: editDistance(n.toLowerCase(), lower, 2) }))
+    .filter((c) => c.d <= 2)
+    .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1));
+  return { close: close.slice(0, 5).map((c) => c.n) };
+}
+
+/** Levenshtein distance, giving up (returning max + 1) once it exceeds `max`. */
+function editDistance(a: string, b: string, max: number): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      rowMin = Math.min(rowMin, cur[j]!);
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -99,6 +99,17 @@ for (const kind of DATA_PLANES) {
     await waitFor('web-01 ready again', async () => (await pools(plane.driver)).web?.includes('web-01:ready'));
     assert.ok(lines.includes('web: ~web-01 ready (resume)'), lines.join('\n'));
 
+    // maintenance by a name in another case (Windows' %COMPUTERNAME%): it applies to the one member it names
+    source.userEvent('pause', 'WEB-01 127.0.0.1 web');
+    await waitFor('web-01 drained by its upper-case name', async () => (await pools(plane.driver)).web?.includes('web-01:drain'));
+    assert.ok(lines.some((l) => /^pause WEB-01 \(ltime \d+\): applies to member web-01 \(names compared ignoring case\)$/.test(l)), lines.join('\n'));
+    source.userEvent('resume', 'Web-01');
+    await waitFor('web-01 resumed by another spelling', async () => (await pools(plane.driver)).web?.includes('web-01:ready'));
+    // a name that matches no member: said with the names that were close, nothing paused
+    source.userEvent('pause', 'web-1 127.0.0.1 web');
+    await waitFor('the warning for an unknown name', () => lines.some((l) => /^pause web-1 \(ltime \d+\): no member is named web-1; close names: web-01, /.test(l)));
+    assert.deepEqual((await pools(plane.driver)).web, ['web-01:ready', 'web-02:ready']);
+
     source.setStatus('web-02', 'failed');
     await waitFor('web-02 in maint', async () => (await pools(plane.driver)).web?.includes('web-02:maint'));
     await waitFor('web-02 removed after failed_grace', async () => !(await pools(plane.driver)).web?.some((s) => s.startsWith('web-02')));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PauseBook, parsePausePayload } from '../../src/controller/pauses.js';
+import { matchPauseTarget, PauseBook, parsePausePayload, pausesByMember } from '../../src/controller/pauses.js';
 
 test('pause payload: serf "NODE IP ROLE" or just "NODE"', () => {
   assert.equal(parsePausePayload('web-01 10.0.0.11 web'), 'web-01');
@@ -34,4 +34,28 @@ test('pauses: older event reports why it was not applied', () => {
   const r = book.onUserEvent('pause', 'n1', 3);
   assert.equal(r.applied, false);
   assert.match(!r.applied ? r.why : '', /older than the resume at ltime 10/);
+});
+
+test('pauses by name: another case applies when it names one member only; the later LTime wins', () => {
+  const rec = (paused: boolean, ltime: number) => ({ paused, ltime, at: 0 });
+  const members = ['web-01', 'WEB-02', 'Api-1', 'api-1'];
+  const got = pausesByMember(members, new Map([
+    ['WEB-01', rec(true, 5)], // %COMPUTERNAME% style: applies to web-01
+    ['web-02', rec(true, 3)],
+    ['WEB-02', rec(false, 2)], // its exact record is older: the other-case pause (ltime 3) wins
+    ['API-1', rec(true, 4)], // two members match ignoring case: applies to neither
+    ['db-9', rec(true, 1)], // no member
+  ]));
+  assert.deepEqual(Object.fromEntries([...got].map(([n, r]) => [n, `${r.paused}@${r.ltime}`])), { 'web-01': 'true@5', 'WEB-02': 'true@3' });
+  // an exact record later than the other-case one wins
+  assert.equal(pausesByMember(['web-01'], new Map([['WEB-01', rec(true, 5)], ['web-01', rec(false, 6)]])).get('web-01')?.paused, false);
+});
+
+test('pause target: exact, by case, or the close names for the warning', () => {
+  const names = ['web-01', 'web-02', 'api-1', 'API-1'];
+  assert.deepEqual(matchPauseTarget('web-01', names), { member: 'web-01', exact: true });
+  assert.deepEqual(matchPauseTarget('WEB-01', names), { member: 'web-01', exact: false });
+  assert.deepEqual(matchPauseTarget('web-1', names), { close: ['web-01', 'web-02'] });
+  assert.deepEqual(matchPauseTarget('Api-1', names), { close: ['API-1', 'api-1'] });
+  assert.deepEqual(matchPauseTarget('database-primary', names), { close: [] });
 });

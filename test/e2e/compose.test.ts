@@ -77,7 +77,10 @@ test('docker-compose.yml with podman-compose: built, balanced, paused, stopped, 
   await mustRun(join(repoRoot, 'scripts', 'container-base-image.sh'), [], { env, timeoutMs: 600_000 });
   took('base image node:20-bookworm-slim (cached after the first run)', since);
   since = Date.now();
-  await compose(['build', 'lb-1'], 600_000); // every service runs this one image
+  // every service runs this one image; podman-compose 1.0 exits 0 when the build fails, so look for the image
+  const build = await run('podman-compose', ['-p', project, ...files, 'build', 'lb-1'], { env, cwd: repoRoot, timeoutMs: 600_000 });
+  const built = await run('podman', ['image', 'exists', env.LBAGENT_IMAGE!], { env });
+  assert.ok(build.code === 0 && built.code === 0, `the image was not built:\n${build.stdout.slice(-3000)}\n${build.stderr.slice(-3000)}`);
   took('image build from the Dockerfile (npm ci in the build)', since);
 
   // `compose up` to the first request balanced over the web apps.

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-export const CONTAINER_PACKAGES = 'podman runc podman-compose debootstrap netavark aardvark-dns';
+export const CONTAINER_PACKAGES = 'podman runc podman-compose debootstrap netavark aardvark-dns iptables';
 
 export function onPath(cmd: string): boolean {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -21,7 +21,8 @@ export function onPath(cmd: string): boolean {
 
 /** Why container tests cannot run here (missing tools, not root), or undefined when they can. */
 export function containerToolsMissing(): string | undefined {
-  const missing = ['podman', 'podman-compose', 'debootstrap', 'runc'].filter((c) => !onPath(c));
+  // iptables: netavark needs it for every container network (a build's RUN steps included)
+  const missing = ['podman', 'podman-compose', 'debootstrap', 'runc', 'iptables'].filter((c) => !onPath(c));
   if (missing.length) return `${missing.join(', ')} not installed (apt-get install -y ${CONTAINER_PACKAGES})`;
   if (process.getuid?.() !== 0) return 'needs root (rootful podman; debootstrap builds the base image)';
   return undefined;
