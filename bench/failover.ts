@@ -1,0 +1,144 @@
+// npm run bench:failover — issue 18: two balancers behind one virtual IP with keepalived, on namespace hosts
+// (test/helpers/netns.ts): what a planned stop and a crash of the VIP holder cost a client sending a steady stream
+// of requests to the VIP. Each pair runs in the same topology with the same keepalived timers:
+//   haproxy: HAProxy on both balancers, seed 003's check (is the process alive: `killall -0 haproxy`, here per
+//            host by its pid file since namespaces share one process table); planned stop = SIGUSR1 (soft stop:
+//            it stops accepting, finishes what it has, exits), crash = SIGKILL.
+// Env: BENCH_INTERVAL_MS (20, one request per interval on a new connection), BENCH_ADVERT (1 s), BENCH_CHECK (1 s,
+// fall 2 rise 2).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildHosts, type Host } from '../test/helpers/netns.js';
+import { startKeepalived, type Keepalived } from '../test/helpers/keepalived.js';
+import { have } from './lib/procs.js';
+
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+const BIN = join(root, 'bin', 'lbagent.js');
+const CLIENT = join(root, 'test', 'helpers', 'steady-client.mjs');
+const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 20);
+const ADVERT = Number(process.env.BENCH_ADVERT ?? 1);
+const CHECK = Number(process.env.BENCH_CHECK ?? 1);
+const FALL = 2;
+for (const cmd of ['haproxy', 'keepalived', 'curl']) {
+  if (!have(cmd, '-v') && !have(cmd, '--version')) {
+    console.error(`bench:failover needs ${cmd} (apt-get install -y ${cmd})`);
+    process.exit(2);
+  }
+}
+if (process.getuid?.() !== 0) {
+  console.error('bench:failover needs root (network namespaces, keepalived)');
+  process.exit(2);
+}
+
+interface Outcome {
+  ok: number;
+  failed: number;
+  firstFailAt?: number;
+  lastFailAt?: number;
+  longestGapMs: number;
+}
+
+/** One balancer on a host: started, its pid file for the check, and how to stop it either way. */
+interface Balancer {
+  proc: ChildProcess;
+  pidFile: string;
+}
+
+type PairKind = 'haproxy';
+
+const cleanups: Array<() => void> = [];
+const owner = { after: (fn: () => void) => void cleanups.push(fn) };
+process.once('SIGINT', () => {
+  for (const c of cleanups.reverse()) c();
+  process.exit(130);
+});
+
+async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await cond()) return Date.now();
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+function startHaproxy(host: Host, dir: string, apps: Host[]): Balancer {
+  const cfg = join(dir, `haproxy-${host.name}.cfg`);
+  writeFileSync(cfg, [
+    'global',
+    '    maxconn 4096',
+    'defaults',
+    '    mode http',
+    '    timeout connect 2s',
+    '    timeout client 30s',
+    '    timeout server 30s',
+    '    retries 3',
+    '    option redispatch',
+    'frontend www',
+    '    bind *:80',
+    '    default_backend web',
+    'backend web',
+    '    balance roundrobin',
+    '    option httpchk GET /',
+    ...apps.map((a, i) => `    server web-${i + 1} ${a.ip}:8080 check inter 1s rise 1 fall 2`),
+    '',
+  ].join('\n'));
+  const proc = host.spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
+  const pidFile = join(dir, `haproxy-${host.name}.pid`);
+  // ip netns exec execs the command: the child's pid is HAProxy's own
+  writeFileSync(pidFile, `${proc.pid}\n`);
+  return { proc, pidFile };
+}
+
+async function scenario(kind: PairKind, what: 'planned stop' | 'crash'): Promise<Outcome & { vipMoveMs: number }> {
+  const topo = buildHosts(owner, ['lb1', 'lb2', 'web1', 'web2', 'client']);
+  cleanups.push(() => topo.teardown());
+  const [lb1, lb2, web1, web2, client] = topo.hosts as [Host, Host, Host, Host, Host];
+  const dir = mkdtempSync(join(tmpdir(), 'lbagent-failover-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const vip = lb1.ip.replace(/\.\d+$/, '.250');
+  for (const [h, name] of [[web1, 'web-1'], [web2, 'web-2']] as const) h.spawn(process.execPath, [BIN, 'demo', '--app', name, '--port', '8080'], { stdio: 'ignore' });
+
+  const balancers = new Map<Host, Balancer>();
+  const keepalived = new Map<Host, Keepalived>();
+  for (const [h, priority] of [[lb1, 101], [lb2, 100]] as const) {
+    const b = startHaproxy(h, dir, [web1, web2]);
+    balancers.set(h, b);
+    keepalived.set(h, startKeepalived(h, dir, { vip, priority, checkScript: `/usr/bin/pgrep -F ${b.pidFile}`, interval: CHECK, fall: FALL, rise: 2, advertInt: ADVERT }));
+  }
+  await until('lb1 holds the VIP', () => keepalived.get(lb1)!.holdsVip());
+  await until('requests through the VIP', async () => (await client.run('curl', ['-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', `http://${vip}/`]).catch(() => ({ stdout: '' }))).stdout === '200');
+
+  const stream = client.spawn(process.execPath, [CLIENT, `http://${vip}/`, String(INTERVAL_MS), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let report = '';
+  stream.stdout!.on('data', (c) => (report += c));
+  await sleep(2000);
+  const t0 = Date.now();
+  const holder = balancers.get(lb1)!;
+  holder.proc.kill(what === 'crash' ? 'SIGKILL' : 'SIGUSR1');
+  const moved = await until('lb2 holds the VIP', () => keepalived.get(lb2)!.holdsVip());
+  await sleep(3000);
+  stream.kill('SIGTERM');
+  await until('the client report', () => report.includes('\n'), 10_000);
+  const out = JSON.parse(report) as Outcome;
+  for (const c of cleanups.splice(0).reverse()) c();
+  return { ...out, vipMoveMs: moved - t0 };
+}
+
+const rows: string[] = [];
+for (const kind of ['haproxy'] as const) {
+  for (const what of ['planned stop', 'crash'] as const) {
+    const r = await scenario(kind, what);
+    const gap = r.failed ? `${r.lastFailAt! - r.firstFailAt! + INTERVAL_MS} ms` : '0';
+    rows.push(`| ${kind} | ${what} | ${r.ok} | ${r.failed} | ${gap} | ${r.longestGapMs} ms | ${r.vipMoveMs} ms |`);
+    console.log(rows.at(-1));
+  }
+}
+console.log(`\nkeepalived: advert_int ${ADVERT} s, check interval ${CHECK} s fall ${FALL}; one request every ${INTERVAL_MS} ms on a new connection, 1 s timeout`);
+console.log('| pair | event | ok | failed | time with failures | longest gap between successes | VIP moved after |');
+console.log('|---|---|---|---|---|---|---|');
+for (const r of rows) console.log(r);

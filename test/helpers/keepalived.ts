@@ -1,0 +1,78 @@
+// keepalived (Debian's 2.2.7) on a namespace host of test/helpers/netns.ts: one VRRP instance holding a virtual
+// IP on the host's eth0, with a vrrp_script health check. keepalived runs in the foreground (-n), logging to its
+// stdout (-l -D), with pid files of its own, so several run on one machine (one per namespace).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Host } from './netns.js';
+
+export interface VrrpOptions {
+  /** the virtual IP, on the hosts' /24 */
+  vip: string;
+  /** 1-255; the higher holds the VIP */
+  priority: number;
+  /** the check keepalived runs (as root: script_security): exit 0 = healthy */
+  checkScript: string;
+  /** seconds between checks (vrrp_script interval) */
+  interval?: number;
+  /** failed checks before the instance goes to FAULT (vrrp_script fall) */
+  fall?: number;
+  /** passed checks before it is healthy again (vrrp_script rise) */
+  rise?: number;
+  /** seconds between VRRP adverts */
+  advertInt?: number;
+  /** keep the VIP where it is when a higher priority comes back (needs state BACKUP on both) */
+  nopreempt?: boolean;
+  virtualRouterId?: number;
+}
+
+export interface Keepalived {
+  out(): string;
+  /** true while this host has the VIP on its eth0 */
+  holdsVip(): Promise<boolean>;
+  stop(): void;
+}
+
+/** The keepalived.conf for one host of the pair (the same shape as examples/keepalived/). */
+export function keepalivedConf(o: VrrpOptions): string {
+  return [
+    'global_defs {',
+    '  script_user root',
+    '  enable_script_security',
+    '}',
+    'vrrp_script chk_lb {',
+    `  script "${o.checkScript}"`,
+    `  interval ${o.interval ?? 1}`,
+    `  fall ${o.fall ?? 2}`,
+    `  rise ${o.rise ?? 2}`,
+    '}',
+    'vrrp_instance VI_1 {',
+    '  state BACKUP',
+    '  interface eth0',
+    `  virtual_router_id ${o.virtualRouterId ?? 51}`,
+    `  priority ${o.priority}`,
+    `  advert_int ${o.advertInt ?? 1}`,
+    ...(o.nopreempt ? ['  nopreempt'] : []),
+    `  virtual_ipaddress { ${o.vip}/24 dev eth0 }`,
+    '  track_script { chk_lb }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+export function startKeepalived(host: Host, dir: string, o: VrrpOptions): Keepalived {
+  const own = join(dir, `keepalived-${host.name}`);
+  mkdirSync(own, { recursive: true });
+  const conf = join(own, 'keepalived.conf');
+  writeFileSync(conf, keepalivedConf(o));
+  const proc = host.spawn('keepalived', ['-n', '-l', '-D', '-f', conf, '-p', join(own, 'ka.pid'), '-r', join(own, 'vrrp.pid'), '-c', join(own, 'chk.pid'), '--vrrp'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  proc.stdout!.on('data', (c) => (out += c));
+  proc.stderr!.on('data', (c) => (out += c));
+  return {
+    out: () => out,
+    holdsVip: async () => (await host.run('ip', ['-4', 'addr', 'show', 'dev', 'eth0'])).stdout.includes(` ${o.vip}/`),
+    stop: () => void proc.kill('SIGTERM'),
+  };
+}
