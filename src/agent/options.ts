@@ -1,7 +1,7 @@
 // The agent's options: serf's agent settings, from a config file (YAML, or serf's JSON agent config:
 // JSON is YAML, so one loader gives file:line:col errors for both) overlaid by command-line flags.
 import { hostname } from 'node:os';
-import { LBA_ERR_BAD_ADDRESS, LBA_ERR_RPC_REMOTE_NO_AUTH } from '../config/codes.js';
+import { BadAddress, RpcRemoteNoAuth } from '../errors/index.js';
 import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
 import type { Profile } from '../gossip/memberlist/api.js';
@@ -228,7 +228,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   for (const [key, list] of [['join', opts.startJoin], ['retry-join', opts.retryJoin]] as const) {
     for (const a of list) {
       const j = parseJoinAddr(a);
-      if ('error' in j) errors.push({ ...flagError(key, `join address ${j.error}`, 'host[:port], e.g. 10.0.0.10 or 10.0.0.10:7946'), code: LBA_ERR_BAD_ADDRESS });
+      if ('error' in j) errors.push({ ...flagError(key, `join address ${j.error}`, 'host[:port], e.g. 10.0.0.10 or 10.0.0.10:7946'), code: BadAddress.code });
     }
   }
 
@@ -249,7 +249,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   if (opts.rpcAllowRemote && !opts.rpcAuth && !opts.rpcAllowUnauthenticated) {
     errors.push({
       ...flagError('rpc-allow-remote', 'remote RPC without --rpc-auth: anyone who reaches the RPC address could make this node leave', '--rpc-auth KEY (or rpc_auth in the config file), or --rpc-allow-unauthenticated to accept that'),
-      code: LBA_ERR_RPC_REMOTE_NO_AUTH,
+      code: RpcRemoteNoAuth.code,
     });
   }
   if (errors.length) return { ok: false, errors };

@@ -12,6 +12,7 @@ import { GossipMemberSource } from './gossip-source.js';
 import { watchRoles, type RolesWatcher } from './roles-watch.js';
 import { loadRolesChecked, type BalancerFiles } from './validate.js';
 import { defaultSnapshotPath, pauseFileFor } from './state-dir.js';
+import { errorMessage } from '../errors/index.js';
 
 export interface ControlPlane {
   controller: Controller;
@@ -34,7 +35,7 @@ async function createSerf(config: SerfConfig): Promise<Serf> {
   try {
     mod = (await import(SERF_MODULE)) as typeof mod;
   } catch (err) {
-    throw new Error(`the gossip stack is not available in this build (${(err as Error).message})`);
+    throw new Error(`the gossip stack is not available in this build (${errorMessage(err)})`);
   }
   if (typeof mod.createSerf !== 'function') throw new Error('the gossip stack does not export createSerf');
   return mod.createSerf(config);
@@ -82,7 +83,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
       const n = await serf.join(g.join, true);
       log.info({ join: g.join }, `agent: joined: ${n} nodes`);
     } catch (err) {
-      log.warn({ join: g.join, err }, `agent: error joining: ${(err as Error).message} (will keep listening for members)`);
+      log.warn({ join: g.join, err }, `agent: error joining: ${errorMessage(err)} (will keep listening for members)`);
     }
   }
   return {
@@ -109,7 +110,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
         try {
           await serf.leave();
         } catch (err) {
-          log.warn({ err }, `agent: error leaving: ${(err as Error).message}`);
+          log.warn({ err }, `agent: error leaving: ${errorMessage(err)}`);
         }
       }
       await serf.shutdown();

@@ -1,6 +1,7 @@
 // The one validation of a balancer's files, used by `lbagent check`, by `lbagent balancer` at start and by every
 // reload of lbagent.yml or roles.yml: what check refuses is never applied at run time.
-import { LBA_ERR_NO_LISTENER, type ConfigError, type ConfigResult, type LoadOptions } from '../config/index.js';
+import { NoListener } from '../errors/index.js';
+import { type ConfigError, type ConfigResult, type LoadOptions } from '../config/index.js';
 import { loadMainConfig, type MainConfig } from '../config/main.js';
 import { resolveModel } from '../proxy/model.js';
 import { loadBalancerConfig, rolesPath, type BalancerConfig } from './config.js';
@@ -70,6 +71,6 @@ function listenerError(file: string, main: MainConfig): ConfigError | undefined 
     key: '',
     message: empty ? 'the file is empty: no listener' : 'no listener: no frontends and no listen section',
     expected: "at least one frontend or listen with a bind, or 'proxy: haproxy'",
-    code: LBA_ERR_NO_LISTENER,
+    code: NoListener.code,
   };
 }

@@ -5,6 +5,7 @@ import { agentFlagSpec, resolveAgentOptions, type AgentFlags } from '../../agent
 import { formatConfigError } from '../../config/errors.js';
 import { createLogger } from '../../log/logger.js';
 import { LogTap } from '../../log/tap.js';
+import { errorMessage } from '../../errors/index.js';
 
 export const AGENT_OPTIONS_HELP = `Options:
   --node NAME            node name (default: hostname)
@@ -45,7 +46,7 @@ export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[])
   try {
     agent = await Agent.start(opts, log, logTap);
   } catch (err) {
-    log.error(`agent: ${(err as Error).message}`);
+    log.error(`agent: ${errorMessage(err)}`);
     return 1;
   }
   agent.installSignalHandlers();
@@ -55,7 +56,7 @@ export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[])
     try {
       await agent.join(opts.startJoin, opts.replayOnJoin);
     } catch (err) {
-      log.error(`agent: Error joining the cluster: ${(err as Error).message}`);
+      log.error(`agent: Error joining the cluster: ${errorMessage(err)}`);
       await agent.shutdown();
       log.flush?.();
       return 1;
