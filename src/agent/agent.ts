@@ -7,7 +7,8 @@ import { LogTap, type LogEntry } from '../log/tap.js';
 import { createSerf } from '../gossip/serf/serf.js';
 import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
-import { AgentRpcServer, type RpcTarget } from './rpc.js';
+import { AgentRpcServer } from './rpc.js';
+import type { RpcTarget } from './rpc-target.js';
 import { errorMessage } from '../errors/index.js';
 
 const SERF_COALESCE = { quantumMs: 3000, quiescentMs: 1000 };

@@ -8,15 +8,11 @@ import type { Profile } from '../gossip/memberlist/api.js';
 import type { AgentFile } from './config-file.js';
 import { META_MAX, NODE_NAME_MAX, nodeNameProblem } from '../gossip/memberlist/validate.js';
 import { encodeTags } from '../gossip/serf/messages.js';
-import { DEFAULT_GOSSIP_PORT, parseJoinAddr, portProblem } from '../gossip/memberlist/address.js';
+import { DEFAULT_GOSSIP_PORT, parseJoinAddr } from '../gossip/memberlist/address.js';
+import { formatHostPort, hostPortProblem, parseHostPort, type HostPort } from './host-port.js';
 
-export { DEFAULT_GOSSIP_PORT };
+export { DEFAULT_GOSSIP_PORT, formatHostPort, hostPortProblem, parseHostPort, type HostPort };
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
 
 export interface AgentOptions {
   nodeName: string;
@@ -51,34 +47,6 @@ export interface AgentOptions {
   snapshotPath?: string;
   /** serf's -rejoin / rejoin_after_leave: rejoin the snapshot's members even after a graceful leave */
   rejoinAfterLeave: boolean;
-}
-
-/** "host:port", "host" (default port), "[v6]:port", ":port". */
-export function parseHostPort(value: string, defaultPort: number, defaultHost = '0.0.0.0'): HostPort | undefined {
-  const v = value.trim();
-  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v);
-  if (bracket) return checkPort({ host: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : defaultPort });
-  const colons = v.split(':').length - 1;
-  if (colons > 1) return { host: v, port: defaultPort }; // bare IPv6
-  const [host, port] = v.split(':');
-  if (port !== undefined && !/^\d{1,5}$/.test(port)) return undefined;
-  return checkPort({ host: host || defaultHost, port: port === undefined ? defaultPort : Number(port) });
-}
-
-function checkPort(hp: HostPort): HostPort | undefined {
-  return hp.port >= 0 && hp.port <= 65535 && hp.host !== '' ? hp : undefined;
-}
-
-/** Why parseHostPort refused `value`, in words: the port's problem when it has one. */
-export function hostPortProblem(value: string): string {
-  const v = value.trim();
-  const port = /^\[[^\]]*\]:(.*)$/.exec(v)?.[1] ?? (v.split(':').length === 2 ? v.split(':')[1] : undefined);
-  const why = port === undefined || port === '' ? undefined : portProblem(port, 0);
-  return `invalid address '${value}'${why ? `: ${why}` : ''}`;
-}
-
-export function formatHostPort(hp: HostPort): string {
-  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
 
 export interface AgentFlags {

@@ -28,7 +28,7 @@ export const RpcTags = defineError<[reason: string]>({
 export const RpcKeys = defineError<[reason: string]>({
   code: 'LBA_ERR_RPC_KEYS',
   part: 'rpc',
-  message: 'Error changing the keyring: %s',
+  message: 'Error with the keyring: %s',
   status: 400,
 });
 export const RpcQuery = defineError<[reason: string]>({

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/client.js';
-import type { MemberJson } from '../../agent/rpc.js';
+import type { MemberJson } from '../../agent/rpc-target.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 
 /** serf's members table: columns separated by two spaces, tags as k=v,k=v. */
