@@ -104,6 +104,6 @@ export function createApi(opts: ApiOptions): RequestListener {
 /** `Authorization: Bearer TOKEN`, compared in constant time; anything goes when no token is set. */
 function authorized(req: IncomingMessage, token: string | undefined): boolean {
   if (!token) return true;
-  const given = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
-  return sameToken(given, token);
+  const given = /^Bearer\s+(.*)$/i.exec(req.headers.authorization ?? '')?.[1];
+  return given !== undefined && sameToken(given, token);
 }
