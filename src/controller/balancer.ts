@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import type { Serf, SerfConfig } from '../gossip/serf/api.js';
 import type { MemberSource } from '../interfaces/member-source.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
-import { gossipSettings, type BalancerConfig } from './config.js';
+import { gossipSettings } from './config.js';
+import type { MainConfig } from '../config/main.js';
 import { CONTROLLER_DEFAULTS, Controller } from './controller.js';
 import { GossipMemberSource } from './gossip-source.js';
 import { watchRoles, type RolesWatcher } from './roles-watch.js';
@@ -51,7 +52,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
   let current = files;
   const clog = log.child({ part: 'controller' });
 
-  const g = gossipSettings(files.control.gossip ?? {});
+  const g = gossipSettings(files.config.gossip ?? {});
   const configured = g.snapshot && (isAbsolute(g.snapshot) ? g.snapshot : resolve(opts.configDir ?? '.', g.snapshot));
   const snapshot = g.snapshot === undefined ? (opts.stateDir ? defaultSnapshotPath(opts.stateDir, g.node, g.bind.port) : undefined) : configured || undefined;
   const serf = await createSerf({
@@ -70,11 +71,11 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     rejoinAfterLeave: true,
   });
   const source = new GossipMemberSource(serf);
-  const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.control), pauseFile: snapshot && pauseFileFor(snapshot) });
+  const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.config), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();
   // roles.yml edits are checked as `lbagent check` would, against the backends running now.
   const follow = (rolesFile: string | undefined) =>
-    rolesFile ? watchRoles(rolesFile, (next) => controller.setRoles(next), clog, (f) => loadRolesChecked(f, current.main)) : undefined;
+    rolesFile ? watchRoles(rolesFile, (next) => controller.setRoles(next), clog, (f) => loadRolesChecked(f, current.config)) : undefined;
   let watcher: RolesWatcher | undefined = follow(files.rolesFile);
 
   if (g.join.length) {
@@ -93,9 +94,9 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     async reload(next) {
       const prev = current;
       current = next;
-      controller.setOptions(controllerOptions(next.control));
-      const tags = gossipSettings(next.control.gossip ?? {}).tags;
-      if (!isDeepStrictEqual(tags, gossipSettings(prev.control.gossip ?? {}).tags)) await serf.setTags(tags);
+      controller.setOptions(controllerOptions(next.config));
+      const tags = gossipSettings(next.config.gossip ?? {}).tags;
+      if (!isDeepStrictEqual(tags, gossipSettings(prev.config.gossip ?? {}).tags)) await serf.setTags(tags);
       if (next.rolesFile !== prev.rolesFile) {
         await watcher?.close();
         watcher = follow(next.rolesFile);
@@ -118,7 +119,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
   };
 }
 
-function controllerOptions(control: BalancerConfig) {
+function controllerOptions(control: MainConfig) {
   const c = control.controller ?? {};
   return {
     pauseState: c.pause_state ?? CONTROLLER_DEFAULTS.pauseState,
