@@ -9,14 +9,14 @@ import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
 import { AgentRpcServer } from './rpc.js';
 import type { RpcTarget } from './rpc-target.js';
-import { errorMessage } from '../errors/index.js';
+import { BadEventHandler, errorMessage, RpcListen } from '../errors/index.js';
 
 const SERF_COALESCE = { quantumMs: 3000, quiescentMs: 1000 };
 
 export function parseHandlers(specs: string[]): HandlerSpec[] {
   return specs.map((s) => {
     const h = parseHandlerSpec(s);
-    if ('error' in h) throw new Error(h.error);
+    if ('error' in h) throw new BadEventHandler(h.error);
     return h;
   });
 }
@@ -64,7 +64,7 @@ export class Agent implements RpcTarget {
       agent.rpcPort = addr.port;
     } catch (err) {
       await serf.shutdown();
-      throw new Error(`Error starting RPC listener on ${formatHostPort(opts.rpcAddr)}: ${errorMessage(err)}`);
+      throw new RpcListen(formatHostPort(opts.rpcAddr), errorMessage(err));
     }
     const me = serf.localMember();
     log.info(`agent: lbagent agent running! Node name: '${me.name}', bind: ${formatHostPort(opts.bind)}, advertise: ${me.addr}:${me.port}, RPC: ${formatHostPort({ host: opts.rpcAddr.host, port: agent.rpcPort })}, encrypted: ${Boolean(opts.encryptKey)}, snapshot: ${opts.snapshotPath ?? false}, tags: ${JSON.stringify(me.tags)}`);

@@ -17,3 +17,8 @@ export const AgentLost = defineError<[address: string, reason: string]>({
   part: 'cli',
   message: 'the agent at %s: %s',
 });
+export const BadArgument = defineError<[detail: string]>({
+  code: 'LBA_ERR_BAD_ARGUMENT',
+  part: 'cli',
+  message: 'bad argument: %s',
+});

@@ -22,3 +22,8 @@ export const ConfigRead = defineError<[reason: string]>({
   part: 'config',
   message: 'cannot read file: %s',
 });
+export const BadEventHandler = defineError<[detail: string]>({
+  code: 'LBA_ERR_BAD_EVENT_HANDLER',
+  part: 'config',
+  message: 'event handler refused: %s',
+});

@@ -86,7 +86,8 @@ export function errorMessage(err: unknown): string {
 /** A line for a person: the message, then the LBA_ERR_* code in brackets when the error has one. */
 export function describeError(err: unknown): string {
   const code = errorCode(err);
-  return code?.startsWith('LBA_ERR_') ? `${errorMessage(err)} [${code}]` : errorMessage(err);
+  const message = errorMessage(err);
+  return code?.startsWith('LBA_ERR_') && !message.includes(`[${code}]`) ? `${message} [${code}]` : message;
 }
 
 /** The code of anything thrown (Node's ERR_* and errno codes such as ECONNREFUSED included), if it has one. */

@@ -55,3 +55,8 @@ export const RpcEventFilter = defineError<[reason: string]>({
   message: 'invalid event filter: %s',
   status: 400,
 });
+export const RpcListen = defineError<[address: string, reason: string]>({
+  code: 'LBA_ERR_RPC_LISTEN',
+  part: 'rpc',
+  message: 'Error starting RPC listener on %s: %s',
+});
