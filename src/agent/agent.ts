@@ -7,14 +7,16 @@ import { LogTap, type LogEntry } from '../log/tap.js';
 import { createSerf } from '../gossip/serf/serf.js';
 import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
-import { AgentRpcServer, type RpcTarget } from './rpc.js';
+import { AgentRpcServer } from './rpc.js';
+import type { RpcTarget } from './rpc-target.js';
+import { BadEventHandler, errorMessage, RpcListen } from '../errors/index.js';
 
 const SERF_COALESCE = { quantumMs: 3000, quiescentMs: 1000 };
 
 export function parseHandlers(specs: string[]): HandlerSpec[] {
   return specs.map((s) => {
     const h = parseHandlerSpec(s);
-    if ('error' in h) throw new Error(h.error);
+    if ('error' in h) throw new BadEventHandler(h.error);
     return h;
   });
 }
@@ -62,7 +64,7 @@ export class Agent implements RpcTarget {
       agent.rpcPort = addr.port;
     } catch (err) {
       await serf.shutdown();
-      throw new Error(`Error starting RPC listener on ${formatHostPort(opts.rpcAddr)}: ${(err as Error).message}`);
+      throw new RpcListen(formatHostPort(opts.rpcAddr), errorMessage(err));
     }
     const me = serf.localMember();
     log.info(`agent: lbagent agent running! Node name: '${me.name}', bind: ${formatHostPort(opts.bind)}, advertise: ${me.addr}:${me.port}, RPC: ${formatHostPort({ host: opts.rpcAddr.host, port: agent.rpcPort })}, encrypted: ${Boolean(opts.encryptKey)}, snapshot: ${opts.snapshotPath ?? false}, tags: ${JSON.stringify(me.tags)}`);
@@ -93,7 +95,7 @@ export class Agent implements RpcTarget {
         return n;
       } catch (err) {
         if (this.stopped || signal?.aborted || (maxAttempts > 0 && attempt >= maxAttempts)) throw err;
-        this.log.warn(`agent: Join failed: ${(err as Error).message}, retrying in ${delay / 1000}s (attempt ${attempt})`);
+        this.log.warn(`agent: Join failed: ${errorMessage(err)}, retrying in ${delay / 1000}s (attempt ${attempt})`);
         await new Promise((r) => setTimeout(r, delay).unref());
         delay = Math.min(delay * 2, this.opts.retryMaxIntervalMs);
       }
@@ -128,7 +130,7 @@ export class Agent implements RpcTarget {
       try {
         await this.serf.leave();
       } catch (err) {
-        this.log.warn(`agent: leave failed: ${(err as Error).message}`);
+        this.log.warn(`agent: leave failed: ${errorMessage(err)}`);
       }
       await this.shutdown();
     })();

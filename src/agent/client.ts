@@ -1,12 +1,12 @@
 // The CLI's side of the agent RPC.
 import { request, type IncomingMessage } from 'node:http';
-import { LBA_ERR_BAD_ADDRESS, LBA_ERR_NO_AGENT } from '../config/codes.js';
-import { formatHostPort, hostPortProblem, parseHostPort, DEFAULT_RPC_ADDR } from './options.js';
+import { AgentAnswer, AgentLost, answeredError, BadAddress, errorMessage, LbaError, NoAgent } from '../errors/index.js';
+import { formatHostPort, hostPortProblem, parseHostPort } from './host-port.js';
+import { DEFAULT_RPC_ADDR } from './options.js';
 
-export class RpcError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
+/** True for an error the agent answered with (any HTTP status): an agent is there, whatever it said. */
+export function isAnswer(err: unknown): err is LbaError {
+  return err instanceof LbaError && (err.status !== undefined || err.code === AgentAnswer.code);
 }
 
 /** Where the RPC address came from, so an error can say how to point the command elsewhere. */
@@ -24,13 +24,13 @@ export class AgentClient {
   constructor(rpcAddr?: string, private readonly auth = process.env.LBAGENT_RPC_AUTH ?? process.env.SERF_RPC_AUTH) {
     const { addr, from } = rpcAddrSource(rpcAddr);
     const hp = parseHostPort(addr, 7373, '127.0.0.1');
-    if (!hp) throw new Error(`${from === '--rpc-addr' ? '--rpc-addr' : `RPC address from ${from}`}: ${hostPortProblem(addr)} (expected host:port, e.g. 127.0.0.1:7373) [${LBA_ERR_BAD_ADDRESS}]`);
+    if (!hp) throw new BadAddress(`${from === '--rpc-addr' ? '--rpc-addr' : `RPC address from ${from}`}: ${hostPortProblem(addr)} (expected host:port, e.g. 127.0.0.1:7373)`);
     this.base = hp;
     this.from = from;
   }
 
   /** A network error of a call, as what was tried and how to point the command elsewhere. */
-  private unreachable(err: NodeJS.ErrnoException): Error {
+  private unreachable(err: NodeJS.ErrnoException): LbaError {
     const why: Record<string, string> = {
       ECONNREFUSED: 'connection refused: no agent is running there',
       ENOTFOUND: `the name '${this.base.host}' does not resolve`,
@@ -42,7 +42,7 @@ export class AgentClient {
     const reason = why[err.code ?? ''] ?? err.message;
     const where = 'point to the agent with --rpc-addr HOST:PORT or LBAGENT_RPC_ADDR';
     const hint = err.code === 'ECONNREFUSED' ? `Start one with 'lbagent agent' or 'lbagent join ADDR', or ${where}` : `${where[0]!.toUpperCase()}${where.slice(1)}`;
-    return Object.assign(new Error(`Error connecting to lbagent agent at ${this.address} (${this.from}): ${reason}. ${hint} [${LBA_ERR_NO_AGENT}]`), { code: LBA_ERR_NO_AGENT });
+    return new NoAgent(`Error connecting to lbagent agent at ${this.address}`, this.from, reason, hint);
   }
 
   get address(): string {
@@ -83,9 +83,10 @@ export class AgentClient {
             try {
               parsed = text ? JSON.parse(text) : {};
             } catch {
-              return reject(new RpcError(res.statusCode ?? 0, `unexpected answer from ${this.address}: ${text.slice(0, 200)}`));
+              return reject(new AgentAnswer(this.address, text.slice(0, 200)));
             }
-            if ((res.statusCode ?? 500) >= 400) return reject(new RpcError(res.statusCode ?? 0, (parsed as { error?: string }).error ?? `HTTP ${res.statusCode}`));
+            // The agent's {error, code}: its message and code become this call's error.
+            if ((res.statusCode ?? 500) >= 400) return reject(answeredError(res.statusCode ?? 0, parsed as { error?: unknown; code?: unknown }));
             resolve(parsed as T);
           });
         },
@@ -94,7 +95,7 @@ export class AgentClient {
       let connected = false;
       req.on('socket', (sock) => sock.once('connect', () => (connected = true)));
       // Once connected, the agent was found: its error is not about where to find it.
-      req.on('error', (err: NodeJS.ErrnoException) => reject(connected ? new Error(`the agent at ${this.address}: ${err.message}`) : this.unreachable(err)));
+      req.on('error', (err: NodeJS.ErrnoException) => reject(connected ? new AgentLost(this.address, err.message) : this.unreachable(err)));
       req.end(data);
     });
   }
@@ -105,7 +106,7 @@ export class AgentClient {
       await this.call('GET', '/v1/info', undefined, 2000);
       return true;
     } catch (err) {
-      return err instanceof RpcError; // an answer, even an auth error, means an agent is there
+      return isAnswer(err); // an answer, even an auth error, means an agent is there
     }
   }
 }
@@ -125,7 +126,7 @@ function readLines(res: IncomingMessage, onLine: (line: unknown) => void, done: 
         onLine(JSON.parse(line));
       } catch (err) {
         res.destroy();
-        return fail(new Error(`unexpected line from the agent: ${line.slice(0, 200)} (${(err as Error).message})`));
+        return fail(new AgentAnswer('the agent', `${line.slice(0, 200)} (${errorMessage(err)})`));
       }
     }
   });

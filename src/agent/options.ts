@@ -1,22 +1,18 @@
 // The agent's options: serf's agent settings, from a config file (YAML, or serf's JSON agent config:
 // JSON is YAML, so one loader gives file:line:col errors for both) overlaid by command-line flags.
 import { hostname } from 'node:os';
-import { LBA_ERR_BAD_ADDRESS, LBA_ERR_RPC_REMOTE_NO_AUTH } from '../config/codes.js';
+import { BadAddress, RpcRemoteNoAuth } from '../errors/index.js';
 import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
 import type { Profile } from '../gossip/memberlist/api.js';
 import type { AgentFile } from './config-file.js';
 import { META_MAX, NODE_NAME_MAX, nodeNameProblem } from '../gossip/memberlist/validate.js';
 import { encodeTags } from '../gossip/serf/messages.js';
-import { DEFAULT_GOSSIP_PORT, parseJoinAddr, portProblem } from '../gossip/memberlist/address.js';
+import { DEFAULT_GOSSIP_PORT, parseJoinAddr } from '../gossip/memberlist/address.js';
+import { formatHostPort, hostPortProblem, parseHostPort, type HostPort } from './host-port.js';
 
-export { DEFAULT_GOSSIP_PORT };
+export { DEFAULT_GOSSIP_PORT, formatHostPort, hostPortProblem, parseHostPort, type HostPort };
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
 
 export interface AgentOptions {
   nodeName: string;
@@ -51,34 +47,6 @@ export interface AgentOptions {
   snapshotPath?: string;
   /** serf's -rejoin / rejoin_after_leave: rejoin the snapshot's members even after a graceful leave */
   rejoinAfterLeave: boolean;
-}
-
-/** "host:port", "host" (default port), "[v6]:port", ":port". */
-export function parseHostPort(value: string, defaultPort: number, defaultHost = '0.0.0.0'): HostPort | undefined {
-  const v = value.trim();
-  const bracket = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(v);
-  if (bracket) return checkPort({ host: bracket[1]!, port: bracket[2] ? Number(bracket[2]) : defaultPort });
-  const colons = v.split(':').length - 1;
-  if (colons > 1) return { host: v, port: defaultPort }; // bare IPv6
-  const [host, port] = v.split(':');
-  if (port !== undefined && !/^\d{1,5}$/.test(port)) return undefined;
-  return checkPort({ host: host || defaultHost, port: port === undefined ? defaultPort : Number(port) });
-}
-
-function checkPort(hp: HostPort): HostPort | undefined {
-  return hp.port >= 0 && hp.port <= 65535 && hp.host !== '' ? hp : undefined;
-}
-
-/** Why parseHostPort refused `value`, in words: the port's problem when it has one. */
-export function hostPortProblem(value: string): string {
-  const v = value.trim();
-  const port = /^\[[^\]]*\]:(.*)$/.exec(v)?.[1] ?? (v.split(':').length === 2 ? v.split(':')[1] : undefined);
-  const why = port === undefined || port === '' ? undefined : portProblem(port, 0);
-  return `invalid address '${value}'${why ? `: ${why}` : ''}`;
-}
-
-export function formatHostPort(hp: HostPort): string {
-  return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
 
 export interface AgentFlags {
@@ -228,7 +196,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   for (const [key, list] of [['join', opts.startJoin], ['retry-join', opts.retryJoin]] as const) {
     for (const a of list) {
       const j = parseJoinAddr(a);
-      if ('error' in j) errors.push({ ...flagError(key, `join address ${j.error}`, 'host[:port], e.g. 10.0.0.10 or 10.0.0.10:7946'), code: LBA_ERR_BAD_ADDRESS });
+      if ('error' in j) errors.push({ ...flagError(key, `join address ${j.error}`, 'host[:port], e.g. 10.0.0.10 or 10.0.0.10:7946'), code: BadAddress.code });
     }
   }
 
@@ -249,7 +217,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   if (opts.rpcAllowRemote && !opts.rpcAuth && !opts.rpcAllowUnauthenticated) {
     errors.push({
       ...flagError('rpc-allow-remote', 'remote RPC without --rpc-auth: anyone who reaches the RPC address could make this node leave', '--rpc-auth KEY (or rpc_auth in the config file), or --rpc-allow-unauthenticated to accept that'),
-      code: LBA_ERR_RPC_REMOTE_NO_AUTH,
+      code: RpcRemoteNoAuth.code,
     });
   }
   if (errors.length) return { ok: false, errors };

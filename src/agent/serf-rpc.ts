@@ -1,7 +1,7 @@
 // serf's own RPC (msgpack over TCP, IPC version 1), so that the `serf` CLI and serf's client libraries drive an
 // lbagent agent: `serf members`, `serf join`, `serf event`, `serf tags`, `serf keys`, `serf info`, and event
 // streams. It shares the RPC address with the HTTP+JSON RPC: a msgpack map opens a serf session (the first byte
-// tells them apart, see rpc.ts). Wire format: ../shared/docs/serf-protocol.md §5.
+// tells them apart, see rpc.ts). Wire format: hashicorp/serf's client/const.go and agent/ipc.go (IPC version 1).
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { sameToken } from '../config/token.js';
@@ -14,7 +14,9 @@ import { formatLogLine, monitorLevel } from '../log/tap.js';
 import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 import { filterMembersSerf } from './member-filter.js';
-import type { RpcTarget } from './rpc.js';
+import { SERF_RPC_ERRORS as E, SerfRpcRefusal } from './serf-errors.js';
+import { errorMessage } from '../errors/index.js';
+import type { RpcTarget } from './rpc-target.js';
 
 /** A msgpack map starts a serf RPC session; an HTTP request starts with a letter. */
 export function startsSerfRpc(firstByte: number): boolean {
@@ -26,8 +28,6 @@ const WITH_BODY = new Set([
   'handshake', 'auth', 'members-filtered', 'join', 'force-leave', 'event', 'tags', 'stream', 'monitor', 'stop', 'query', 'respond',
   'install-key', 'use-key', 'remove-key', 'get-coordinate',
 ]);
-
-class RpcError extends Error {}
 
 /** Queries delivered to a session's streams and not yet answered that it keeps (serf keeps them until their deadline). */
 const MAX_PENDING_QUERIES = 1024;
@@ -84,12 +84,12 @@ export class SerfRpcSession {
         }
       } catch (err) {
         if (err instanceof Truncated && this.buf.length <= MAX_REQUEST) return; // wait for the rest
-        this.log.warn(`serf rpc: malformed request, closing the connection: ${(err as Error).message}`);
+        this.log.warn(`serf rpc: malformed request, closing the connection: ${errorMessage(err)}`);
         this.sock.destroy();
         return;
       }
       this.buf = this.buf.subarray(end);
-      this.chain = this.chain.then(() => this.handle(command, seq, body)).catch((err) => this.reply(seq, (err as Error).message));
+      this.chain = this.chain.then(() => this.handle(command, seq, body)).catch((err: unknown) => this.reply(seq, errorMessage(err)));
     }
   }
 
@@ -101,20 +101,20 @@ export class SerfRpcSession {
 
   private async handle(command: string, seq: number, body: MapValue): Promise<void> {
     if (command === 'handshake') {
-      if (uint(body, 'Version') !== 1) throw new RpcError(`Unsupported IPC version: ${uint(body, 'Version')}`);
-      if (this.handshaken) throw new RpcError('Handshake already performed');
+      if (uint(body, 'Version') !== 1) throw new SerfRpcRefusal(E.unsupportedIpcVersion, uint(body, 'Version'));
+      if (this.handshaken) throw new SerfRpcRefusal(E.duplicateHandshake);
       this.handshaken = true;
       return this.reply(seq, '');
     }
-    if (!this.handshaken) throw new RpcError('Handshake required');
+    if (!this.handshaken) throw new SerfRpcRefusal(E.handshakeRequired);
     if (command === 'auth') {
       if (!this.authKey || sameToken(str(body, 'AuthKey'), this.authKey)) {
         this.authed = true;
         return this.reply(seq, '');
       }
-      throw new RpcError('Invalid authentication token');
+      throw new SerfRpcRefusal(E.invalidAuthToken);
     }
-    if (!this.authed) throw new RpcError('Authentication required');
+    if (!this.authed) throw new SerfRpcRefusal(E.authRequired);
     const t = this.target;
     switch (command) {
       case 'members':
@@ -125,7 +125,7 @@ export class SerfRpcSession {
           members = filterMembersSerf(t.members(), { name: str(body, 'Name') || undefined, status: str(body, 'Status') || undefined, tags: strMap(body, 'Tags') });
         } catch (err) {
           // serf's words for a pattern that does not compile (here: one RE2 refuses)
-          throw new RpcError(`Failed to compile regex: ${(err as Error).message}`);
+          throw new SerfRpcRefusal(E.regexCompile, errorMessage(err));
         }
         return this.reply(seq, '', { Members: members.map(memberMsg) });
       }
@@ -167,7 +167,7 @@ export class SerfRpcSession {
       case 'respond': {
         const id = uint(body, 'ID');
         const respond = this.pendingQueries.get(id);
-        if (!respond) throw new RpcError('No pending queries matching ID');
+        if (!respond) throw new SerfRpcRefusal(E.invalidQueryId);
         this.pendingQueries.delete(id);
         await respond(bytes(body, 'Payload'));
         return this.reply(seq, '');
@@ -180,15 +180,15 @@ export class SerfRpcSession {
       }
       default:
         // get-coordinate: lbagent keeps no network coordinates.
-        throw new RpcError('Unsupported command');
+        throw new SerfRpcRefusal(E.unsupportedCommand);
     }
   }
 
   /** serf's event stream: an ack, then one header + record per event that passes the filter. */
   private stream(seq: number, type: string): void {
     const spec = parseHandlerSpec(`${type}=stream`);
-    if ('error' in spec) throw new RpcError(spec.error);
-    if (this.streams.has(seq)) throw new RpcError('Stream with given sequence exists');
+    if ('error' in spec) throw new SerfRpcRefusal(spec.error);
+    if (this.streams.has(seq)) throw new SerfRpcRefusal(E.streamExists);
     this.reply(seq, '');
     const gate = this.dropGate('error', 'events');
     const unsubscribe = this.target.subscribe((e: SerfEvent) => {
@@ -207,8 +207,8 @@ export class SerfRpcSession {
   /** `serf monitor`: an ack, then the agent's kept log lines and each new one, as {Log} records, until `stop`. */
   private monitor(seq: number, levelName: string): void {
     const min = monitorLevel(levelName);
-    if (min === undefined) throw new RpcError(`Unknown log level: ${levelName}`);
-    if (this.streams.has(seq)) throw new RpcError('Monitor with given sequence exists');
+    if (min === undefined) throw new SerfRpcRefusal(E.unknownLogLevel, levelName);
+    if (this.streams.has(seq)) throw new SerfRpcRefusal(E.monitorExists);
     this.reply(seq, '');
     const gate = this.dropGate('warn', 'logs');
     this.streams.set(seq, this.target.monitor(min, (e) => gate.pass() && this.reply(seq, '', { Log: formatLogLine(e) })));
@@ -242,7 +242,7 @@ export class SerfRpcSession {
     // A query refused outright (too large, bad tag expression) is the header's error, and no record follows.
     this.target.query(str(body, 'Name'), bytes(body, 'Payload'), opts).then(
       () => record('done'),
-      (err: Error) => (dispatched ? record('done') : this.reply(seq, err.message)),
+      (err: unknown) => (dispatched ? record('done') : this.reply(seq, errorMessage(err))),
     );
   }
 

@@ -14,19 +14,6 @@ export interface Command {
   run(argv: string[]): Promise<number>;
 }
 
-/** A command whose implementation has not landed yet: listed in help, says so plainly when run. */
-export function planned(name: string, summary: string, usage: string): Command {
-  return {
-    name,
-    summary,
-    usage,
-    async run() {
-      process.stderr.write(`lbagent ${name}: not implemented yet in this build\n`);
-      return 2;
-    },
-  };
-}
-
 /** serf users type single-dash long flags (-node=x, -tag role=web); accept them as --node=x. */
 export function normalizeFlags(argv: string[]): string[] {
   return argv.map((a) => (/^-[a-zA-Z][\w-]+(=.*)?$/.test(a) ? `-${a}` : a));

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
 import { normalizeFlags } from './command.js';
 import { commands } from './commands/index.js';
+import { describeError } from '../errors/index.js';
 
 /** From src/cli (tsx) or dist/src/cli (built), the package.json is the nearest one above. */
 function version(): string {
@@ -61,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(args);
   } catch (err) {
-    process.stderr.write(`lbagent ${cmd.name}: ${(err as Error).message}\n`);
+    process.stderr.write(`lbagent ${cmd.name}: ${describeError(err)}\n`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 // A configuration problem, located in its file: what is wrong and what was expected.
+import type { ErrorSpec } from '../errors/index.js';
 
 export interface ConfigError {
   file: string;
@@ -8,8 +9,8 @@ export interface ConfigError {
   key: string;
   message: string;
   expected?: string;
-  /** a stable LBA_ERR_* name for errors scripts and docs refer to (see codes.ts) */
-  code?: string;
+  /** the catalogue's LBA_ERR_* code, for the problems scripts and docs refer to (src/errors/config.ts) */
+  code?: ErrorSpec['code'];
 }
 
 export function formatConfigError(e: ConfigError): string {
@@ -21,10 +22,3 @@ export function formatConfigError(e: ConfigError): string {
 }
 
 export type ConfigResult<T> = { ok: true; value: T } | { ok: false; errors: ConfigError[] };
-
-export class ConfigErrors extends Error {
-  constructor(readonly errors: ConfigError[]) {
-    super(errors.map(formatConfigError).join('\n'));
-    this.name = 'ConfigErrors';
-  }
-}

@@ -2,4 +2,3 @@ export * from './errors.js';
 export * from './duration.js';
 export * from './load.js';
 export * from './schema-helpers.js';
-export * from './codes.js';

@@ -1,5 +1,6 @@
 // Load a YAML file into a typed, validated value. Every problem comes back as a ConfigError
 // with file:line:col taken from the YAML node it concerns. Nothing here throws on bad input.
+import { ConfigRead, errorMessage } from '../errors/index.js';
 import { readFileSync } from 'node:fs';
 import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, visit } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
@@ -93,7 +94,8 @@ export function loadConfigFile<S extends z.ZodType>(file: string, schema: S, opt
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    return { ok: false, errors: [{ file, line: 1, col: 1, key: '', message: `cannot read file: ${(err as Error).message}` }] };
+    const read = new ConfigRead(errorMessage(err));
+    return { ok: false, errors: [{ file, line: 1, col: 1, key: '', message: read.message, code: read.code }] };
   }
   return parseConfigText(file, text, schema, opts);
 }

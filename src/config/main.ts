@@ -1,45 +1,57 @@
-// The composed schema of the main config file, lbagent.yml. Each part owns its sections and exports a shape;
-// this file only puts them together. Sections whose owners have not landed yet are accepted as loose objects.
+// The one composed schema of lbagent.yml: each part owns its sections and exports their schema; this file only
+// puts them together, so the file is read and validated once, by `lbagent check`, at the balancer's start and at
+// each reload, and the data plane and the control plane get their sections from that one value.
 import { z } from 'zod';
 import { crossCheck, proxySectionsShape } from '../proxy/config.js';
 import { statsPageSchema } from '../proxy/stats-page/config.js';
 import { haproxySchema } from '../drivers/haproxy/config.js';
+import { controllerSchema, gossipSchema } from '../controller/config.js';
+import { rolesFileSchema, unknownBackends } from '../controller/roles.js';
 import { loadConfigFile, parseConfigText } from './load.js';
 import type { ConfigResult, LoadOptions } from './index.js';
-
-/** Placeholder for a section another part will define: any mapping, validated by its owner later. */
-const section = () => z.record(z.string(), z.unknown()).optional();
 
 export const mainShape = {
   ...proxySectionsShape,
   /** builtin (default) or haproxy */
   proxy: z.enum(['builtin', 'haproxy']).optional(),
-  gossip: section(),
-  roles: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
-  controller: section(),
+  /** the balancer's gossip node */
+  gossip: gossipSchema.optional(),
+  /** path of roles.yml (relative to this file), or the roles inline */
+  roles: z.union([z.string().min(1), rolesFileSchema]).optional(),
+  controller: controllerSchema.optional(),
   /** with `proxy: haproxy`: HAProxy's runtime API socket and the backends lbagent manages */
   haproxy: haproxySchema.optional(),
   /** HAProxy's stats page (HTML + CSV) on its own bind */
   stats: statsPageSchema.optional(),
 };
 
-/** Owners of other sections replace their placeholder with `mainBaseSchema.extend({ gossip: gossipSchema })`. */
 export const mainBaseSchema = z.strictObject(mainShape);
 
-/** Adds the cross-section checks (names that refer to each other) so they come back with positions. */
-export function withCrossChecks<S extends z.ZodType<z.output<typeof mainBaseSchema>>>(schema: S) {
-  return schema.superRefine((cfg, ctx) => {
-    for (const issue of crossCheck(cfg)) {
-      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: issue.expected ? { expected: issue.expected } : undefined });
-    }
-  });
-}
+/** The cross-section checks (names that refer to each other), so they come back with positions. */
+export const mainSchema = mainBaseSchema.superRefine((cfg, ctx) => {
+  for (const issue of crossCheck(cfg)) {
+    ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, params: issue.expected ? { expected: issue.expected } : undefined });
+  }
+});
 
-export const mainSchema = withCrossChecks(mainBaseSchema);
+/**
+ * What `lbagent check` (and the balancer's start and reloads) also refuse: inline roles naming a backend the
+ * built-in proxy lacks (with `proxy: haproxy` the backends live in haproxy.cfg), as roles.yml is checked.
+ */
+export const checkedMainSchema = mainSchema.superRefine((cfg, ctx) => {
+  const backends = knownBackends(cfg);
+  if (backends && typeof cfg.roles === 'object') for (const issue of unknownBackends(cfg.roles, backends, ['roles'])) ctx.addIssue(issue);
+});
 export type MainConfig = z.output<typeof mainSchema>;
 
-export function loadMainConfig(file: string, opts?: LoadOptions): ConfigResult<MainConfig> {
-  return loadConfigFile(file, mainSchema, opts);
+/** Backends roles may name: the built-in proxy's; undefined with `proxy: haproxy` (they live in haproxy.cfg). */
+export function knownBackends(cfg: z.output<typeof mainBaseSchema>): ReadonlySet<string> | undefined {
+  return cfg.proxy === 'haproxy' ? undefined : new Set([...Object.keys(cfg.backends ?? {}), ...Object.keys(cfg.listen ?? {})]);
+}
+
+/** `checked`: with the checks of checkedMainSchema. */
+export function loadMainConfig(file: string, opts?: LoadOptions & { checked?: boolean }): ConfigResult<MainConfig> {
+  return loadConfigFile(file, opts?.checked ? checkedMainSchema : mainSchema, opts);
 }
 
 export function parseMainConfig(file: string, text: string, opts?: LoadOptions): ConfigResult<MainConfig> {

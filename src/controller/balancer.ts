@@ -6,12 +6,14 @@ import type { Logger } from 'pino';
 import type { Serf, SerfConfig } from '../gossip/serf/api.js';
 import type { MemberSource } from '../interfaces/member-source.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
-import { gossipSettings, type BalancerConfig } from './config.js';
+import { gossipSettings } from './config.js';
+import type { MainConfig } from '../config/main.js';
 import { CONTROLLER_DEFAULTS, Controller } from './controller.js';
 import { GossipMemberSource } from './gossip-source.js';
 import { watchRoles, type RolesWatcher } from './roles-watch.js';
 import { loadRolesChecked, type BalancerFiles } from './validate.js';
 import { defaultSnapshotPath, pauseFileFor } from './state-dir.js';
+import { errorMessage } from '../errors/index.js';
 
 export interface ControlPlane {
   controller: Controller;
@@ -34,7 +36,7 @@ async function createSerf(config: SerfConfig): Promise<Serf> {
   try {
     mod = (await import(SERF_MODULE)) as typeof mod;
   } catch (err) {
-    throw new Error(`the gossip stack is not available in this build (${(err as Error).message})`);
+    throw new Error(`the gossip stack is not available in this build (${errorMessage(err)})`);
   }
   if (typeof mod.createSerf !== 'function') throw new Error('the gossip stack does not export createSerf');
   return mod.createSerf(config);
@@ -50,7 +52,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
   let current = files;
   const clog = log.child({ part: 'controller' });
 
-  const g = gossipSettings(files.control.gossip ?? {});
+  const g = gossipSettings(files.config.gossip ?? {});
   const configured = g.snapshot && (isAbsolute(g.snapshot) ? g.snapshot : resolve(opts.configDir ?? '.', g.snapshot));
   const snapshot = g.snapshot === undefined ? (opts.stateDir ? defaultSnapshotPath(opts.stateDir, g.node, g.bind.port) : undefined) : configured || undefined;
   const serf = await createSerf({
@@ -69,11 +71,11 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     rejoinAfterLeave: true,
   });
   const source = new GossipMemberSource(serf);
-  const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.control), pauseFile: snapshot && pauseFileFor(snapshot) });
+  const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.config), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();
   // roles.yml edits are checked as `lbagent check` would, against the backends running now.
   const follow = (rolesFile: string | undefined) =>
-    rolesFile ? watchRoles(rolesFile, (next) => controller.setRoles(next), clog, (f) => loadRolesChecked(f, current.main)) : undefined;
+    rolesFile ? watchRoles(rolesFile, (next) => controller.setRoles(next), clog, (f) => loadRolesChecked(f, current.config)) : undefined;
   let watcher: RolesWatcher | undefined = follow(files.rolesFile);
 
   if (g.join.length) {
@@ -82,7 +84,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
       const n = await serf.join(g.join, true);
       log.info({ join: g.join }, `agent: joined: ${n} nodes`);
     } catch (err) {
-      log.warn({ join: g.join, err }, `agent: error joining: ${(err as Error).message} (will keep listening for members)`);
+      log.warn({ join: g.join, err }, `agent: error joining: ${errorMessage(err)} (will keep listening for members)`);
     }
   }
   return {
@@ -92,9 +94,9 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     async reload(next) {
       const prev = current;
       current = next;
-      controller.setOptions(controllerOptions(next.control));
-      const tags = gossipSettings(next.control.gossip ?? {}).tags;
-      if (!isDeepStrictEqual(tags, gossipSettings(prev.control.gossip ?? {}).tags)) await serf.setTags(tags);
+      controller.setOptions(controllerOptions(next.config));
+      const tags = gossipSettings(next.config.gossip ?? {}).tags;
+      if (!isDeepStrictEqual(tags, gossipSettings(prev.config.gossip ?? {}).tags)) await serf.setTags(tags);
       if (next.rolesFile !== prev.rolesFile) {
         await watcher?.close();
         watcher = follow(next.rolesFile);
@@ -109,7 +111,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
         try {
           await serf.leave();
         } catch (err) {
-          log.warn({ err }, `agent: error leaving: ${(err as Error).message}`);
+          log.warn({ err }, `agent: error leaving: ${errorMessage(err)}`);
         }
       }
       await serf.shutdown();
@@ -117,7 +119,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
   };
 }
 
-function controllerOptions(control: BalancerConfig) {
+function controllerOptions(control: MainConfig) {
   const c = control.controller ?? {};
   return {
     pauseState: c.pause_state ?? CONTROLLER_DEFAULTS.pauseState,

@@ -1,11 +1,9 @@
-// The controller's and gossip node's sections of lbagent.yml, on top of the proxy's main schema.
+// The controller's and gossip node's sections of lbagent.yml (composed with the others in config/main.ts).
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { duration, endpoint, loadConfigFile, oneOf, parseConfigText } from '../config/index.js';
-import type { ConfigResult, Endpoint, LoadOptions } from '../config/index.js';
-import { mainBaseSchema, withCrossChecks } from '../config/main.js';
-import { rolesAgainst, rolesFileSchema } from './roles.js';
+import { duration, endpoint, oneOf } from '../config/index.js';
+import type { Endpoint } from '../config/index.js';
 import { parseJoinAddr } from '../gossip/memberlist/address.js';
 
 const KEY_EXPECTED = 'a base64 key of 16, 24 or 32 bytes (lbagent keygen)';
@@ -46,29 +44,6 @@ export const controllerSchema = z.strictObject({
   resync: duration().optional(),
 });
 export type ControllerConfig = z.output<typeof controllerSchema>;
-
-function balancerSchemaWith(roles: typeof rolesFileSchema | ReturnType<typeof rolesAgainst>) {
-  return withCrossChecks(
-    mainBaseSchema.extend({
-      gossip: gossipSchema.optional(),
-      controller: controllerSchema.optional(),
-      /** path of roles.yml (relative to this file), or the roles inline */
-      roles: z.union([z.string().min(1), roles]).optional(),
-    }),
-  );
-}
-
-export const balancerSchema = balancerSchemaWith(rolesFileSchema);
-export type BalancerConfig = z.output<typeof balancerSchema>;
-
-/** `backends`: also check that inline roles name existing backends (`lbagent check`). */
-export function loadBalancerConfig(file: string, opts?: LoadOptions, backends?: ReadonlySet<string>): ConfigResult<BalancerConfig> {
-  return loadConfigFile(file, backends ? balancerSchemaWith(rolesAgainst(backends)) : balancerSchema, opts) as ConfigResult<BalancerConfig>;
-}
-
-export function parseBalancerConfig(file: string, text: string, opts?: LoadOptions): ConfigResult<BalancerConfig> {
-  return parseConfigText(file, text, balancerSchema, opts);
-}
 
 /** roles.yml path as written in `roles:`, relative to the main config file. */
 export function rolesPath(configFile: string, roles: string): string {

@@ -9,6 +9,7 @@ import { desiredPools, toSpec, type DesiredServer, type ObservedMember } from '.
 import { matchPauseTarget, PauseBook } from './pauses.js';
 import { loadPauseFile, savePauseFile } from './pause-store.js';
 import type { RolesConfig } from './roles.js';
+import { errorMessage } from '../errors/index.js';
 
 export interface ControllerOptions {
   pauseState: 'drain' | 'maint';
@@ -209,7 +210,7 @@ export class Controller {
     try {
       known = new Set(await this.driver.backends());
     } catch (err) {
-      this.log.error({ err }, `cannot list the data plane's backends: ${(err as Error).message}; retrying`);
+      this.log.error({ err }, `cannot list the data plane's backends: ${errorMessage(err)}; retrying`);
       this.retryLater();
       return;
     }
@@ -247,7 +248,7 @@ export class Controller {
       } catch (err) {
         this.stats.applyErrors++;
         failed = true;
-        this.log.error({ backend, err }, `${backend}: applying the server list failed: ${(err as Error).message}; retrying`);
+        this.log.error({ backend, err }, `${backend}: applying the server list failed: ${errorMessage(err)}; retrying`);
         continue;
       }
       for (const line of describeChanges(backend, before ?? [], servers)) this.log.info({ backend }, line);

@@ -7,6 +7,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { PauseRecord } from './pauses.js';
 import { parsePausePayload } from './pauses.js';
+import { errorCode, errorMessage } from '../errors/index.js';
 
 const VERSION = 1;
 
@@ -16,7 +17,7 @@ export function loadPauseFile(file: string, log?: Logger): Map<string, PauseReco
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') log?.warn({ file }, `pause state ${file} ignored: cannot read it: ${(err as Error).message}`);
+    if (errorCode(err) !== 'ENOENT') log?.warn({ file }, `pause state ${file} ignored: cannot read it: ${errorMessage(err)}`);
     return out;
   }
   try {
@@ -27,7 +28,7 @@ export function loadPauseFile(file: string, log?: Logger): Map<string, PauseReco
       if (ok) out.set(node, { paused: r.paused!, ltime: r.ltime!, at: Number.isFinite(r.at) ? r.at! : 0 });
     }
   } catch (err) {
-    log?.warn({ file }, `pause state ${file} ignored: ${(err as Error).message}`);
+    log?.warn({ file }, `pause state ${file} ignored: ${errorMessage(err)}`);
     out.clear();
   }
   return out;
@@ -41,7 +42,7 @@ export function savePauseFile(file: string, nodes: ReadonlyMap<string, PauseReco
     renameSync(tmp, file);
     return true;
   } catch (err) {
-    log?.warn({ file }, `pause state not saved to ${file}: ${(err as Error).message}`);
+    log?.warn({ file }, `pause state not saved to ${file}: ${errorMessage(err)}`);
     return false;
   }
 }

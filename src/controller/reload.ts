@@ -27,7 +27,7 @@ export function createReloader(file: string, started: BalancerFiles, handle: Bal
     for (const key of fixed) {
       log.warn({ file, key }, `reload: '${key}' changed but cannot change in place (${restartReason(key)}): restart needed, the running value stays in force`);
     }
-    await handle.reload(next.main);
+    await handle.reload(next.config);
     if (plane && next.roles) await plane.reload(next);
     else plane?.controller.resync(); // a reload resets backends to their static servers: re-apply the live pools
     log.info({ file, trigger: why }, `configuration ${file} applied`);

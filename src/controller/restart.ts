@@ -36,17 +36,17 @@ export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { log
   const differ = (key: string, a: unknown, b: unknown) => {
     if (!isDeepStrictEqual(a ?? undefined, b ?? undefined)) out.push(key);
   };
-  differ('proxy', started.main.proxy ?? 'builtin', next.main.proxy ?? 'builtin');
-  differ('global.workers', started.main.global?.workers ?? 1, next.main.global?.workers ?? 1);
-  if (!logLevelFromEnv) differ('global.log_level', started.main.global?.log_level, next.main.global?.log_level);
-  if (started.main.proxy === 'haproxy') {
-    const [a, b] = [started.main.haproxy ?? {}, next.main.haproxy ?? {}];
+  differ('proxy', started.config.proxy ?? 'builtin', next.config.proxy ?? 'builtin');
+  differ('global.workers', started.config.global?.workers ?? 1, next.config.global?.workers ?? 1);
+  if (!logLevelFromEnv) differ('global.log_level', started.config.global?.log_level, next.config.global?.log_level);
+  if (started.config.proxy === 'haproxy') {
+    const [a, b] = [started.config.haproxy ?? {}, next.config.haproxy ?? {}];
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differ(`haproxy.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
   }
   if ((started.roles === undefined) !== (next.roles === undefined)) out.push('roles');
   // Gossip runs only with roles; gossip.tags is applied in place (serf setTags).
   if (started.roles !== undefined) {
-    const [a, b] = [started.control.gossip ?? {}, next.control.gossip ?? {}];
+    const [a, b] = [started.config.gossip ?? {}, next.config.gossip ?? {}];
     for (const k of ['node', 'bind', 'advertise', 'encrypt', 'profile', 'join', 'snapshot'] as const) differ(`gossip.${k}`, a[k], b[k]);
   }
   return out;

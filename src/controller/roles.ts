@@ -71,17 +71,23 @@ export function loadRolesFor(file: string, backends: ReadonlySet<string>, opts?:
 }
 
 export function rolesAgainst(backends: ReadonlySet<string>) {
-  const expected = backends.size ? [...backends].sort().join(', ') : 'a backend defined in lbagent.yml';
   return rolesFileSchema.superRefine((v, ctx) => {
-    for (const [role, def] of Object.entries(v.roles)) {
-      for (const kind of ['lb', 'monitor'] as const) {
-        (def[kind] ?? []).forEach((ref, i) => {
-          if (backends.has(ref.backend)) return;
-          ctx.addIssue({ code: 'custom', path: ['roles', role, kind, i], message: `unknown backend '${ref.backend}'`, params: { expected } });
-        });
-      }
-    }
+    for (const issue of unknownBackends(v, backends)) ctx.addIssue(issue);
   });
+}
+
+/** A role naming a backend the proxy lacks, as issues at each entry (`prefix`: where the roles sit in the file). */
+export function unknownBackends(v: RolesConfig, backends: ReadonlySet<string>, prefix: PropertyKey[] = []) {
+  const expected = backends.size ? [...backends].sort().join(', ') : 'a backend defined in lbagent.yml';
+  const issues: Array<{ code: 'custom'; path: PropertyKey[]; message: string; params: { expected: string } }> = [];
+  for (const [role, def] of Object.entries(v.roles)) {
+    for (const kind of ['lb', 'monitor'] as const) {
+      (def[kind] ?? []).forEach((ref, i) => {
+        if (!backends.has(ref.backend)) issues.push({ code: 'custom', path: [...prefix, 'roles', role, kind, i], message: `unknown backend '${ref.backend}'`, params: { expected } });
+      });
+    }
+  }
+  return issues;
 }
 
 export function parseRoles(file: string, text: string, opts?: LoadOptions): ConfigResult<RolesConfig> {

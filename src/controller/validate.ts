@@ -1,15 +1,14 @@
 // The one validation of a balancer's files, used by `lbagent check`, by `lbagent balancer` at start and by every
 // reload of lbagent.yml or roles.yml: what check refuses is never applied at run time.
-import { LBA_ERR_NO_LISTENER, type ConfigError, type ConfigResult, type LoadOptions } from '../config/index.js';
-import { loadMainConfig, type MainConfig } from '../config/main.js';
-import { resolveModel } from '../proxy/model.js';
-import { loadBalancerConfig, rolesPath, type BalancerConfig } from './config.js';
+import { NoListener } from '../errors/index.js';
+import { type ConfigError, type ConfigResult, type LoadOptions } from '../config/index.js';
+import { knownBackends, loadMainConfig, type MainConfig } from '../config/main.js';
+import { rolesPath } from './config.js';
 import { loadRoles, loadRolesFor, type RolesConfig } from './roles.js';
 
 export interface BalancerFiles {
-  main: MainConfig;
-  /** the same file with its gossip, controller and roles sections typed */
-  control: BalancerConfig;
+  /** lbagent.yml, read once: the data plane's sections and the control plane's */
+  config: MainConfig;
   /** roles.yml, when `roles:` names one */
   rolesFile?: string;
   /** the roles (from roles.yml or inline); undefined: static pools, no gossip */
@@ -18,41 +17,29 @@ export interface BalancerFiles {
 
 export type FilesResult = { ok: true; value: BalancerFiles } | { ok: false; errors: ConfigError[]; noListener?: boolean };
 
-/** Backends roles may name: the built-in proxy's; undefined with `proxy: haproxy` (they live in haproxy.cfg). */
-export function knownBackends(main: MainConfig): ReadonlySet<string> | undefined {
-  return main.proxy === 'haproxy' ? undefined : new Set(resolveModel(main).backends.map((b) => b.name));
-}
-
 /** roles.yml as check reads it: with the built-in proxy, a role naming a backend it lacks is an error there. */
-export function loadRolesChecked(file: string, main: MainConfig, opts?: LoadOptions): ConfigResult<RolesConfig> {
-  const backends = knownBackends(main);
+export function loadRolesChecked(file: string, config: MainConfig, opts?: LoadOptions): ConfigResult<RolesConfig> {
+  const backends = knownBackends(config);
   return backends ? loadRolesFor(file, backends, opts) : loadRoles(file, opts);
 }
 
 export function validateBalancerFiles(file: string, opts?: LoadOptions): FilesResult {
-  const main = loadMainConfig(file, opts);
-  const errors = main.ok ? [] : [...main.errors];
-  const backends = main.ok ? knownBackends(main.value) : undefined;
-  const control = loadBalancerConfig(file, opts, backends);
-  if (!control.ok) {
-    // The two schemas share the proxy sections: report each problem once.
-    errors.push(...control.errors.filter((e) => !errors.some((x) => x.line === e.line && x.col === e.col && x.message === e.message)));
-    return { ok: false, errors };
-  }
+  const loaded = loadMainConfig(file, { ...opts, checked: true });
+  if (!loaded.ok) return { ok: false, errors: loaded.errors };
+  const config = loaded.value;
   let rolesFile: string | undefined;
   let roles: RolesConfig | undefined;
-  if (typeof control.value.roles === 'string') {
-    rolesFile = rolesPath(file, control.value.roles);
-    const r = main.ok ? loadRolesChecked(rolesFile, main.value, opts) : loadRoles(rolesFile, opts);
-    if (r.ok) roles = r.value;
-    else errors.push(...r.errors);
+  if (typeof config.roles === 'string') {
+    rolesFile = rolesPath(file, config.roles);
+    const r = loadRolesChecked(rolesFile, config, opts);
+    if (!r.ok) return { ok: false, errors: r.errors };
+    roles = r.value;
   } else {
-    roles = control.value.roles;
+    roles = config.roles;
   }
-  if (errors.length || !main.ok) return { ok: false, errors };
-  const noListener = listenerError(file, main.value);
+  const noListener = listenerError(file, config);
   if (noListener) return { ok: false, errors: [noListener], noListener: true };
-  return { ok: true, value: { main: main.value, control: control.value, rolesFile, roles } };
+  return { ok: true, value: { config, rolesFile, roles } };
 }
 
 /**
@@ -70,6 +57,6 @@ function listenerError(file: string, main: MainConfig): ConfigError | undefined 
     key: '',
     message: empty ? 'the file is empty: no listener' : 'no listener: no frontends and no listen section',
     expected: "at least one frontend or listen with a bind, or 'proxy: haproxy'",
-    code: LBA_ERR_NO_LISTENER,
+    code: NoListener.code,
   };
 }

@@ -8,6 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pickPort } from './ports.js';
+import { errorMessage } from '../errors/index.js';
 
 /** The package root, whether this runs from src/ (tsx) or from the compiled dist/src/. */
 function packageRoot(): string {
@@ -130,7 +131,7 @@ async function waitHttp(url: string, deadlineMs: number): Promise<void> {
       await res.arrayBuffer();
       return;
     } catch (err) {
-      if (Date.now() > until) throw new Error(`${url} did not answer in ${deadlineMs / 1000}s (${(err as Error).message})`);
+      if (Date.now() > until) throw new Error(`${url} did not answer in ${deadlineMs / 1000}s (${errorMessage(err)})`);
       await sleep(100);
     }
   }

@@ -17,3 +17,13 @@ export const RpcRemoteNoAuth = defineError({
   part: 'config',
   message: 'the agent RPC would listen beyond loopback with no auth key: anyone reaching it could make the node leave',
 });
+export const ConfigRead = defineError<[reason: string]>({
+  code: 'LBA_ERR_CONFIG_READ',
+  part: 'config',
+  message: 'cannot read file: %s',
+});
+export const BadEventHandler = defineError<[detail: string]>({
+  code: 'LBA_ERR_BAD_EVENT_HANDLER',
+  part: 'config',
+  message: 'event handler refused: %s',
+});

@@ -2,6 +2,7 @@
 // so catalogue() is complete (the docs table is checked against it).
 export * from './lba-error.js';
 export * from './config.js';
+export * from './api.js';
 export * from './rpc.js';
 export * from './admin.js';
 export * from './driver.js';

@@ -3,7 +3,10 @@
 import { format } from 'node:util';
 
 /** Which part of lbagent raises the error; the docs table groups codes by it. */
-export type ErrorPart = 'config' | 'rpc' | 'admin' | 'driver' | 'gossip' | 'proxy' | 'cli';
+export type ErrorPart = 'config' | 'api' | 'rpc' | 'admin' | 'driver' | 'gossip' | 'proxy' | 'cli';
+
+/** The parts in the order the docs table lists them. */
+export const ERROR_PARTS: readonly ErrorPart[] = ['config', 'api', 'rpc', 'admin', 'driver', 'gossip', 'proxy', 'cli'];
 
 export interface ErrorSpec {
   /** LBA_ERR_*, never renamed once released */
@@ -58,6 +61,17 @@ export function catalogue(): ErrorSpec[] {
   return [...registry.values()];
 }
 
+/**
+ * The error an HTTP API answered with (`{error, code}` and its status), rebuilt on the client's side so that the
+ * CLI reports the server's message and code as its own (undici's ResponseError plays this part).
+ */
+export function answeredError(status: number, body: { error?: unknown; code?: unknown }): LbaError {
+  const code = typeof body.code === 'string' && body.code.startsWith('LBA_ERR_') ? (body.code as ErrorSpec['code']) : 'LBA_ERR_API_INTERNAL';
+  const message = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
+  const part = registry.get(code)?.part ?? 'api';
+  return new LbaError({ code, part, message, status });
+}
+
 /** True for an LbaError, or one of the given code when a class is passed. */
 export function isLbaError(err: unknown, kind?: { readonly code: string }): err is LbaError {
   return err instanceof LbaError && (kind === undefined || err.code === kind.code);
@@ -67,6 +81,13 @@ export function isLbaError(err: unknown, kind?: { readonly code: string }): err 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return typeof err === 'string' ? err : format('%o', err);
+}
+
+/** A line for a person: the message, then the LBA_ERR_* code in brackets when the error has one. */
+export function describeError(err: unknown): string {
+  const code = errorCode(err);
+  const message = errorMessage(err);
+  return code?.startsWith('LBA_ERR_') && !message.includes(`[${code}]`) ? `${message} [${code}]` : message;
 }
 
 /** The code of anything thrown (Node's ERR_* and errno codes such as ECONNREFUSED included), if it has one. */

@@ -1,10 +1,13 @@
-// The admin API: HTTP+JSON over a small node:http server (control plane, not the data path).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The admin API: HTTP+JSON on the kit in src/http-api/ (control plane, not the data path). Errors answer
+// {error, code} (LBA_ERR_ADMIN_*, LBA_ERR_API_*).
+import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import type { Endpoint } from '../config/index.js';
-import { sameToken } from '../config/token.js';
+import { AdminNotFound, AdminRefused } from '../errors/index.js';
+import { createApi, route, TextAnswer, type Route } from '../http-api/index.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
-import type { AdminState, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
+import type { PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
 import { NotFound } from './backend.js';
 import { createMetrics } from './metrics.js';
@@ -16,11 +19,6 @@ export interface AdminOptions {
   /** another data plane (the HAProxy driver) whose pools the API shows and changes instead of the built-in proxy's */
   pools?: PoolDriver;
 }
-
-class BadRequest extends Error {}
-
-const STATES: Record<string, AdminState> = { ready: 'ready', drain: 'drain', maint: 'maint' };
-const MAX_BODY = 1024 * 1024;
 
 export class AdminServer {
   private server?: Server;
@@ -65,7 +63,9 @@ export class AdminServer {
   }
 
   private create(): Server {
-    return createServer((req, res) => void this.handle(req, res));
+    return createServer(
+      createApi({ name: 'admin API', routes: this.routes(), token: () => this.opts.token, log: this.log, pretty: true, mapError: adminError }),
+    );
   }
 
   private listening(): Endpoint {
@@ -74,112 +74,97 @@ export class AdminServer {
     return a;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const send = (status: number, body: unknown, type = 'application/json') => {
-      const text = type === 'application/json' ? JSON.stringify(body, null, 2) + '\n' : String(body);
-      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+  /** The API as a table. GETs first bring the counters of forked workers in (freshen). */
+  private routes(): Route[] {
+    const p = this.proxy;
+    const fresh = <T>(read: () => T | Promise<T>) => async () => (await p.freshen(), read());
+    // Pools are read from, and changed through, the data plane's PoolDriver: the built-in proxy, or the
+    // HAProxy driver with `proxy: haproxy` (then the views come from HAProxy's own stats).
+    const driver = (): PoolDriver => this.opts.pools ?? p;
+    const backendView = async (b: string) => {
+      if (!this.opts.pools) return { ...p.backend(b).view(), stats: collectStats(p).backends.find((x) => x.name === b) };
+      const view = (await this.opts.pools.snapshot()).find((x) => x.name === b);
+      if (!view) throw new AdminNotFound(`no such backend '${b}'`);
+      return view;
     };
-    try {
-      if (this.opts.token && !sameToken(req.headers.authorization ?? '', `Bearer ${this.opts.token}`)) {
-        res.setHeader('www-authenticate', 'Bearer');
-        return send(401, { error: 'missing or wrong bearer token' });
+    const serverView = async (b: string, server: string) => ((await backendView(b)) as { servers: { name: string }[] }).servers.find((x) => x.name === server) ?? {};
+    const SERVER = '/v1/backends/:name/servers/:server';
+    return [
+      route({ method: 'GET', path: '/metrics', handler: fresh(async () => new TextAnswer(await this.metrics.metrics(), this.metrics.contentType)) }),
+      route({ method: 'GET', path: '/v1/stats', handler: fresh(() => collectStats(p)) }),
+      route({ method: 'GET', path: '/v1/frontends', handler: fresh(() => collectStats(p).frontends) }),
+      route({
+        method: 'GET',
+        path: '/v1/backends',
+        handler: fresh(async () => (this.opts.pools ? (await this.opts.pools.snapshot()).map((b) => ({ name: b.name, servers: b.servers.length })) : collectStats(p).backends)),
+      }),
+      route({ method: 'GET', path: '/v1/backends/:name', handler: ({ params }) => fresh(() => backendView(params.name!))() }),
+      route({ method: 'PUT', path: '/v1/backends/:name/servers', body: serversBody, handler: async ({ params, body }) => driver().setServers(params.name!, body) }),
+      route({
+        method: ['PUT', 'POST'],
+        path: `${SERVER}/state`,
+        body: stateBody,
+        handler: async ({ params, body }) => (await driver().setState(params.name!, params.server!, body.state), serverView(params.name!, params.server!)),
+      }),
+      route({
+        method: ['PUT', 'POST'],
+        path: `${SERVER}/weight`,
+        body: weightBody,
+        handler: async ({ params, body }) => (await driver().setWeight(params.name!, params.server!, body.weight), serverView(params.name!, params.server!)),
+      }),
+    ];
+  }
+}
+
+/** The proxy's own refusals, coded: an unknown backend or server is a 404, a value it refuses a 400. */
+function adminError(err: unknown): unknown {
+  if (err instanceof NotFound) return new AdminNotFound(err.message);
+  if (err instanceof RangeError) return new AdminRefused(err.message);
+  return err;
+}
+
+const state = z.enum(['ready', 'drain', 'maint'], { error: 'must be one of ready, drain, maint' });
+const weight = z.number({ error: 'must be an integer 0..256' }).int('must be an integer 0..256').min(0, 'must be an integer 0..256').max(256, 'must be an integer 0..256');
+const stateBody = z.object({ state }, { error: 'must be {"state": "ready|drain|maint"}' });
+const weightBody = z.object({ weight }, { error: 'must be {"weight": 0..256}' });
+
+/** A server as the API takes it: `addr: "host:port"`, or `addr` and `port`; `monitor` is monitorOnly's short name. */
+const serverSpec = z
+  .object({
+    name: z.string({ error: 'is required' }).min(1, 'is required'),
+    addr: z.string({ error: 'must be host:port' }),
+    port: z.number().int().min(1).max(65535).optional(),
+    weight: weight.optional(),
+    backup: z.boolean().optional(),
+    monitor: z.boolean().optional(),
+    monitorOnly: z.boolean().optional(),
+    state: state.optional(),
+    check: z.boolean().optional(),
+  })
+  .transform((o, ctx): ServerSpec => {
+    let { addr, port } = o;
+    if (port === undefined) {
+      const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
+      port = m ? Number(m[3]) : NaN;
+      if (!m || !(port >= 1 && port <= 65535)) {
+        ctx.addIssue({ code: 'custom', path: ['addr'], message: 'must be host:port, or addr and port' });
+        return z.NEVER;
       }
-      const url = new URL(req.url ?? '/', 'http://admin');
-      const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-      const method = req.method ?? 'GET';
-      const p = this.proxy;
-      if (method === 'GET') await p.freshen();
-      if (method === 'GET' && url.pathname === '/metrics') return send(200, await this.metrics.metrics(), this.metrics.contentType);
-      if (parts[0] !== 'v1') return send(404, { error: 'not found' });
-      const [, what, name, sub, server, field] = parts;
-      if (method === 'GET' && what === 'stats' && !name) return send(200, collectStats(p));
-      if (method === 'GET' && what === 'frontends' && !name) return send(200, collectStats(p).frontends);
-      if (what !== 'backends') return send(404, { error: 'not found' });
-      // Pools are read from, and changed through, the data plane's PoolDriver: the built-in proxy, or the
-      // HAProxy driver with `proxy: haproxy` (then the views come from HAProxy's own stats).
-      const driver: PoolDriver = this.opts.pools ?? p;
-      const backendView = async (b: string) => {
-        if (!this.opts.pools) return { ...p.backend(b).view(), stats: collectStats(p).backends.find((x) => x.name === b) };
-        const view = (await driver.snapshot()).find((x) => x.name === b);
-        if (!view) throw new NotFound(`no such backend '${b}'`);
-        return view;
-      };
-      if (method === 'GET' && !name) {
-        return send(200, this.opts.pools ? (await driver.snapshot()).map((b) => ({ name: b.name, servers: b.servers.length })) : collectStats(p).backends);
-      }
-      if (method === 'GET' && name && !sub) return send(200, await backendView(name));
-      if (method === 'PUT' && name && sub === 'servers' && !server) {
-        const body = await readJson(req);
-        const list = Array.isArray(body) ? body : (body as { servers?: unknown })?.servers;
-        if (!Array.isArray(list)) throw new BadRequest('body must be a list of servers (or {"servers": [...]})');
-        return send(200, await driver.setServers(name, list.map(toSpec)));
-      }
-      if ((method === 'PUT' || method === 'POST') && name && sub === 'servers' && server && (field === 'state' || field === 'weight')) {
-        const body = (await readJson(req)) as Record<string, unknown>;
-        if (field === 'state') {
-          const state = STATES[String(body?.state)];
-          if (!state) throw new BadRequest('state must be one of ready, drain, maint');
-          await driver.setState(name, server, state);
-        } else {
-          const w = body?.weight;
-          if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 256) throw new BadRequest('weight must be an integer 0..256');
-          await driver.setWeight(name, server, w);
-        }
-        const view = (await backendView(name)) as { servers: { name: string }[] };
-        return send(200, view.servers.find((x) => x.name === server) ?? {});
-      }
-      return send(404, { error: 'not found' });
-    } catch (err) {
-      if (err instanceof NotFound) return send(404, { error: err.message });
-      if (err instanceof BadRequest || err instanceof RangeError || err instanceof SyntaxError) return send(400, { error: err.message });
-      this.log.error({ err }, 'admin API error');
-      return send(500, { error: (err as Error).message });
+      addr = (m[1] ?? m[2])!;
     }
-  }
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new BadRequest('body too large');
-    chunks.push(c as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text.trim()) throw new BadRequest('empty body');
-  return JSON.parse(text);
-}
-
-function toSpec(v: unknown, i: number): ServerSpec {
-  const o = v as Record<string, unknown>;
-  const fail = (what: string) => {
-    throw new BadRequest(`servers[${i}]: ${what}`);
-  };
-  if (!o || typeof o !== 'object') fail('must be an object');
-  if (typeof o.name !== 'string' || !o.name) fail('name is required');
-  let addr = o.addr;
-  let port = o.port;
-  if (typeof addr === 'string' && port === undefined) {
-    const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(addr);
-    if (!m) fail('addr must be host:port');
-    addr = m![1] ?? m![2];
-    port = Number(m![3]);
-  }
-  if (typeof addr !== 'string' || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) fail('addr and port are required');
-  const weight = o.weight;
-  if (weight !== undefined && (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0 || weight > 256)) fail('weight must be 0..256');
-  const state = o.state === undefined ? undefined : STATES[String(o.state)];
-  if (o.state !== undefined && !state) fail('state must be ready, drain or maint');
-  return {
-    name: o.name as string,
-    addr: addr as string,
-    port: port as number,
-    weight: weight as number | undefined,
-    backup: o.backup === true,
-    monitorOnly: o.monitor === true || o.monitorOnly === true,
-    state,
-    check: typeof o.check === 'boolean' ? { enabled: o.check } : undefined,
-  };
-}
+    return {
+      name: o.name,
+      addr,
+      port,
+      weight: o.weight,
+      backup: o.backup === true,
+      monitorOnly: o.monitor === true || o.monitorOnly === true,
+      state: o.state,
+      check: o.check === undefined ? undefined : { enabled: o.check },
+    };
+  });
+/** A list of servers, or {"servers": [...]}. */
+const serversBody = z.preprocess(
+  (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && 'servers' in v ? v.servers : v),
+  z.array(serverSpec, { error: 'must be a list of servers (or {"servers": [...]})' }),
+);

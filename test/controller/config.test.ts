@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatConfigError } from '../../src/config/index.js';
-import { gossipSettings, parseBalancerConfig, rolesPath } from '../../src/controller/config.js';
+import { gossipSettings, rolesPath } from '../../src/controller/config.js';
+import { parseMainConfig } from '../../src/config/main.js';
 
 test('balancer config: gossip, controller and roles sections', () => {
-  const r = parseBalancerConfig('/etc/lbagent/lbagent.yml', [
+  const r = parseMainConfig('/etc/lbagent/lbagent.yml', [
     'roles: ./roles.yml',
     'gossip: { node: lb-1, bind: 127.0.0.1:7946, join: [10.0.0.2:7946], encrypt: "cg8StVXbQJ0gPvMd9o7yrg==", profile: local }',
     'controller: { pause_state: maint, failed_grace: 1m, leave_grace: 5s, resync: 30s }',
@@ -20,7 +21,7 @@ test('balancer config: gossip, controller and roles sections', () => {
 });
 
 test('balancer config: inline roles are validated like roles.yml', () => {
-  const r = parseBalancerConfig('lb.yml', 'roles:\n  roles:\n    web: { lb: [web] }\n');
+  const r = parseMainConfig('lb.yml', 'roles:\n  roles:\n    web: { lb: [web] }\n');
   assert.ok(r.ok);
 });
 
@@ -33,7 +34,7 @@ const bad: Array<[string, string]> = [
 ];
 for (const [text, expected] of bad) {
   test(`balancer config rejected with position: ${expected.split(' ')[1]}`, () => {
-    const r = parseBalancerConfig('lb.yml', text);
+    const r = parseMainConfig('lb.yml', text);
     assert.equal(r.ok, false);
     if (r.ok) return;
     const msgs = r.errors.map(formatConfigError);

@@ -7,14 +7,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { formatConfigError } from '../../src/config/index.js';
-import { loadBalancerConfig, rolesPath } from '../../src/controller/config.js';
+import { rolesPath } from '../../src/controller/config.js';
+import { loadMainConfig } from '../../src/config/main.js';
 import { loadRoles, referencedBackends } from '../../src/controller/roles.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const env = { LBAGENT_ENCRYPT: randomBytes(32).toString('base64'), LBAGENT_ADMIN_TOKEN: 't0ken', LBAGENT_ADVERTISE: '10.0.0.2' };
 
 function checkBalancerFiles(file: string) {
-  const cfg = loadBalancerConfig(file, { env });
+  const cfg = loadMainConfig(file, { env });
   assert.ok(cfg.ok, cfg.ok ? '' : cfg.errors.map(formatConfigError).join('\n'));
   assert.equal(typeof cfg.value.roles, 'string');
   const roles = loadRoles(rolesPath(file, cfg.value.roles as string));
@@ -25,7 +26,7 @@ function checkBalancerFiles(file: string) {
 
 test('lbagent.yml and roles.yml validate; every backend roles.yml names exists; no gossip key is published', () => {
   checkBalancerFiles(join(repoRoot, 'lbagent.yml'));
-  assert.equal(loadBalancerConfig(join(repoRoot, 'lbagent.yml'), { env: {} }).ok, false, 'a missing LBAGENT_ENCRYPT must be an error, not a default key');
+  assert.equal(loadMainConfig(join(repoRoot, 'lbagent.yml'), { env: {} }).ok, false, 'a missing LBAGENT_ENCRYPT must be an error, not a default key');
 });
 
 test('examples/compose: the balancer binds what containers need; the admin API has a token', () => {

@@ -48,7 +48,7 @@ test('roles.yml naming an unknown backend is refused with check\'s message; the 
 
   const files = validateBalancerFiles(file);
   assert.ok(files.ok, files.ok ? '' : files.errors.map(formatConfigError).join('\n'));
-  const handle = await startBalancer(files.value.main, log);
+  const handle = await startBalancer(files.value.config, log);
   t.after(() => handle.stop(0));
   const plane = (await startControlPlane(files.value, handle.driver, log))!;
   t.after(() => plane.stop({ leave: false }));

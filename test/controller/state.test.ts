@@ -8,7 +8,8 @@ import pino from 'pino';
 import { defaultSnapshotPath, defaultStateDir, pauseFileFor } from '../../src/controller/state-dir.js';
 import { loadPauseFile, savePauseFile } from '../../src/controller/pause-store.js';
 import { PauseBook } from '../../src/controller/pauses.js';
-import { gossipSettings, parseBalancerConfig } from '../../src/controller/config.js';
+import { gossipSettings } from '../../src/controller/config.js';
+import { parseMainConfig } from '../../src/config/main.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('state directory: systemd\'s STATE_DIRECTORY, /var/lib/lbagent as root, else XDG_STATE_HOME or ~/.local/state', () => {
@@ -26,7 +27,7 @@ test('default snapshot file: node name and gossip port, made safe for a file nam
 
 test('gossip.snapshot: a path, false or "" for none, absent for the default', () => {
   const cfg = (g: string) => {
-    const r = parseBalancerConfig('lb.yml', `gossip: { node: lb-1${g} }\n`);
+    const r = parseMainConfig('lb.yml', `gossip: { node: lb-1${g} }\n`);
     assert.ok(r.ok, JSON.stringify(!r.ok && r.errors));
     return r.ok ? gossipSettings(r.value.gossip!).snapshot : 'bad';
   };

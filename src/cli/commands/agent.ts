@@ -5,6 +5,7 @@ import { agentFlagSpec, resolveAgentOptions, type AgentFlags } from '../../agent
 import { formatConfigError } from '../../config/errors.js';
 import { createLogger } from '../../log/logger.js';
 import { LogTap } from '../../log/tap.js';
+import { BadArgument, describeError, errorMessage } from '../../errors/index.js';
 
 export const AGENT_OPTIONS_HELP = `Options:
   --node NAME            node name (default: hostname)
@@ -45,7 +46,7 @@ export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[])
   try {
     agent = await Agent.start(opts, log, logTap);
   } catch (err) {
-    log.error(`agent: ${(err as Error).message}`);
+    log.error(`agent: ${describeError(err)}`);
     return 1;
   }
   agent.installSignalHandlers();
@@ -55,7 +56,7 @@ export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[])
     try {
       await agent.join(opts.startJoin, opts.replayOnJoin);
     } catch (err) {
-      log.error(`agent: Error joining the cluster: ${(err as Error).message}`);
+      log.error(`agent: Error joining the cluster: ${errorMessage(err)}`);
       await agent.shutdown();
       log.flush?.();
       return 1;
@@ -88,7 +89,7 @@ export const agentCommand: Command = {
   usage: `Usage: lbagent agent [options]\n\nStarts the gossip agent, serf-compatible on the wire; joins the --join addresses if given.\n\n${AGENT_OPTIONS_HELP}`,
   async run(argv) {
     const { flags, positionals } = parseAgentArgs(argv);
-    if (positionals.length) throw new Error(`unexpected argument '${positionals[0]}' (did you mean lbagent join?)`);
+    if (positionals.length) throw new BadArgument(`unexpected argument '${positionals[0]}' (did you mean lbagent join?)`);
     return runAgentForeground(flags, []);
   },
 };

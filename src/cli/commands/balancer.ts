@@ -38,8 +38,8 @@ export const balancer: Command = {
       return 1;
     }
     const started = first.value;
-    const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? started.main.global?.log_level });
-    const handle = await startBalancer(started.main, log);
+    const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? started.config.global?.log_level });
+    const handle = await startBalancer(started.config, log);
     let plane: Awaited<ReturnType<typeof startControlPlane>>;
     try {
       plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir(), configDir: dirname(file) });

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { startAppServer } from '../../demo/app-server.js';
 import { logTail, startDemo } from '../../demo/demo.js';
 import type { Command } from '../command.js';
+import { BadArgument } from '../../errors/index.js';
 
 function untilSignal(): Promise<string> {
   return new Promise((resolve) => {
@@ -15,7 +16,7 @@ function untilSignal(): Promise<string> {
 function port(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port '${v}'`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new BadArgument(`invalid port '${v}'`);
   return n;
 }
 
@@ -43,7 +44,7 @@ export const demo: Command = {
     });
     if (values.app) {
       const p = port(values.port);
-      if (!p) throw new Error('--app needs --port');
+      if (!p) throw new BadArgument('--app needs --port');
       // every address by default: an app server on its own host (or container) is reached from the balancer's
       const server = await startAppServer(values.app, p, values.bind ?? values.host ?? '0.0.0.0');
       await untilSignal();
@@ -52,7 +53,7 @@ export const demo: Command = {
       return 0;
     }
     const apps = values.apps === undefined ? 3 : Number(values.apps);
-    if (!Number.isInteger(apps) || apps < 1 || apps > 20) throw new Error(`invalid --apps '${values.apps}' (1..20)`);
+    if (!Number.isInteger(apps) || apps < 1 || apps > 20) throw new BadArgument(`invalid --apps '${values.apps}' (1..20)`);
     const signal = untilSignal();
     const d = await startDemo({ port: port(values.port), adminPort: port(values['admin-port']), apps, gossip: values.static !== true, verbose: values.verbose === true });
     const why = await Promise.race([signal, d.exited.then((code) => `balancer exited (${code})`)]);

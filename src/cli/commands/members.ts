@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/client.js';
-import type { MemberJson } from '../../agent/rpc.js';
+import type { MemberJson } from '../../agent/rpc-target.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
+import { BadArgument } from '../../errors/index.js';
 
 /** serf's members table: columns separated by two spaces, tags as k=v,k=v. */
 export function formatMembers(members: MemberJson[], verbose: boolean): string {
@@ -31,7 +32,7 @@ export const membersCommand: Command = {
       options: { ...rpcFlagSpec, status: { type: 'string' }, tag: { type: 'string', multiple: true }, name: { type: 'string' }, format: { type: 'string', default: 'text' }, verbose: { type: 'boolean', default: false } },
       strict: true,
     });
-    if (values.format !== 'text' && values.format !== 'json') throw new Error(`invalid format '${values.format}' (expected text or json)`);
+    if (values.format !== 'text' && values.format !== 'json') throw new BadArgument(`invalid format '${values.format}' (expected text or json)`);
     const q = new URLSearchParams();
     if (values.status) q.set('status', values.status);
     if (values.name) q.set('name', values.name);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient, RpcError } from '../../agent/client.js';
+import { AgentClient, isAnswer } from '../../agent/client.js';
+import { isLbaError, NoAgent } from '../../errors/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 
 export const monitorCommand: Command = {
@@ -22,7 +23,7 @@ ${RPC_OPTIONS_HELP}`,
       await client.callStream<{ line: string }>('GET', `/v1/monitor?level=${encodeURIComponent(values['log-level'])}`, undefined, (l) => process.stdout.write(`${l.line}\n`), 0);
     } catch (err) {
       // Refused (bad level, auth) or no agent there: the error says which. Anything else cut a running monitor.
-      if (err instanceof RpcError || /^Error connecting/.test((err as Error).message)) throw err;
+      if (isAnswer(err) || isLbaError(err, NoAgent)) throw err;
     }
     // The agent went away (left, stopped or crashed): serf's words and exit status.
     process.stdout.write('Remote side ended the monitor! This usually means that the\nremote side has exited or crashed.\n');

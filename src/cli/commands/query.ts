@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/client.js';
 import { durationMs } from '../../config/duration.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
+import { BadArgument } from '../../errors/index.js';
 
 type QueryLine =
   | { type: 'dispatched'; name: string }
@@ -45,11 +46,11 @@ ${RPC_OPTIONS_HELP}`,
       process.stderr.write('lbagent query: a query name and at most one payload must be given\n');
       return 1;
     }
-    if (values.format !== 'text' && values.format !== 'json') throw new Error(`invalid format '${values.format}' (expected text or json)`);
+    if (values.format !== 'text' && values.format !== 'json') throw new BadArgument(`invalid format '${values.format}' (expected text or json)`);
     const tags: Record<string, string> = {};
     for (const t of values.tag ?? []) {
       const eq = t.indexOf('=');
-      if (eq <= 0) throw new Error(`invalid tag filter '${t}' (expected key=regexp)`);
+      if (eq <= 0) throw new BadArgument(`invalid tag filter '${t}' (expected key=regexp)`);
       tags[t.slice(0, eq)] = t.slice(eq + 1);
     }
     const timeoutMs = values.timeout === undefined ? undefined : durationMs(values.timeout);

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { BackendView, ServerView } from '../../interfaces/pool-driver.js';
 import type { Command } from '../command.js';
-import { LBA_ERR_BAD_ADDRESS, LBA_ERR_NO_AGENT } from '../../config/codes.js';
+import { answeredError, BadAddress, describeError, errorMessage, isLbaError, NoAgent } from '../../errors/index.js';
 
 const DEFAULT_ADMIN = 'http://127.0.0.1:9901';
 
@@ -16,25 +16,43 @@ const NOT_THERE: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
 };
 
-async function getJson(base: string, path: string, token?: string): Promise<unknown> {
+/** Where the admin address came from, so an error can say how to point the command elsewhere. */
+interface AdminApi {
+  base: string;
+  from: string;
+  token?: string;
+}
+
+async function getJson(api: AdminApi, path: string): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, base), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    res = await fetch(new URL(path, api.base), { headers: api.token ? { authorization: `Bearer ${api.token}` } : {} });
   } catch (err) {
     // fetch says only "fetch failed": the reason is in its cause
     const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-    const reason = NOT_THERE[cause?.code ?? ''] ?? cause?.message ?? (err as Error).message;
-    throw Object.assign(new Error(`${reason}`), { code: LBA_ERR_NO_AGENT });
+    const reason = NOT_THERE[cause?.code ?? ''] ?? cause?.message ?? errorMessage(err);
+    throw new NoAgent(`cannot read the pools from ${api.base}`, api.from, reason, "Point to the balancer's admin API (admin.bind in its lbagent.yml) with --admin URL or LBAGENT_ADMIN");
   }
   const text = await res.text();
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${text.trim()}`);
+  // The admin API's {error, code}: its message and code become this command's error.
+  if (!res.ok) throw answeredError(res.status, parseOr(text, { error: `${path}: HTTP ${res.status} ${text.trim()}` }));
   return JSON.parse(text);
 }
 
-export async function fetchPools(admin: string, token?: string): Promise<BackendView[]> {
-  const list = (await getJson(admin, '/v1/backends', token)) as Array<{ name: string }>;
+function parseOr(text: string, fallback: { error: string }): { error?: unknown; code?: unknown } {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && 'error' in v ? (v as { error?: unknown; code?: unknown }) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export async function fetchPools(admin: string, token?: string, from = '--admin'): Promise<BackendView[]> {
+  const api = { base: admin, from, token };
+  const list = (await getJson(api, '/v1/backends')) as Array<{ name: string }>;
   const out: BackendView[] = [];
-  for (const b of list) out.push((await getJson(admin, `/v1/backends/${encodeURIComponent(b.name)}`, token)) as BackendView);
+  for (const b of list) out.push((await getJson(api, `/v1/backends/${encodeURIComponent(b.name)}`)) as BackendView);
   return out;
 }
 
@@ -95,16 +113,17 @@ export const servers: Command = {
     try {
       new URL(admin);
     } catch {
-      process.stderr.write(`lbagent servers: ${from}: invalid admin address '${admin}' (expected a URL or host:port, e.g. http://10.0.0.10:9901) [${LBA_ERR_BAD_ADDRESS}]\n`);
+      const bad = new BadAddress(`${from}: invalid admin address '${admin}' (expected a URL or host:port, e.g. http://10.0.0.10:9901)`);
+      process.stderr.write(`lbagent servers: ${describeError(bad)}\n`);
       return 1;
     }
     let pools: BackendView[];
     try {
-      pools = await fetchPools(admin, values.token ?? process.env.LBAGENT_ADMIN_TOKEN);
+      pools = await fetchPools(admin, values.token ?? process.env.LBAGENT_ADMIN_TOKEN, from);
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      const hint = code === LBA_ERR_NO_AGENT ? `. Point to the balancer's admin API (admin.bind in its lbagent.yml) with --admin URL or LBAGENT_ADMIN [${LBA_ERR_NO_AGENT}]` : '';
-      process.stderr.write(`lbagent servers: cannot read the pools from ${admin} (${from}): ${(err as Error).message}${hint}\n`);
+      // NoAgent already says which address it tried; the admin API's own errors (401, ...) get it said here.
+      const where = isLbaError(err, NoAgent) ? '' : `cannot read the pools from ${admin} (${from}): `;
+      process.stderr.write(`lbagent servers: ${where}${describeError(err)}\n`);
       return 1;
     }
     process.stdout.write(format === 'json' ? JSON.stringify(pools, null, 2) + '\n' : formatPools(pools));

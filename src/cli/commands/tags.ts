@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/client.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
+import { BadArgument } from '../../errors/index.js';
 
 export const tagsCommand: Command = {
   name: 'tags',
@@ -12,7 +13,7 @@ export const tagsCommand: Command = {
     const set: Record<string, string> = {};
     for (const kv of values.set ?? []) {
       const eq = kv.indexOf('=');
-      if (eq <= 0) throw new Error(`invalid tag '${kv}' (expected key=value)`);
+      if (eq <= 0) throw new BadArgument(`invalid tag '${kv}' (expected key=value)`);
       set[kv.slice(0, eq)] = kv.slice(eq + 1);
     }
     if (!Object.keys(set).length && !(values.delete ?? []).length) {

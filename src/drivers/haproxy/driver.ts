@@ -4,7 +4,8 @@
 import type { Logger } from 'pino';
 import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec, ServerStatus, ServerView } from '../../interfaces/pool-driver.js';
 import PQueue from 'p-queue';
-import { RefusedError, RuntimeApi } from './runtime-api.js';
+import { RuntimeApi } from './runtime-api.js';
+import { errorMessage, HaproxyRefused, isLbaError } from '../../errors/index.js';
 import { adminOf, parseServersState, parseStat, readStaticServers, sanitizeName, type ServerState, type StatRow } from './state.js';
 
 export interface HaproxyDriverOptions {
@@ -51,7 +52,7 @@ export class HaproxyDriver implements PoolDriver {
       } catch (err) {
         this.backoffMs = Math.min(Math.max(500, this.backoffMs * 2), delay);
         delay = this.backoffMs;
-        this.log.warn(`haproxy: reconcile failed, retrying in ${delay}ms: ${(err as Error).message}`);
+        this.log.warn(`haproxy: reconcile failed, retrying in ${delay}ms: ${errorMessage(err)}`);
       }
       if (!this.stopped) this.timer = setTimeout(() => void tick(), delay);
     };
@@ -186,7 +187,7 @@ export class HaproxyDriver implements PoolDriver {
           break;
         } catch (err) {
           // Idle connections may still be attached for a moment after the sessions ended.
-          if (!(err instanceof RefusedError) || attempt >= 20) throw err;
+          if (!isLbaError(err, HaproxyRefused) || attempt >= 20) throw err;
           await sleep(100);
         }
       }

@@ -1,21 +1,9 @@
 // HAProxy's runtime API (the admin-level `stats socket`): one command per connection, serialised, with HAProxy's
-// own answer returned. A command HAProxy refuses raises RefusedError carrying HAProxy's message.
+// own answer returned. A command HAProxy refuses raises HaproxyRefused (LBA_ERR_HAPROXY_REFUSED) with HAProxy's
+// message; a socket that cannot be reached, HaproxySocket (LBA_ERR_HAPROXY_SOCKET).
 import { connect, type Socket } from 'node:net';
 import PQueue from 'p-queue';
-
-export class RefusedError extends Error {
-  constructor(readonly command: string, readonly answer: string) {
-    super(`HAProxy refused '${command}': ${answer}`);
-    this.name = 'RefusedError';
-  }
-}
-
-export class SocketError extends Error {
-  constructor(readonly address: string, cause: Error) {
-    super(`cannot talk to HAProxy at ${address}: ${cause.message}`);
-    this.name = 'SocketError';
-  }
-}
+import { HaproxyRefused, HaproxySocket } from '../../errors/index.js';
 
 /** "/run/haproxy/admin.sock", "unix@/path", "ipv4@127.0.0.1:9999" or "127.0.0.1:9999". */
 export function parseSocketAddress(address: string): { path: string } | { host: string; port: number } {
@@ -44,7 +32,7 @@ export class RuntimeApi {
    */
   async run(command: string, ok: RegExp = /^$/): Promise<string> {
     const answer = (await this.raw(command)).trim();
-    if (!ok.test(answer)) throw new RefusedError(command, answer.split('\n')[0] ?? answer);
+    if (!ok.test(answer)) throw new HaproxyRefused(command, answer.split('\n')[0] ?? answer);
     return answer;
   }
 
@@ -62,7 +50,7 @@ export class RuntimeApi {
       });
       sock.on('error', (err) => {
         clearTimeout(timer);
-        reject(new SocketError(this.address, err));
+        reject(new HaproxySocket(this.address, err.message));
       });
     });
   }

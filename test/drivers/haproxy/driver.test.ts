@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/log/logger.js';
 import { HaproxyDriver } from '../../../src/drivers/haproxy/driver.js';
-import { RefusedError } from '../../../src/drivers/haproxy/runtime-api.js';
+import { HaproxyRefused, isLbaError } from '../../../src/errors/index.js';
 import { parseServersState } from '../../../src/drivers/haproxy/state.js';
 import { freePort } from '../../helpers/ports.js';
 import { repoRoot } from '../../helpers/paths.js';
@@ -83,7 +83,7 @@ test('join, pause, resume, weight, failed, leave and role change reach HAProxy w
   await driver.setServers('app', [spec('web-1', ports['web-1']!, { weight: 7 })]);
   await waitFor('web-2 deleted', async () => !(await state()).some((s) => s.name === 'web-2'));
   // role change: the member moves to another backend (legacy is static-rr: HAProxy refuses dynamic servers there).
-  await assert.rejects(driver.setServers('legacy', [spec('web-3', ports['web-3']!)]), (err: Error) => err instanceof RefusedError && /dynamic load balancing/.test(err.message));
+  await assert.rejects(driver.setServers('legacy', [spec('web-3', ports['web-3']!)]), (err: Error) => isLbaError(err, HaproxyRefused) && /dynamic load balancing/.test(err.message));
   // sanitised, stable names
   await driver.setServers('app', [spec('web-1', ports['web-1']!, { weight: 7 }), spec('web 3/new', ports['web-3']!)]);
   assert.ok((await state()).some((s) => s.name === 'web_3_new'));
