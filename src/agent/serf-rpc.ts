@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { sameToken } from '../config/token.js';
 import type { Logger } from 'pino';
-import { asMap, bool, bytes, decode, encode, list, str, text, Truncated, uint, type MapValue, type Pack } from '../gossip/memberlist/msgpack.js';
+import { asMap, bool, bytes, decode, encode, list, str, text, Truncated, uint, type MapValue, type Pack } from '../wire/msgpack/index.js';
 import { ipToBytes } from '../gossip/memberlist/codec.js';
 import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import type { KeyOpResult } from '../gossip/serf/keys.js';

@@ -9,7 +9,7 @@ import {
 } from './codec.js';
 import { pushPullScale, PROFILES, suspicionTimeout, type Timers } from './config.js';
 import { Keyring } from './keyring.js';
-import { asMap, decode, DecodeError, encode, Truncated, uint } from './msgpack.js';
+import { asMap, decode, DecodeError, encode, Truncated, uint } from '../../wire/msgpack/index.js';
 import { BroadcastQueue } from './queue.js';
 import { expectedConfirmations, Suspicion } from './suspicion.js';
 import { AddressError, chooseAdvertiseAddr, isUnspecified, parseJoinAddr, resolveHost } from './address.js';

@@ -2,7 +2,7 @@
 // `_serf_remove-key`, `_serf_list-keys`) goes to every member, each changes its own keyring and answers with a
 // key response; the answers are summed up for `lbagent keys` (same wire format, so `serf keys` drives lbagent
 // nodes and `lbagent keys` drives serf nodes).
-import { encode, list, str, text, type MapValue } from '../memberlist/msgpack.js';
+import { encode, list, str, text, type MapValue } from '../../wire/msgpack/index.js';
 import { decodeSerf, SerfMsg } from './messages.js';
 
 export type KeyOp = 'install' | 'use' | 'remove' | 'list';

@@ -1,5 +1,5 @@
 // serf's messages (delegate protocol 2..5), carried as memberlist user messages: one type byte + a msgpack map.
-import { asMap, bool, bytes, decode, DecodeError, encode, list, str, text, uint, type MapValue, type Unpacked } from '../memberlist/msgpack.js';
+import { asMap, bool, bytes, decode, DecodeError, encode, list, str, text, uint, type MapValue, type Unpacked } from '../../wire/msgpack/index.js';
 import { bytesToIp, ipToBytes } from '../memberlist/codec.js';
 import { compileFilterRegex, type FilterRegex } from './filter-regex.js';
 

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { MemberNode, MemberlistDelegate, MemberlistEvents } from '../memberlist/api.js';
 import { createMemberlist } from '../memberlist/memberlist.js';
 import { BroadcastQueue } from '../memberlist/queue.js';
-import { DecodeError, encode, Float } from '../memberlist/msgpack.js';
+import { DecodeError, encode, Float } from '../../wire/msgpack/index.js';
 import type { QueryOptions, Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus } from './api.js';
 import { Coalescer } from './coalesce.js';
 import { compileFilterRegex } from './filter-regex.js';
