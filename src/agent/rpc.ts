@@ -10,7 +10,7 @@ import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js'
 import { formatLogLine, monitorLevel, type LogEntry } from '../log/tap.js';
 import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
-import { FilterRegexError } from '../gossip/serf/filter-regex.js';
+import { FilterRegex as FilterRegexError } from '../errors/index.js';
 import { filterMembers } from './member-filter.js';
 
 /** What the RPC needs from the agent (kept narrow so the RPC can be tested on its own). */

@@ -2,6 +2,7 @@
 // messages over the Transport, with optional AES-GCM. Wire formats live in codec.ts.
 import type { Socket } from 'node:net';
 import type { Memberlist, MemberlistConfig, MemberNode, MemberlistStats, NodeStateName } from './api.js';
+import { BadAddress, errorMessage, isLbaError } from '../../errors/index.js';
 import { Awareness } from './awareness.js';
 import {
   decodePacket, decodePushPull, decompress, encodeAck, wireAddr, encodeAlive, encodeCompound, encodeDead, encodeIndirectPing, encodeNack,
@@ -12,7 +13,7 @@ import { Keyring } from './keyring.js';
 import { asMap, decode, DecodeError, encode, Truncated, uint } from '../../wire/msgpack/index.js';
 import { BroadcastQueue } from './queue.js';
 import { expectedConfirmations, Suspicion } from './suspicion.js';
-import { AddressError, chooseAdvertiseAddr, isUnspecified, parseJoinAddr, resolveHost } from './address.js';
+import { addressError, chooseAdvertiseAddr, isUnspecified, parseJoinAddr, resolveHost } from './address.js';
 import { readStream, Transport, type PacketFrom } from './transport.js';
 import { announcedNodeProblem, assertValidLocalNode, META_MAX, nodeNameProblem, type DropReason } from './validate.js';
 
@@ -80,7 +81,7 @@ class MemberlistImpl implements Memberlist {
     const port = this.cfg.advertisePort || this.transport.port; // 0 = the port we bound: peers drop port 0
     // Our own alive message, as memberlist's setAlive: the local node joins the table like any other.
     this.aliveNode({ incarnation: this.nextIncarnation(), node: this.cfg.name, addr, port, meta: this.meta(), vsn: this.vsn }, true);
-    this.every(this.t.probeIntervalMs, () => void this.probe().catch((err) => this.log?.error({ err: (err as Error).message }, 'memberlist: probe failed')));
+    this.every(this.t.probeIntervalMs, () => void this.probe().catch((err) => this.log?.error({ err: errorMessage(err) }, 'memberlist: probe failed')));
     this.every(this.t.gossipIntervalMs, () => this.gossip());
     this.schedulePushPull();
   }
@@ -106,13 +107,13 @@ class MemberlistImpl implements Memberlist {
     for (const a of addrs) {
       try {
         const parsed = parseJoinAddr(a);
-        if ('error' in parsed) throw new AddressError(`join address ${parsed.error}`);
+        if ('error' in parsed) throw addressError(BadAddress, `join address ${parsed.error}`);
         const host = await resolveHost(parsed.host, `join address '${a}'`);
         await this.pushPull(host, parsed.port, true);
         ok++;
       } catch (err) {
-        errors.push(err instanceof AddressError ? (err as Error).message : `${a}: ${(err as Error).message}`);
-        this.log?.warn({ addr: a, err: (err as Error).message }, `memberlist: Failed to join ${a}: ${(err as Error).message}`);
+        errors.push(isLbaError(err, BadAddress) ? err.message : `${a}: ${errorMessage(err)}`);
+        this.log?.warn({ addr: a, err: errorMessage(err) }, `memberlist: Failed to join ${a}: ${errorMessage(err)}`);
       }
     }
     if (ok === 0) throw new Error(`Failed to join any nodes: ${errors.join('; ')}`);
@@ -163,7 +164,7 @@ class MemberlistImpl implements Memberlist {
   sendBestEffort(node: MemberNode, msg: Buffer): void {
     // Too big for one UDP datagram (after compound and encryption overhead): use a stream instead.
     if (msg.length > MAX_UDP_PAYLOAD) {
-      this.sendReliable(node, msg).catch((err) => this.log?.warn(`memberlist: Failed to send user message to ${node.name}: ${(err as Error).message}`));
+      this.sendReliable(node, msg).catch((err) => this.log?.warn(`memberlist: Failed to send user message to ${node.name}: ${errorMessage(err)}`));
       return;
     }
     this.sendPacket(node, [encodeUser(msg)]);
@@ -350,7 +351,7 @@ class MemberlistImpl implements Memberlist {
         this.handle(msg, from);
       } catch (err) {
         this.drop('packet', 'handler');
-        this.log?.warn({ err: (err as Error).message }, 'memberlist: failed to handle message');
+        this.log?.warn({ err: errorMessage(err) }, 'memberlist: failed to handle message');
       }
     }
   }
@@ -433,7 +434,7 @@ class MemberlistImpl implements Memberlist {
         throw new DecodeError(`unexpected stream message ${type}`);
       }
     } catch (err) {
-      this.drop('stream', err instanceof DecodeError ? 'malformed stream' : (err as Error).message);
+      this.drop('stream', err instanceof DecodeError ? 'malformed stream' : errorMessage(err));
     } finally {
       sock.end();
     }
@@ -530,7 +531,7 @@ class MemberlistImpl implements Memberlist {
     const t = setTimeout(() => {
       const peers = this.peers((n) => n.state === 'alive');
       const p = peers[Math.floor(Math.random() * peers.length)];
-      if (p) this.pushPull(p.addr, p.port, false).catch((err) => this.log?.warn(`memberlist: Push/Pull with ${p.name} failed: ${(err as Error).message}`));
+      if (p) this.pushPull(p.addr, p.port, false).catch((err) => this.log?.warn(`memberlist: Push/Pull with ${p.name} failed: ${errorMessage(err)}`));
       this.schedulePushPull();
     }, pushPullScale(this.t.pushPullIntervalMs, this.numMembers()) * (0.5 + Math.random() / 2));
     t.unref();
@@ -676,7 +677,7 @@ class MemberlistImpl implements Memberlist {
     try {
       fn();
     } catch (err) {
-      this.log?.error({ err: (err as Error).message }, 'memberlist: event handler failed');
+      this.log?.error({ err: errorMessage(err) }, 'memberlist: event handler failed');
     }
   }
 

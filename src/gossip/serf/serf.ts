@@ -7,6 +7,7 @@ import { createMemberlist } from '../memberlist/memberlist.js';
 import { BroadcastQueue } from '../memberlist/queue.js';
 import { DecodeError, encode, Float } from '../../wire/msgpack/index.js';
 import type { QueryOptions, Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus } from './api.js';
+import { errorMessage } from '../../errors/index.js';
 import { Coalescer } from './coalesce.js';
 import { compileFilterRegex } from './filter-regex.js';
 import { applyKeyRequest, keyRequest, keyResponse, summarize, type KeyOp, type KeyOpResult } from './keys.js';
@@ -229,7 +230,7 @@ class SerfNode implements Serf, MemberlistDelegate, MemberlistEvents {
       msg = decodeSerf(buf);
     } catch (err) {
       this.drop('malformed');
-      return void this.log?.warn(`serf: Failed to decode remote state: ${(err as Error).message}`);
+      return void this.log?.warn(`serf: Failed to decode remote state: ${errorMessage(err)}`);
     }
     if (msg.type !== SerfMsg.PushPull) return void this.drop('malformed');
     const pp = msg.body;
