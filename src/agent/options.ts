@@ -4,11 +4,8 @@ import { hostname } from 'node:os';
 import { LBA_ERR_BAD_ADDRESS, LBA_ERR_RPC_REMOTE_NO_AUTH } from '../config/codes.js';
 import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
-import type { Profile } from '../gossip/memberlist/api.js';
+import { DEFAULT_GOSSIP_PORT, encodeTags, META_MAX, NODE_NAME_MAX, nodeNameProblem, parseJoinAddr, portProblem, type Profile } from '../gossip/index.js';
 import type { AgentFile } from './config-file.js';
-import { META_MAX, NODE_NAME_MAX, nodeNameProblem } from '../gossip/memberlist/validate.js';
-import { encodeTags } from '../gossip/serf/messages.js';
-import { DEFAULT_GOSSIP_PORT, parseJoinAddr, portProblem } from '../gossip/memberlist/address.js';
 
 export { DEFAULT_GOSSIP_PORT };
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';

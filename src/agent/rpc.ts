@@ -4,9 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { SerfRpcSession, startsSerfRpc } from './serf-rpc.js';
 import { sameToken } from '../config/token.js';
-import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
+import type { KeyOp, KeyOpResult, QueryOptions, SerfEvent, SerfMember } from '../gossip/index.js';
 import type { Logger } from 'pino';
-import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
 import { formatLogLine, monitorLevel, type LogEntry } from '../log/tap.js';
 import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';

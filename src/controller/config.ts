@@ -6,7 +6,7 @@ import { duration, endpoint, loadConfigFile, oneOf, parseConfigText } from '../c
 import type { ConfigResult, Endpoint, LoadOptions } from '../config/index.js';
 import { mainBaseSchema, withCrossChecks } from '../config/main.js';
 import { rolesAgainst, rolesFileSchema } from './roles.js';
-import { parseJoinAddr } from '../gossip/memberlist/address.js';
+import { parseJoinAddr } from '../gossip/index.js';
 
 const KEY_EXPECTED = 'a base64 key of 16, 24 or 32 bytes (lbagent keygen)';
 const encryptKey = z.string().refine((k) => [16, 24, 32].includes(Buffer.from(k, 'base64').length) && /^[A-Za-z0-9+/]+=*$/.test(k), {
