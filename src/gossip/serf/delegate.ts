@@ -7,7 +7,7 @@ import type { MemberlistDelegate } from '../memberlist/api.js';
 import { nodeNameProblem } from '../memberlist/validate.js';
 import type { SerfCore } from './core.js';
 import type { Members } from './members.js';
-import { decodeSerf, encodePushPull, encodeTags, QUERY_FLAG_ACK, SerfMsg, type SerfPushPull } from './messages.js';
+import { decodeSerf, encodePushPull, encodeTags, QUERY_FLAG_ACK, SerfMsg, type SerfMessage, type SerfPushPull } from './messages.js';
 import type { Queries } from './query.js';
 import type { UserEvents } from './user-events.js';
 
@@ -58,13 +58,8 @@ export class SerfDelegate implements MemberlistDelegate {
 
   mergeRemoteState(buf: Buffer, join: boolean): void {
     const { c } = this;
-    let msg;
-    try {
-      msg = decodeSerf(buf);
-    } catch (err) {
-      c.drop('malformed');
-      return void c.log?.warn(`serf: Failed to decode remote state: ${errorMessage(err)}`);
-    }
+    const msg = this.decode(buf, (err) => c.log?.warn(`serf: Failed to decode remote state: ${errorMessage(err)}`));
+    if (!msg) return;
     if (msg.type !== SerfMsg.PushPull) return void c.drop('malformed');
     const pp = msg.body;
     if (pp.ltime > 0) c.clock.witness(pp.ltime - 1);
@@ -92,14 +87,10 @@ export class SerfDelegate implements MemberlistDelegate {
 
   notifyMsg(buf: Buffer): void {
     const { c } = this;
-    let msg;
-    try {
-      msg = decodeSerf(buf);
-    } catch (err) {
-      c.drop('malformed');
+    const msg = this.decode(buf, (err) => {
       if (!(err instanceof DecodeError)) c.log?.warn({ err }, 'serf: error decoding a message');
-      return;
-    }
+    });
+    if (!msg) return;
     // Intents would be kept (recent intents) under any name a peer makes up: hold them to serf's limits.
     const named = msg.type === SerfMsg.Join || msg.type === SerfMsg.Leave ? msg.body.node : msg.type === SerfMsg.QueryResponse ? msg.body.from : undefined;
     if (named !== undefined && nodeNameProblem(named)) return c.drop('invalid node name');
@@ -119,6 +110,17 @@ export class SerfDelegate implements MemberlistDelegate {
         return this.queries.sendToAddress(msg.body.destAddr, msg.body.destPort, msg.body.inner);
       default:
         return;
+    }
+  }
+
+  /** A serf message, or undefined when it does not decode (dropped and counted as malformed, then `onError`). */
+  private decode(buf: Buffer, onError: (err: unknown) => void): SerfMessage | undefined {
+    try {
+      return decodeSerf(buf);
+    } catch (err) {
+      this.c.drop('malformed');
+      onError(err);
+      return undefined;
     }
   }
 }
