@@ -1,10 +1,8 @@
 // The long-running gossip agent: a Serf node, its RPC, its event handlers, and serf's lifecycle habits
 // (join with retry and backoff, graceful leave on SIGINT/SIGTERM, exit when left).
 import type { Logger } from 'pino';
-import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
-import type { QueryOptions, Serf, SerfConfig, SerfEvent } from '../gossip/serf/api.js';
+import { createSerf, type KeyOp, type KeyOpResult, type QueryOptions, type Serf, type SerfConfig, type SerfEvent } from '../gossip/index.js';
 import { LogTap, type LogEntry } from '../log/tap.js';
-import { createSerf } from '../gossip/serf/serf.js';
 import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
 import { AgentRpcServer } from './rpc.js';

@@ -1,7 +1,7 @@
 // serf's agent config file (YAML, or serf's JSON: JSON is YAML), validated with positions. Loaded on demand.
 import { z } from 'zod';
 import { duration, loadConfigFile, oneOf, type ConfigError } from '../config/index.js';
-import { DEFAULT_GOSSIP_PORT } from '../gossip/memberlist/address.js';
+import { DEFAULT_GOSSIP_PORT } from '../gossip/index.js';
 import { hostPortProblem, parseHostPort } from './host-port.js';
 
 const hostPort = (defaultPort: number, defaultHost?: string) =>

@@ -2,7 +2,7 @@
 // environment and the event on stdin, one at a time in arrival order, so serf users keep their scripts.
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
-import type { SerfEvent, SerfMember } from '../gossip/serf/api.js';
+import type { SerfEvent, SerfMember } from '../gossip/index.js';
 
 const EVENT_TYPES = new Set(['member-join', 'member-leave', 'member-failed', 'member-update', 'member-reap', 'user', 'query']);
 const SLOW_HANDLER_MS = 1000;

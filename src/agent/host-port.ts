@@ -1,6 +1,6 @@
 // The agent's host:port addresses (gossip bind and advertise, RPC address), as flags, config files and the CLI
 // write them.
-import { portProblem } from '../gossip/memberlist/address.js';
+import { portProblem } from '../gossip/index.js';
 
 export interface HostPort {
   host: string;

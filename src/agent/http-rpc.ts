@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { route, startNdjson, type Route } from '../http-api/index.js';
 import { errorMessage, RpcEvent, RpcEventFilter, RpcForceLeave, RpcJoin, RpcKeys, RpcLogLevel, RpcMemberFilter, RpcQuery, RpcTags } from '../errors/index.js';
-import type { SerfMember } from '../gossip/serf/api.js';
-import { FilterRegexError } from '../gossip/serf/filter-regex.js';
+import type { SerfMember } from '../gossip/index.js';
+import { FilterRegex, isLbaError } from '../errors/index.js';
 import { formatLogLine, monitorLevel } from '../log/tap.js';
 import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
@@ -114,7 +114,7 @@ function members(t: RpcTarget, query: URLSearchParams) {
     list = filterMembers(t.members(), { status: query.get('status') ?? undefined, name: query.get('name') ?? undefined, tags });
   } catch (err) {
     // A pattern RE2 refuses (look-around, back-references, too large) is the client's error.
-    if (err instanceof FilterRegexError) throw new RpcMemberFilter(err.message);
+    if (isLbaError(err, FilterRegex)) throw new RpcMemberFilter(err.message);
     throw err;
   }
   const verbose = query.get('verbose') === 'true';

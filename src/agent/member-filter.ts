@@ -1,7 +1,6 @@
 // The member filters of both RPCs (`lbagent members --tag/--name`, serf's `members-filtered`). The regexps come
 // from RPC clients, so they run on RE2 (linear time) like a query's tag filters; see filter-regex.ts.
-import type { SerfMember } from '../gossip/serf/api.js';
-import { compileFilterRegex } from '../gossip/serf/filter-regex.js';
+import { compileFilterRegex, type SerfMember } from '../gossip/index.js';
 
 export interface MemberFilter {
   status?: string;

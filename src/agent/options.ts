@@ -4,11 +4,8 @@ import { hostname } from 'node:os';
 import { BadAddress, RpcRemoteNoAuth } from '../errors/index.js';
 import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
-import type { Profile } from '../gossip/memberlist/api.js';
+import { DEFAULT_GOSSIP_PORT, encodeTags, META_MAX, NODE_NAME_MAX, nodeNameProblem, parseJoinAddr, portProblem, type Profile } from '../gossip/index.js';
 import type { AgentFile } from './config-file.js';
-import { META_MAX, NODE_NAME_MAX, nodeNameProblem } from '../gossip/memberlist/validate.js';
-import { encodeTags } from '../gossip/serf/messages.js';
-import { DEFAULT_GOSSIP_PORT, parseJoinAddr } from '../gossip/memberlist/address.js';
 import { formatHostPort, hostPortProblem, parseHostPort, type HostPort } from './host-port.js';
 
 export { DEFAULT_GOSSIP_PORT, formatHostPort, hostPortProblem, parseHostPort, type HostPort };

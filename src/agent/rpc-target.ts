@@ -1,7 +1,7 @@
 // What both RPCs (HTTP+JSON and serf's msgpack) need from the agent, kept narrow so they can be tested on their
 // own, and the member shape the HTTP RPC answers with.
-import type { KeyOp, KeyOpResult } from '../gossip/serf/keys.js';
-import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/serf/api.js';
+import type { KeyOp, KeyOpResult } from '../gossip/index.js';
+import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/index.js';
 import type { LogEntry } from '../log/tap.js';
 
 export interface RpcTarget {

@@ -3,7 +3,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import type { Serf, SerfConfig } from '../gossip/serf/api.js';
+import { createSerf, type Serf } from '../gossip/index.js';
 import type { MemberSource } from '../interfaces/member-source.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
 import { gossipSettings } from './config.js';
@@ -26,20 +26,6 @@ export interface ControlPlane {
   reload(next: BalancerFiles): Promise<void>;
   /** Leave the cluster (so app servers see the balancer go) and stop the controller. */
   stop(opts?: { leave?: boolean }): Promise<void>;
-}
-
-// Resolved at run time: the serf implementation is another part of the tree (src/gossip/serf/serf.ts).
-const SERF_MODULE = '../gossip/serf/serf.js';
-
-async function createSerf(config: SerfConfig): Promise<Serf> {
-  let mod: { createSerf?: (c: SerfConfig) => Promise<Serf> };
-  try {
-    mod = (await import(SERF_MODULE)) as typeof mod;
-  } catch (err) {
-    throw new Error(`the gossip stack is not available in this build (${errorMessage(err)})`);
-  }
-  if (typeof mod.createSerf !== 'function') throw new Error('the gossip stack does not export createSerf');
-  return mod.createSerf(config);
 }
 
 /**

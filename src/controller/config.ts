@@ -4,7 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { duration, endpoint, oneOf } from '../config/index.js';
 import type { Endpoint } from '../config/index.js';
-import { parseJoinAddr } from '../gossip/memberlist/address.js';
+import { parseJoinAddr } from '../gossip/index.js';
 
 const KEY_EXPECTED = 'a base64 key of 16, 24 or 32 bytes (lbagent keygen)';
 const encryptKey = z.string().refine((k) => [16, 24, 32].includes(Buffer.from(k, 'base64').length) && /^[A-Za-z0-9+/]+=*$/.test(k), {

@@ -227,7 +227,7 @@ test("serf's own RPC on the agent's RPC address: the serf CLI drives an lbagent 
 
   // A client library's event stream (msgpack over the same port): handshake, stream user events, receive one.
   const { connect } = await import('node:net');
-  const { encode, decode } = await import('../../src/gossip/memberlist/msgpack.js');
+  const { encode, decode } = await import('../../src/wire/msgpack/index.js');
   const sock = connect({ host: '127.0.0.1', port: a.rpc });
   t.after(() => sock.destroy());
   let buf = Buffer.alloc(0);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { decodePacket, MsgType } from '../../src/gossip/memberlist/codec.js';
-import { decode, encode } from '../../src/gossip/memberlist/msgpack.js';
+import { decode, encode } from '../../src/wire/msgpack/index.js';
 import { decodeSerf, encodeQuery, QUERY_FLAG_ACK, SerfMsg, tagFilter } from '../../src/gossip/serf/messages.js';
 import { freePort } from '../helpers/ports.js';
 import { lbagentBin } from '../helpers/paths.js';

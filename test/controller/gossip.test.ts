@@ -1,33 +1,27 @@
 // The controller on real gossip: our Serf nodes and a real `serf agent` (0.9.4) feed a real BuiltinProxy
-// through GossipMemberSource. Runs once the serf implementation (src/gossip/serf/serf.ts) is in the tree.
+// through GossipMemberSource.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Serf, SerfConfig } from '../../src/gossip/serf/api.js';
+import { createSerf, type Serf } from '../../src/gossip/index.js';
 import { Controller } from '../../src/controller/controller.js';
 import { GossipMemberSource } from '../../src/controller/gossip-source.js';
 import { parseRoles } from '../../src/controller/roles.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { freePort } from '../helpers/ports.js';
 import { startSerfAgent } from '../helpers/serf.js';
-import { repoRoot } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { needTool } from '../helpers/tools.js';
 import { startBackend, startProxy } from '../proxy/fixtures.js';
 
-const SERF_IMPL = join(repoRoot, 'src', 'gossip', 'serf', 'serf.ts');
-const skip = existsSync(SERF_IMPL) ? false : 'the serf implementation is not in this tree yet';
 const run = promisify(execFile);
 
 async function node(name: string, tags: Record<string, string>): Promise<Serf> {
-  const mod = (await import(SERF_IMPL)) as { createSerf(c: SerfConfig): Promise<Serf> };
-  return mod.createSerf({ nodeName: name, bindAddr: '127.0.0.1', bindPort: await freePort(), tags, profile: 'local', reapIntervalMs: 1000 });
+  return createSerf({ nodeName: name, bindAddr: '127.0.0.1', bindPort: await freePort(), tags, profile: 'local', reapIntervalMs: 1000 });
 }
 
-test('controller on gossip: our nodes and a real serf agent join, pause, change role and leave', { skip, timeout: 90_000 }, async (t) => {
+test('controller on gossip: our nodes and a real serf agent join, pause, change role and leave', { timeout: 90_000 }, async (t) => {
   if (!needTool(t, 'serf')) return;
   const app = await startBackend('app');
   const proxy = await startProxy('backends:\n  web: {}\n  api: {}\n');

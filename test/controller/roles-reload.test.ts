@@ -4,11 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import type { Serf, SerfConfig } from '../../src/gossip/serf/api.js';
+import { createSerf, type Serf } from '../../src/gossip/index.js';
 import { startControlPlane } from '../../src/controller/balancer.js';
 import { createReloader } from '../../src/controller/reload.js';
 import { validateBalancerFiles } from '../../src/controller/validate.js';
@@ -20,11 +20,9 @@ import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
 import { rawRequest, startBackend } from '../proxy/fixtures.js';
 
-const SERF_IMPL = join(repoRoot, 'src', 'gossip', 'serf', 'serf.ts');
-const skip = existsSync(SERF_IMPL) ? false : 'the serf implementation is not in this tree yet';
 const run = promisify(execFile);
 
-test('roles.yml naming an unknown backend is refused with check\'s message; the pool keeps its servers', { skip, timeout: 90_000 }, async (t) => {
+test('roles.yml naming an unknown backend is refused with check\'s message; the pool keeps its servers', { timeout: 90_000 }, async (t) => {
   const app = await startBackend('app');
   t.after(() => app.close());
   const dir = tempDir(t, 'lbagent-roles-reload-');
@@ -52,8 +50,7 @@ test('roles.yml naming an unknown backend is refused with check\'s message; the 
   t.after(() => handle.stop(0));
   const plane = (await startControlPlane(files.value, handle.driver, log))!;
   t.after(() => plane.stop({ leave: false }));
-  const mod = (await import(SERF_IMPL)) as { createSerf(c: SerfConfig): Promise<Serf> };
-  const web1 = await mod.createSerf({ nodeName: 'web-1', bindAddr: '127.0.0.1', bindPort: await freePort(), tags: { role: 'web', port: String(app.port) }, profile: 'local' });
+  const web1 = await createSerf({ nodeName: 'web-1', bindAddr: '127.0.0.1', bindPort: await freePort(), tags: { role: 'web', port: String(app.port) }, profile: 'local' });
   t.after(() => web1.shutdown());
   await web1.join([`127.0.0.1:${gossip}`]);
 

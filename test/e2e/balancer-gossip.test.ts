@@ -1,28 +1,27 @@
 // `lbagent balancer` as processes with real `serf agent`s as app nodes (serf 0.9.4): join → traffic, serf event
 // pause/resume, roles.yml edits (valid and invalid), a restarted balancer keeps pauses (join -replay), two
-// balancers compute the same pools. Runs once the serf implementation (src/gossip/serf/serf.ts) is in the tree.
+// balancers compute the same pools.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../helpers/ports.js';
 import { startSerfAgent } from '../helpers/serf.js';
-import { lbagentBin, repoRoot } from '../helpers/paths.js';
+import { lbagentBin } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 import { needTool } from '../helpers/tools.js';
 import { startBackend } from '../proxy/fixtures.js';
 
-const skip = existsSync(join(repoRoot, 'src', 'gossip', 'serf', 'serf.ts')) ? false : 'the serf implementation is not in this tree yet';
 const run = promisify(execFile);
 
 function exited(c: ChildProcess): Promise<void> {
   return c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', () => r()));
 }
 
-test('balancer processes with real serf agents', { skip, timeout: 180_000 }, async (t) => {
+test('balancer processes with real serf agents', { timeout: 180_000 }, async (t) => {
   if (!needTool(t, 'serf')) return;
   const dir = mkdtempSync(join(tmpdir(), 'lbagent-e2e-'));
   const procs: ChildProcess[] = [];

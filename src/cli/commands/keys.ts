@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/client.js';
-import type { KeyOpResult } from '../../gossip/serf/keys.js';
+import type { KeyOpResult } from '../../gossip/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 
 const VERBS = { install: ['Installing', 'installing'], use: ['Changing primary key', 'changing primary key'], remove: ['Removing', 'removing'] } as const;

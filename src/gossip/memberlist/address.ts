@@ -5,15 +5,16 @@ import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { LBA_ERR_BAD_ADDRESS, LBA_ERR_NO_ADVERTISE_ADDR } from '../../config/codes.js';
+import { BadAddress, errorCode, errorMessage, NoAdvertiseAddr, type LbaError, type LbaErrorClass } from '../../errors/index.js';
 
 export const DEFAULT_GOSSIP_PORT = 7946;
 
-/** An address that cannot work: a bad port, a name that does not resolve, no address to advertise. */
-export class AddressError extends Error {
-  constructor(message: string, readonly code: string = LBA_ERR_BAD_ADDRESS) {
-    super(`${message} [${code}]`);
-  }
+/**
+ * An address that cannot work (BadAddress: a bad port, a name that does not resolve; NoAdvertiseAddr). The agent
+ * prints the message at start, and it ends in the code as every coded message lbagent prints today.
+ */
+export function addressError(kind: LbaErrorClass<[detail: string]>, detail: string): LbaError {
+  return new kind(`${detail} [${kind.code}]`);
 }
 
 const PRIVATE_V4: Array<[number, number]> = [
@@ -60,7 +61,7 @@ export interface AdvertiseChoice {
 /**
  * The IPv4 to advertise when bound to 0.0.0.0 or `::`: the first private one (RFC 1918, RFC 6598), the default
  * route's interface first; else the first public one. `interfaces` lists only interfaces that are up and running
- * (libuv skips the others). Throws AddressError (LBA_ERR_NO_ADVERTISE_ADDR) when there is none.
+ * (libuv skips the others). Throws NoAdvertiseAddr when there is none.
  */
 export function chooseAdvertiseAddr(
   interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
@@ -76,10 +77,10 @@ export function chooseAdvertiseAddr(
   const priv = candidates.find((c) => isPrivateV4(c.addr));
   if (priv) return { ...priv, kind: 'private' };
   if (candidates[0]) return { ...candidates[0], kind: 'public' };
-  throw new AddressError(
-    'No private IP address found, and explicit IP not provided: no interface has an IPv4 address other than loopback or link-local; ' +
+  throw addressError(
+    NoAdvertiseAddr,
+    'no interface has an IPv4 address other than loopback or link-local; ' +
       'give the address other hosts reach this one at with --advertise ADDR (gossip.advertise in lbagent.yml, advertise in an agent config)',
-    LBA_ERR_NO_ADVERTISE_ADDR,
   );
 }
 
@@ -107,14 +108,14 @@ export function parseJoinAddr(a: string): { host: string; port: number } | { err
   return { host, port: port === undefined ? DEFAULT_GOSSIP_PORT : Number(port) };
 }
 
-/** An IP for `host` (itself when it is one). A name that does not resolve is an AddressError naming `what`. */
+/** An IP for `host` (itself when it is one). A name that does not resolve is a BadAddress naming `what`. */
 export async function resolveHost(host: string, what: string): Promise<string> {
   if (isIP(host)) return host;
   try {
     // IPv4 first: the address goes into alive messages, and the peers we meet are mostly IPv4.
     return (await lookup(host, { verbatim: false })).address;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new AddressError(`${what}: the name '${host}' does not resolve (${code === 'ENOTFOUND' ? 'no such host' : code ?? (err as Error).message})`);
+    const code = errorCode(err);
+    throw addressError(BadAddress, `${what}: the name '${host}' does not resolve (${code === 'ENOTFOUND' ? 'no such host' : code ?? errorMessage(err)})`);
   }
 }

@@ -119,4 +119,4 @@ export interface BroadcastQueueLike {
 //   createMemberlist(config: MemberlistConfig): Promise<Memberlist>   -- ./memberlist.ts
 //   class BroadcastQueue implements BroadcastQueueLike                  -- ./queue.ts
 //     constructor(opts: { retransmitMult: number; numNodes: () => number })
-//   profiles: lanConfig(), wanConfig(), localConfig()                  -- ./config.ts
+//   PROFILES: memberlist's LAN, WAN and LOCAL timers                   -- ./config.ts

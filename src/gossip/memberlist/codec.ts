@@ -3,7 +3,7 @@
 import { crc32 } from 'node:zlib';
 import { isIP } from 'node:net';
 import { lzwDecode } from './lzw.js';
-import { asMap, bool, bytes, decode, DecodeError, encode, list, str, Truncated, uint, type MapValue, type Pack } from './msgpack.js';
+import { asMap, bool, bytes, decode, DecodeError, encode, list, str, Truncated, uint, type MapValue, type Pack } from '../../wire/msgpack/index.js';
 
 export const enum MsgType {
   Ping = 0,

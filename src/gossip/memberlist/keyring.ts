@@ -1,7 +1,7 @@
 // serf's keyring and memberlist's AES-GCM envelope: version byte, 12-byte nonce, ciphertext and tag.
 // The primary key encrypts; every installed key is tried to decrypt.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DecodeError } from './msgpack.js';
+import { DecodeError } from '../../wire/msgpack/index.js';
 
 const NONCE = 12;
 const TAG = 16;

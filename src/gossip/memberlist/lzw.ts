@@ -1,6 +1,6 @@
 // Go's compress/lzw as memberlist uses it: LSB bit order, literal width 8 (codes 9..12 bits, clear 256, EOF 257).
 // We decode what peers send; we send uncompressed (memberlist accepts both), so there is no encoder here.
-import { DecodeError } from './msgpack.js';
+import { DecodeError } from '../../wire/msgpack/index.js';
 
 const CLEAR = 256;
 const EOF = 257;

@@ -1,6 +1,7 @@
 // What a node record must look like before it is merged: every message that names a node (alive, suspect, dead,
 // push/pull states, serf's intents) is checked against these limits, and our own node is held to them at start.
 // A record that fails is dropped and counted under the reason returned here, never merged.
+import { InvalidNode } from '../../errors/index.js';
 
 /** memberlist's MetaMaxSize: serf's encoded tags must fit, and memberlist refuses to send more. */
 export const META_MAX = 512;
@@ -45,18 +46,9 @@ export function announcedNodeProblem(n: AnnouncedNode): DropReason | undefined {
   return undefined;
 }
 
-/** A configuration error of our own node, raised before anything binds. */
-export class InvalidNodeError extends Error {
-  readonly code = 'LBA_ERR_INVALID_NODE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidNodeError';
-  }
-}
-
-/** Our own node name and tags meta: the same limits peers are held to. */
+/** Our own node name and tags meta: the same limits peers are held to (InvalidNode, before anything binds). */
 export function assertValidLocalNode(name: string, meta?: Buffer): void {
   const bad = nodeNameProblem(name);
-  if (bad) throw new InvalidNodeError(bad);
-  if (meta && meta.length > META_MAX) throw new InvalidNodeError(`Encoded length of tags exceeds limit of ${META_MAX} bytes`);
+  if (bad) throw new InvalidNode(bad);
+  if (meta && meta.length > META_MAX) throw new InvalidNode(`Encoded length of tags exceeds limit of ${META_MAX} bytes`);
 }

@@ -4,6 +4,7 @@
 // which is what serf evaluates them with: look-around and back-references do not compile, as in serf.
 // The operator's own regexps (health checks, HTTP rules) stay JavaScript's.
 import { RE2JS } from 're2js';
+import { errorMessage, FilterRegex, LbaError } from '../../errors/index.js';
 
 /**
  * Longest pattern compiled, in UTF-8 bytes. serf refuses to send a query over 1024 bytes encoded, so no filter
@@ -21,47 +22,39 @@ export const FILTER_REGEX_MAX_PROGRAM = 1000;
 /** Distinct patterns kept compiled: queries and RPC calls repeat the same few; a flood of new ones just recycles. */
 const CACHE_SIZE = 256;
 
-export class FilterRegexError extends Error {
-  readonly code = 'LBA_ERR_FILTER_REGEX';
-  constructor(message: string) {
-    super(message);
-    this.name = 'FilterRegexError';
-  }
-}
-
-export interface FilterRegex {
+export interface CompiledRegex {
   /** unanchored, as Go's regexp.MatchString: true when the pattern matches anywhere in `s` */
   test(s: string): boolean;
 }
 
-const cache = new Map<string, FilterRegex | FilterRegexError>();
+const cache = new Map<string, CompiledRegex | LbaError>();
 
-/** Compile (or take from the cache) a pattern someone else supplied; throws FilterRegexError when RE2 refuses it. */
-export function compileFilterRegex(pattern: string): FilterRegex {
+/** Compile (or take from the cache) a pattern someone else supplied; throws FilterRegex (LBA_ERR_FILTER_REGEX, Go's words for why) when RE2 refuses it. */
+export function compileFilterRegex(pattern: string): CompiledRegex {
   let hit = cache.get(pattern);
   if (hit === undefined) {
     hit = compile(pattern);
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
     cache.set(pattern, hit);
   }
-  if (hit instanceof FilterRegexError) throw hit;
+  if (hit instanceof LbaError) throw hit;
   return hit;
 }
 
-function compile(pattern: string): FilterRegex | FilterRegexError {
+function compile(pattern: string): CompiledRegex | LbaError {
   const size = Buffer.byteLength(pattern);
-  if (size > FILTER_REGEX_MAX_BYTES) return new FilterRegexError(`error parsing regexp: expression too large: ${size} bytes (limit ${FILTER_REGEX_MAX_BYTES})`);
+  if (size > FILTER_REGEX_MAX_BYTES) return new FilterRegex(`error parsing regexp: expression too large: ${size} bytes (limit ${FILTER_REGEX_MAX_BYTES})`);
   let re: RE2JS;
   try {
     re = RE2JS.compile(pattern);
   } catch (err) {
     // re2js words its errors as Go does: "error parsing regexp: invalid or unsupported Perl syntax: `(?=`"
-    return new FilterRegexError((err as Error).message);
+    return new FilterRegex(errorMessage(err));
   }
   // re2js does not type its program; without a count the byte bound above still holds.
   const insts = (re.re2().prog as { numInst?: () => number } | undefined)?.numInst?.();
   if (insts !== undefined && insts > FILTER_REGEX_MAX_PROGRAM) {
-    return new FilterRegexError(`error parsing regexp: expression too large: ${insts} instructions (limit ${FILTER_REGEX_MAX_PROGRAM})`);
+    return new FilterRegex(`error parsing regexp: expression too large: ${insts} instructions (limit ${FILTER_REGEX_MAX_PROGRAM})`);
   }
   return { test: (s) => re.test(s) };
 }

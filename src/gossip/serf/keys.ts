@@ -2,8 +2,9 @@
 // `_serf_remove-key`, `_serf_list-keys`) goes to every member, each changes its own keyring and answers with a
 // key response; the answers are summed up for `lbagent keys` (same wire format, so `serf keys` drives lbagent
 // nodes and `lbagent keys` drives serf nodes).
-import { encode, list, str, text, type MapValue } from '../memberlist/msgpack.js';
+import { encode, list, str, text, type MapValue } from '../../wire/msgpack/index.js';
 import { decodeSerf, SerfMsg } from './messages.js';
+import { errorMessage } from '../../errors/index.js';
 
 export type KeyOp = 'install' | 'use' | 'remove' | 'list';
 
@@ -52,7 +53,7 @@ export function applyKeyRequest(ring: Ring, op: KeyOp, payload: Buffer): { resul
     if (!Buffer.isBuffer(k)) throw new Error('no key in the request');
     key = k;
   } catch (err) {
-    return { result: false, message: `Failed to decode key request: ${(err as Error).message}` };
+    return { result: false, message: `Failed to decode key request: ${errorMessage(err)}` };
   }
   try {
     if (op === 'install') ring.install(key);
@@ -60,7 +61,7 @@ export function applyKeyRequest(ring: Ring, op: KeyOp, payload: Buffer): { resul
     else ring.remove(key);
     return { result: true, message: '' };
   } catch (err) {
-    return { result: false, message: (err as Error).message };
+    return { result: false, message: errorMessage(err) };
   }
 }
 
@@ -77,7 +78,7 @@ export function summarize(numNodes: number, responses: Array<{ from: string; pay
       answer = { ok: body.Result === true, message: str(body, 'Message'), keys: list(body, 'Keys').map(text), primary: str(body, 'PrimaryKey') };
     } catch (err) {
       r.numErr++;
-      r.messages[from] = `Failed to decode key response: ${(err as Error).message}`;
+      r.messages[from] = `Failed to decode key response: ${errorMessage(err)}`;
       continue;
     }
     if (!answer.ok) {

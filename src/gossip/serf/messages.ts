@@ -1,7 +1,8 @@
 // serf's messages (delegate protocol 2..5), carried as memberlist user messages: one type byte + a msgpack map.
-import { asMap, bool, bytes, decode, DecodeError, encode, list, str, text, uint, type MapValue, type Unpacked } from '../memberlist/msgpack.js';
+import { asMap, bool, bytes, decode, DecodeError, encode, list, str, text, uint, type MapValue, type Unpacked } from '../../wire/msgpack/index.js';
 import { bytesToIp, ipToBytes } from '../memberlist/codec.js';
-import { compileFilterRegex, type FilterRegex } from './filter-regex.js';
+import { compileFilterRegex, type CompiledRegex } from './filter-regex.js';
+import { errorMessage } from '../../errors/index.js';
 
 export const enum SerfMsg {
   Leave = 0,
@@ -163,7 +164,7 @@ export function filtersMatch(filters: Buffer[], self: { name: string; tags: Reco
     try {
       value = decode(f, 1).value;
     } catch (err) {
-      warn(`serf: failed to decode ${f[0] === 0 ? 'filterNodeType' : 'filterTagType'}: ${(err as Error).message}`);
+      warn(`serf: failed to decode ${f[0] === 0 ? 'filterNodeType' : 'filterTagType'}: ${errorMessage(err)}`);
       return false;
     }
     if (f[0] === 0) {
@@ -172,11 +173,11 @@ export function filtersMatch(filters: Buffer[], self: { name: string; tags: Reco
     } else if (f[0] === 1) {
       const m = asMap(value, 'tag filter');
       const expr = str(m, 'Expr');
-      let re: FilterRegex;
+      let re: CompiledRegex;
       try {
         re = compileFilterRegex(expr);
       } catch (err) {
-        warn(`serf: failed to compile filter regex (${expr.length > 80 ? `${expr.slice(0, 80)}...` : expr}): ${(err as Error).message}`);
+        warn(`serf: failed to compile filter regex (${expr.length > 80 ? `${expr.slice(0, 80)}...` : expr}): ${errorMessage(err)}`);
         return false;
       }
       if (!re.test(self.tags[str(m, 'Tag')] ?? '')) return false;

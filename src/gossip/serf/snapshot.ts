@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { nodeNameProblem } from '../memberlist/validate.js';
+import { errorCode, errorMessage } from '../../errors/index.js';
 
 /** serf: 128 KiB before the first compaction, and 128 bytes per live member after that (times 2). */
 export const SNAPSHOT_MIN_COMPACT_SIZE = 128 * 1024;
@@ -122,14 +123,14 @@ export function openSnapshot(opts: SnapshotterOptions): { snapshotter?: Snapshot
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
   } catch (err) {
-    log?.warn({ file: path }, `serf: snapshot disabled: cannot create directory ${dirname(path)}: ${(err as Error).message}`);
+    log?.warn({ file: path }, `serf: snapshot disabled: cannot create directory ${dirname(path)}: ${errorMessage(err)}`);
     return { recovered };
   }
   let readProblem: string | undefined;
   try {
     recovered = parseSnapshot(readFileSync(path, 'utf8'), opts.rejoinAfterLeave);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') readProblem = (err as Error).message;
+    if (errorCode(err) !== 'ENOENT') readProblem = errorMessage(err);
   }
   if (readProblem) log?.warn({ file: path }, `serf: snapshot ${path} ignored: cannot read it: ${readProblem}`);
   else if (recovered.problemCount) {
@@ -141,7 +142,7 @@ export function openSnapshot(opts: SnapshotterOptions): { snapshotter?: Snapshot
   try {
     fd = openSync(path, 'a', 0o600);
   } catch (err) {
-    log?.warn({ file: path }, `serf: snapshot disabled: cannot open ${path}: ${(err as Error).message}`);
+    log?.warn({ file: path }, `serf: snapshot disabled: cannot open ${path}: ${errorMessage(err)}`);
     return { recovered };
   }
   const snap = new Snapshotter(opts, fd, recovered);
@@ -253,7 +254,7 @@ export class Snapshotter {
       if (sync) fsyncSync(this.fd);
       if (this.offset > this.maxSize()) this.compact();
     } catch (err) {
-      this.opts.log?.error({ file: this.opts.path }, `serf: Failed to update snapshot: ${(err as Error).message}`);
+      this.opts.log?.error({ file: this.opts.path }, `serf: Failed to update snapshot: ${errorMessage(err)}`);
       // As serf: a failing file is rebuilt by a compaction, tried at most every 30 s.
       if (Date.now() - this.lastRecovery > ERROR_RECOVERY_INTERVAL_MS) {
         this.lastRecovery = Date.now();
@@ -262,7 +263,7 @@ export class Snapshotter {
           this.compact();
           this.opts.log?.info('serf: Finished compaction, successfully recovered from error state');
         } catch (e) {
-          this.opts.log?.error(`serf: Compaction failed, will reattempt after 30s: ${(e as Error).message}`);
+          this.opts.log?.error(`serf: Compaction failed, will reattempt after 30s: ${errorMessage(e)}`);
         }
       }
     }
@@ -277,7 +278,7 @@ export class Snapshotter {
     try {
       this.compact();
     } catch (err) {
-      this.opts.log?.warn({ file: this.opts.path }, `serf: snapshot compaction failed: ${(err as Error).message}`);
+      this.opts.log?.warn({ file: this.opts.path }, `serf: snapshot compaction failed: ${errorMessage(err)}`);
     }
   }
 

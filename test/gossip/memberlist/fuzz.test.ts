@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { decodePacket, decodePushPull, decompress } from '../../../src/gossip/memberlist/codec.js';
-import { DecodeError } from '../../../src/gossip/memberlist/msgpack.js';
+import { DecodeError } from '../../../src/wire/msgpack/index.js';
 import { lzwDecode } from '../../../src/gossip/memberlist/lzw.js';
 import { createMemberlist } from '../../../src/gossip/memberlist/memberlist.js';
 import { fixtures } from '../../helpers/paths.js';

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import type { MemberNode } from '../../../src/gossip/memberlist/api.js';
 import { createMemberlist } from '../../../src/gossip/memberlist/memberlist.js';
-import { encode } from '../../../src/gossip/memberlist/msgpack.js';
+import { encode } from '../../../src/wire/msgpack/index.js';
 import { serfMembers, startSerfAgent } from '../../helpers/serf.js';
 import { waitFor } from '../../helpers/wait.js';
 import { needTool } from '../../helpers/tools.js';

@@ -3,7 +3,8 @@
 // refuses are handled as serf handles them: the query is not processed, the RPC call is an error.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileFilterRegex, FilterRegexError, FILTER_REGEX_MAX_BYTES } from '../../../src/gossip/serf/filter-regex.js';
+import { compileFilterRegex, FILTER_REGEX_MAX_BYTES } from '../../../src/gossip/serf/filter-regex.js';
+import { FilterRegex, type LbaError } from '../../../src/errors/index.js';
 import { filtersMatch, nodeFilter, tagFilter } from '../../../src/gossip/serf/messages.js';
 import { filterMembers, filterMembersSerf } from '../../../src/agent/member-filter.js';
 import type { SerfMember } from '../../../src/gossip/serf/api.js';
@@ -61,13 +62,13 @@ test('look-around, back-references and oversized patterns: the query is not proc
     assert.ok(warnings[0]!.length < 300, 'a long pattern is cut in the log');
   }
   // A JS-only pattern is refused, a Go-only one works: the syntax is Go's, as serf's.
-  assert.throws(() => compileFilterRegex('\\Z'), FilterRegexError);
+  assert.throws(() => compileFilterRegex('\\Z'), FilterRegex);
   assert.equal(compileFilterRegex('(?P<role>web)-[[:digit:]]+\\z').test('web-12'), true);
   const err = (() => {
     try {
       compileFilterRegex('(?=x)');
     } catch (e) {
-      return e as FilterRegexError;
+      return e as LbaError;
     }
   })();
   assert.equal(err?.code, 'LBA_ERR_FILTER_REGEX');
@@ -97,6 +98,6 @@ test('member filters: lbagent\'s unanchored, serf\'s members-filtered anchored a
   const [found, took] = timed(() => [...filterMembers(evil, { name: '(a+)+$', tags: { role: '(a+)+$' } }), ...filterMembersSerf(evil, { tags: { role: '(a+)+' } })]);
   assert.equal(found.length, 0);
   assert.ok(took < 1000, `took ${took.toFixed(0)} ms`);
-  assert.throws(() => filterMembers(ms, { name: '(?=x)' }), (e: FilterRegexError) => e.code === 'LBA_ERR_FILTER_REGEX' && /invalid or unsupported Perl syntax/.test(e.message));
-  assert.throws(() => filterMembersSerf(ms, { tags: { role: '(a)\\1' } }), FilterRegexError);
+  assert.throws(() => filterMembers(ms, { name: '(?=x)' }), (e: LbaError) => e.code === 'LBA_ERR_FILTER_REGEX' && /invalid or unsupported Perl syntax/.test(e.message));
+  assert.throws(() => filterMembersSerf(ms, { tags: { role: '(a)\\1' } }), FilterRegex);
 });

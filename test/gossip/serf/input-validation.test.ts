@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { encodePushPull, MsgType, type PushNodeState } from '../../../src/gossip/memberlist/codec.js';
 import { Keyring } from '../../../src/gossip/memberlist/keyring.js';
-import { encode, type Pack } from '../../../src/gossip/memberlist/msgpack.js';
+import { encode, type Pack } from '../../../src/wire/msgpack/index.js';
 import { createSerf } from '../../../src/gossip/serf/serf.js';
 import { encodeJoin, encodeTags } from '../../../src/gossip/serf/messages.js';
 import type { Serf } from '../../../src/gossip/serf/api.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodePacket, MsgType } from '../../../src/gossip/memberlist/codec.js';
-import { DecodeError } from '../../../src/gossip/memberlist/msgpack.js';
+import { DecodeError } from '../../../src/wire/msgpack/index.js';
 import { decodeSerf, decodeTags, encodeTags, encodeUserEvent, SerfMsg } from '../../../src/gossip/serf/messages.js';
 import { fixtures } from '../../helpers/paths.js';
 
