@@ -220,9 +220,13 @@ function option(p: ProxyDraft, args: string[], on: boolean, ctx: ProxyContext): 
       return forwardfor(p, rest);
     case 'httpchk':
       return translateHttpchk(checkOf(p), rest);
-    case 'tcp-check':
-      checkOf(p).type = 'tcp';
+    case 'tcp-check': {
+      // the last check option wins, as in HAProxy: nothing of an earlier HTTP check stays
+      const check = checkOf(p);
+      for (const k of ['method', 'path', 'host', 'status', 'body']) delete check[k];
+      check.type = 'tcp';
       return carried;
+    }
     default:
       if (name && OTHER_CHECKS.has(name)) return left(`option ${name}: lbagent checks these servers with a TCP connect instead`);
       void ctx;
