@@ -152,8 +152,13 @@ export class AclTable {
     return 'left' in merged ? merged.left : undefined;
   }
 
+  /** A named ACL's value; HAProxy's predefined ones (LOCALHOST, METH_GET …) are written out when used. */
   value(name: string): AclValue {
-    return this.defs.get(name) ?? PREDEFINED[name] ?? { left: `ACL '${name}' is not defined` };
+    const own = this.defs.get(name);
+    if (own) return own;
+    const predefined = PREDEFINED[name];
+    if (predefined && 'acl' in predefined) this.defs.set(name, predefined);
+    return predefined ?? { left: `ACL '${name}' is not defined` };
   }
 
   /** A name for an anonymous ACL (`{ path_beg /img }`) that needs one. */

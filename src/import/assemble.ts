@@ -8,7 +8,9 @@ import { frontendRule, sectionBinds, translateProxy, type ProxyContext, type Pro
 import { parseSections, type Section } from './sections.js';
 import type { Env } from './tokenize.js';
 import { carried, left, noted, type Directive, type Note, type Verdict, type Yaml } from './types.js';
-import type { BindDraft } from './bind.js';
+import type { BindDraft, PathBase } from './bind.js';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 
 export interface Assembled {
   config: Yaml;
@@ -68,7 +70,8 @@ export function assemble(text: string, file: string, env?: Env): Assembled {
     const words = section.header.words;
     const fromAt = words.indexOf('from');
     const fromName = fromAt > 0 ? words[fromAt + 1] : undefined;
-    const from = fromName !== undefined ? named.get(fromName) : last;
+    // a defaults section starts afresh unless it names another; a proxy takes the last one above it
+    const from = fromName !== undefined ? named.get(fromName) : section.kind === 'defaults' ? undefined : last;
     if (fromName !== undefined && !from) set(section.header, left(`defaults '${fromName}' is not defined above`));
     if (section.kind === 'defaults') {
       const draft = translateProxy(section, 'defaults', { ...ctx, ssl: false }, from);
@@ -90,12 +93,13 @@ export function assemble(text: string, file: string, env?: Env): Assembled {
   const shared = sharedDefaults(proxies) ?? (proxies.length === 0 ? last : undefined);
   if (shared) config.defaults = pick(shared.yaml, DEFAULT_KEYS);
 
+  unboundFrontends(proxies, set);
   const frontends: Yaml = {};
   const backends: Yaml = {};
   const listen: Yaml = {};
   for (const p of proxies) {
     p.drafts.forEach((draft, i) => {
-      const yaml = sectionYaml(draft, p.binds[i]!, shared, set);
+      const yaml = sectionYaml(draft, p.binds[i]!, shared, g.paths, set);
       if (p.kind === 'frontend') frontends[draft.name] = pick(yaml, FRONTEND_KEYS);
       else if (p.kind === 'backend') backends[draft.name] = pick(yaml, BACKEND_KEYS);
       else listen[draft.name] = pick(yaml, [...new Set([...FRONTEND_KEYS, ...BACKEND_KEYS])]);
@@ -163,7 +167,9 @@ function statsPages(proxies: Proxy[], config: Yaml, set: (d: Directive, v: Verdi
       continue;
     }
     if (config.stats) {
-      for (const s of draft.stats) set(s.d, left(`lbagent has one stats page; the first one is kept`));
+      const why = `lbagent has one stats page; the first one (${String((config.stats as Yaml).bind)}) is kept`;
+      for (const d of [p.section.header, ...p.section.directives]) set(d, left(why));
+      proxies.splice(proxies.indexOf(p), 1);
       continue;
     }
     const stats: Yaml = { bind: addr };
@@ -230,6 +236,30 @@ function moveBackendRules(proxies: Proxy[], set: (d: Directive, v: Verdict) => v
   }
 }
 
+/**
+ * A frontend left with no address lbagent can listen on (a socket path, a TLS bind whose certificate is missing)
+ * is left out; a listen keeps its backend half, which frontends may route to.
+ */
+function unboundFrontends(proxies: Proxy[], set: (d: Directive, v: Verdict) => void): void {
+  for (const p of [...proxies]) {
+    if (p.kind === 'backend') continue;
+    const bound = p.binds.map((b) => b.addrs.length > 0);
+    p.drafts = p.drafts.filter((_, i) => bound[i]);
+    p.binds = p.binds.filter((_, i) => bound[i]);
+    if (p.drafts.length > 0) continue;
+    if (p.kind === 'listen') {
+      // read again as a backend: its frontend lines (rules, binds) are left over by the backend translation's own rules
+      const draft = translateProxy(p.section, 'backend', { paths: { dir: '' }, sslDefaults: {}, ssl: false }, p.inherited);
+      draft.name = p.section.name;
+      Object.assign(p, { kind: 'backend', drafts: [draft], binds: [{ addrs: [] }] });
+      set(p.section.header, left(`listen '${p.section.name}' has no address lbagent can listen on: only its backend half is kept`));
+      continue;
+    }
+    for (const d of [p.section.header, ...p.section.directives]) set(d, left(`frontend '${p.section.name}' has no address lbagent can listen on, so it is left out`));
+    proxies.splice(proxies.indexOf(p), 1);
+  }
+}
+
 /** HAProxy answers 503 when nothing routes a request; lbagent needs a default_backend: an empty one answers 503. */
 function missingDefaultBackends(proxies: Proxy[], notes: Note[]): boolean {
   let needed = false;
@@ -260,7 +290,7 @@ function pick(yaml: Yaml, keys: string[]): Yaml {
 }
 
 /** A draft as its lbagent entry: inherited values the shared defaults already give dropped, servers and TLS settled. */
-function sectionYaml(draft: ProxyDraft, binds: { addrs: string[]; ssl?: Yaml }, shared: ProxyDraft | undefined, set: (d: Directive, v: Verdict) => void): Yaml {
+function sectionYaml(draft: ProxyDraft, binds: { addrs: string[]; ssl?: Yaml }, shared: ProxyDraft | undefined, paths: PathBase, set: (d: Directive, v: Verdict) => void): Yaml {
   const y: Yaml = { ...draft.yaml };
   if (shared) {
     for (const k of DEFAULT_KEYS) {
@@ -281,7 +311,7 @@ function sectionYaml(draft: ProxyDraft, binds: { addrs: string[]; ssl?: Yaml }, 
   }
   if (draft.kind !== 'frontend') {
     y.servers = draft.servers.map(({ s }) => s.yaml);
-    serverTls(draft, y, set);
+    serverTls(draft, y, paths, set);
     cookieValues(draft, set);
     if (y.check && Object.keys(y.check as Yaml).length === 0) delete y.check;
   }
@@ -289,13 +319,23 @@ function sectionYaml(draft: ProxyDraft, binds: { addrs: string[]; ssl?: Yaml }, 
 }
 
 /** lbagent's TLS to servers is per backend: the first TLS server's settings, the servers that differ listed. */
-function serverTls(draft: ProxyDraft, y: Yaml, set: (d: Directive, v: Verdict) => void): void {
+function serverTls(draft: ProxyDraft, y: Yaml, paths: PathBase, set: (d: Directive, v: Verdict) => void): void {
   const first = draft.servers.find(({ s }) => s.ssl)?.s.ssl;
   if (!first) return;
   const ssl: Yaml = { verify: first.verify ?? 'required', ...first };
+  const ca = ssl.ca_file as string | undefined;
+  if (ca !== undefined) {
+    const path = isAbsolute(ca) ? ca : join(paths.caBase ?? paths.dir, ca);
+    if (existsSync(path)) ssl.ca_file = path;
+    else {
+      delete ssl.ca_file;
+      for (const { d, s } of draft.servers) if (s.ssl) set(d, left(`ca-file '${path}' not found: servers are verified against the system's CAs`));
+    }
+  }
   y.server_ssl = ssl;
   for (const { d, s } of draft.servers) {
-    const mine = s.ssl ? { verify: s.ssl.verify ?? 'required', ...s.ssl } : undefined;
+    const mine = s.ssl ? { verify: s.ssl.verify ?? 'required', ...s.ssl, ...(ssl.ca_file !== s.ssl.ca_file && first.ca_file === s.ssl.ca_file ? { ca_file: ssl.ca_file } : {}) } : undefined;
+    if (mine && ssl.ca_file === undefined) delete mine.ca_file;
     if (!isDeepStrictEqual(mine, ssl)) set(d, left(`lbagent's TLS to servers is set per backend (${JSON.stringify(ssl)}); this server's ${mine ? 'differs' : 'is plain TCP'}`));
   }
 }

@@ -18,6 +18,8 @@ export interface BindDraft {
 export interface PathBase {
   /** HAProxy's `crt-base` */
   crtBase?: string;
+  /** HAProxy's `ca-base` */
+  caBase?: string;
   /** the directory relative certificate paths are read from when there is no crt-base */
   dir: string;
 }

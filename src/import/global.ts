@@ -43,7 +43,9 @@ function one(g: GlobalDraft, d: Directive, file: string): Verdict {
       if (args[0] === 'config' || args[0] === 'parent') return carried; // relative paths are read from the config's directory anyway
       return left(`default-path ${args.join(' ')}: relative certificate paths are read from the directory of the imported file`);
     case 'ca-base':
-      return carried; // only server ca-file paths use it, and those are kept as written
+      if (!args[0]) return left('ca-base without a directory');
+      g.paths.caBase = isAbsolute(args[0]) ? args[0] : join(dirname(file), args[0]);
+      return noted('used to find the ca-file of server lines');
     case 'ssl-default-bind-ciphers':
       if (!args[0]) return left('no ciphers');
       return (g.sslDefaults.ciphers = args[0]), carried;
