@@ -58,16 +58,18 @@ export function importHaproxy(opts: ImportOptions): ImportResult {
       if (typeof v === 'object') notes.push({ ...entry, reason: v.note });
     }
   }
+  let directives = a.verdicts.size;
   if (opts.roles) {
+    // the roles file counts as one directive: carried over when `roles:` can name it
     const r = applyRoles(a.config, opts.roles, opts.out);
-    if (r.ref) a.config.roles = r.ref;
+    directives++;
+    if (r.ref) (a.config.roles = r.ref), carried++;
     leftovers.push(...r.leftovers);
     for (const name of r.added) notes.push({ file: opts.roles, line: 1, text: name, reason: `backend '${name}' named by the roles file added with no servers (gossip fills it)` });
   }
   const byLine = (x: Leftover, y: Leftover) => x.file.localeCompare(y.file) || x.line - y.line;
   leftovers.sort(byLine);
   notes.sort(byLine);
-  const directives = a.verdicts.size;
   const yaml = writeYaml(a.config, { source: opts.file, directives, carried, leftovers });
   return { config: a.config, yaml, directives, carried, leftovers, notes };
 }

@@ -160,7 +160,7 @@ function translateDirective(p: ProxyDraft, d: Directive, ctx: ProxyContext): Ver
     default:
       if (LEGACY_HEADER.test(kw)) {
         if (p.kind === 'backend') return p.backendRules.push(d), carried;
-        return httpOnly() ?? translateLegacy(p.rules, kw, args, p.acls);
+        return httpOnly() ?? frontendRule(p, kw, args);
       }
       return left(`'${kw}' has no lbagent equivalent`);
   }
@@ -172,6 +172,8 @@ function aclVerdict(problem: string | undefined): Verdict {
 
 /** A rule of a frontend or listen (also a backend's, once the assembler moved it). */
 export function frontendRule(p: ProxyDraft, kw: string, args: string[]): Verdict {
+  const forwarded = forwardedHeader(p, kw, args);
+  if (forwarded) return forwarded;
   if (kw === 'acl') return aclVerdict(p.acls.define(args[0] ?? '', args.slice(1)));
   if (kw === 'redirect') return translateRedirect(p.rules, args, p.acls);
   if (kw === 'http-request') return translateHttpRequest(p.rules, args, p.acls);
@@ -179,6 +181,23 @@ export function frontendRule(p: ProxyDraft, kw: string, args: string[]): Verdict
   if (kw === 'block') return translateHttpRequest(p.rules, ['deny', ...args], p.acls);
   if (kw === 'option' && args[0] === 'forwardfor') return forwardfor(p, args.slice(1));
   return translateLegacy(p.rules, kw, args, p.acls);
+}
+
+/**
+ * With forwardfor, lbagent writes X-Forwarded-Proto/-Host/-Port itself, after the rules: a 1.x config that added
+ * `X-Forwarded-Proto: http` by hand would send it twice. The same value is dropped; another one cannot be kept.
+ */
+function forwardedHeader(p: ProxyDraft, kw: string, args: string[]): Verdict | undefined {
+  if (!p.yaml.forwardfor) return undefined;
+  let name: string | undefined;
+  let value: string | undefined;
+  if ((kw === 'http-request' && (args[0] === 'add-header' || args[0] === 'set-header'))) [name, value] = [args[1], args[2]];
+  else if (kw === 'reqadd' && args[0]) [name, value] = [args[0].slice(0, args[0].indexOf(':')), args[0].slice(args[0].indexOf(':') + 1).trim()];
+  const which = /^x-forwarded-(proto|host|port)$/i.exec(name ?? '')?.[1]?.toLowerCase();
+  if (!which) return undefined;
+  const cond = args.some((w) => w === 'if' || w === 'unless');
+  if (which === 'proto' && !cond && value === (p.acls.ctx.ssl ? 'https' : 'http')) return noted(`lbagent's forwardfor adds ${name}: ${value} itself`);
+  return left(`lbagent's forwardfor writes X-Forwarded-${which[0]!.toUpperCase()}${which.slice(1)} itself; a rule cannot set another value`);
 }
 
 function timeout(p: ProxyDraft, which: string, value: string | undefined): Verdict {

@@ -340,3 +340,11 @@ test('--roles: backends the roles name are kept with no servers; roles: points a
   assert.match(r.leftovers[0]!.reason, /does not accept this roles file's format yet/);
   assert.equal(r.leftovers[0]!.file, serf);
 });
+
+test("with forwardfor, lbagent writes X-Forwarded-Proto itself: a 1.x reqadd of the same value is dropped, another listed", () => {
+  const r = imp('defaults\n mode http\n option forwardfor\nfrontend f\n bind :80\n reqadd X-Forwarded-Proto:\\ http\n reqadd X-Forwarded-Proto:\\ https\n http-request set-header X-Forwarded-Host a\n default_backend b\nbackend b\n');
+  assert.equal(r.y.frontends.f['http-request'], undefined);
+  assert.ok(r.notes.some((n) => n.line === 6 && /adds X-Forwarded-Proto: http itself/.test(n.reason)));
+  assert.match(leftAt(r, 7)!, /writes X-Forwarded-Proto itself/);
+  assert.match(leftAt(r, 8)!, /writes X-Forwarded-Host itself/);
+});
