@@ -26,7 +26,8 @@ const PREDEFINED: Record<string, AclValue> = {
   HTTP_URL_SLASH: { acl: { path_beg: ['/'] } },
 };
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** A literal as a regex (HAProxy's -m str/beg/end/sub written as lbagent regexes). */
+export const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** Several patterns as one JavaScript regex (lbagent's regex ACLs take one), `(?i)` for HAProxy's -i. */
 function regexOf(alternatives: string[], ci: boolean): string {

@@ -24,7 +24,8 @@ export interface PathBase {
   dir: string;
 }
 
-const MIN_VERSION: Record<string, string> = { 'no-sslv3': 'TLSv1', 'no-tlsv10': 'TLSv1.1', 'no-tlsv11': 'TLSv1.2', 'no-tlsv12': 'TLSv1.3', 'force-tlsv12': 'TLSv1.2', 'force-tlsv13': 'TLSv1.3' };
+/** `no-tlsv11` and the like: the lowest TLS version they leave. */
+export const MIN_VERSION: Record<string, string> = { 'no-sslv3': 'TLSv1', 'no-tlsv10': 'TLSv1.1', 'no-tlsv11': 'TLSv1.2', 'no-tlsv12': 'TLSv1.3', 'force-tlsv12': 'TLSv1.2', 'force-tlsv13': 'TLSv1.3' };
 const VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 const IGNORED_ARGS: Record<string, number> = { name: 1, id: 1 };
 const UNSUPPORTED_ARGS: Record<string, number> = {

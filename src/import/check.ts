@@ -1,9 +1,8 @@
 // Health checks: `option httpchk [METH] [URI] [VER\r\nHeader: v]`, `http-check send|expect`, `option tcp-check` with
 // `tcp-check send|expect` → a backend's `check:` (see src/proxy/config.ts). Check kinds lbagent lacks (mysql,
 // ssl-hello …) fall back to its TCP connect check, and say so.
+import { escapeRe } from './acl.js';
 import { left, noted, carried, type Verdict, type Yaml } from './types.js';
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** Request line pieces of `option httpchk`: the version word may carry headers after \r\n (1.x style). */
 export function translateHttpchk(check: Yaml, args: string[]): Verdict {

@@ -3,7 +3,7 @@
 // to systemd, and HAProxy's runtime socket to lbagent's admin API.
 import { dirname, isAbsolute, join } from 'node:path';
 import type { PathBase, SslDefaults } from './bind.js';
-import { maxVersion } from './bind.js';
+import { MIN_VERSION, maxVersion } from './bind.js';
 import { carried, left, noted, type Directive, type Verdict, type Yaml } from './types.js';
 
 export interface GlobalDraft {
@@ -15,7 +15,6 @@ export interface GlobalDraft {
 
 const SYSTEMD = 'process management belongs to the service manager: run lbagent under systemd (User=, Group=, …)';
 const PROCESS = new Set(['daemon', 'user', 'group', 'uid', 'gid', 'chroot', 'pidfile', 'ulimit-n', 'master-worker', 'nbproc', 'node', 'description', 'setenv', 'presetenv', 'resetenv', 'unsetenv']);
-const SSL_OPTION_VERSION: Record<string, string> = { 'no-sslv3': 'TLSv1', 'no-tlsv10': 'TLSv1.1', 'no-tlsv11': 'TLSv1.2', 'no-tlsv12': 'TLSv1.3', 'force-tlsv12': 'TLSv1.2' };
 
 export function translateGlobal(directives: Directive[], file: string): GlobalDraft {
   const g: GlobalDraft = { yaml: {}, paths: { dir: dirname(file) }, sslDefaults: {}, verdicts: new Map() };
@@ -54,7 +53,7 @@ function one(g: GlobalDraft, d: Directive, file: string): Verdict {
       for (let i = 0; i < args.length; i++) {
         const w = args[i]!;
         if (w === 'ssl-min-ver' && args[i + 1]) g.sslDefaults.minVersion = maxVersion(g.sslDefaults.minVersion, args[++i]!);
-        else if (w in SSL_OPTION_VERSION) g.sslDefaults.minVersion = maxVersion(g.sslDefaults.minVersion, SSL_OPTION_VERSION[w]!);
+        else if (w in MIN_VERSION) g.sslDefaults.minVersion = maxVersion(g.sslDefaults.minVersion, MIN_VERSION[w]!);
         else problems.push(w === 'ssl-max-ver' ? `${w} ${args[++i] ?? ''}` : w);
       }
       return problems.length ? left(`bind TLS options without lbagent equivalent: ${problems.join(', ')} (the TLS minimum version is carried over)`) : carried;
