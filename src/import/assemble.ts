@@ -172,7 +172,7 @@ function statsPages(proxies: Proxy[], config: Yaml, set: (d: Directive, v: Verdi
       proxies.splice(proxies.indexOf(p), 1);
       continue;
     }
-    const stats: Yaml = { bind: addr };
+    const stats: Yaml = { bind: addr, uri: '/haproxy?stats' }; // HAProxy's default stats URI
     for (const { d, words } of draft.stats) {
       const [what, ...rest] = words;
       if (what === 'uri') stats.uri = rest[0];

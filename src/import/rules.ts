@@ -42,8 +42,7 @@ export function translateUseBackend(lists: RuleLists, words: string[], acls: Acl
   const [backend, ...rest] = words;
   if (!backend) return left('use_backend without a backend');
   if (backend.includes('%[')) return left(`a backend chosen by a sample expression ('${backend}') has no lbagent equivalent`);
-  if (!rest.length) return left('a use_backend without condition: use default_backend');
-  return push(lists.use_backend, { backend }, words.slice(1), acls);
+  return push(lists.use_backend, { backend }, rest, acls);
 }
 
 const REDIRECT_KINDS = new Set(['location', 'prefix', 'scheme']);

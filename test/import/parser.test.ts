@@ -348,3 +348,10 @@ test("with forwardfor, lbagent writes X-Forwarded-Proto itself: a 1.x reqadd of 
   assert.match(leftAt(r, 7)!, /writes X-Forwarded-Proto itself/);
   assert.match(leftAt(r, 8)!, /writes X-Forwarded-Host itself/);
 });
+
+test("stats enable alone serves HAProxy's default URI; an unconditional use_backend is kept (first match wins)", () => {
+  const r = imp('defaults\n mode http\nlisten s\n bind 127.0.0.1:8404\n stats enable\nfrontend f\n bind :80\n use_backend a\n default_backend b\nbackend a\nbackend b\n');
+  assert.deepEqual(r.y.stats, { bind: '127.0.0.1:8404', uri: '/haproxy?stats' });
+  assert.deepEqual(r.y.frontends.f.use_backend, [{ backend: 'a' }]);
+  assert.equal(r.leftovers.length, 0, r.reasons.join('\n'));
+});
