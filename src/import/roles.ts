@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadRolesFor } from '../controller/roles.js';
+import { ImportUnreadable, errorMessage } from '../errors/index.js';
 import type { Leftover, Yaml } from './types.js';
 
 /** Backend names a roles file mentions under `lb:`/`monitor:`, in either layout (with or without `roles:`). */
@@ -36,8 +37,19 @@ export interface RolesOutcome {
 
 /** Adds the backends the roles name (with no servers) and decides whether `roles:` can point at the file. */
 export function applyRoles(config: Yaml, rolesFile: string, outFile: string | undefined): RolesOutcome {
-  const text = readFileSync(rolesFile, 'utf8');
-  const named = backendsNamedBy(parse(text));
+  let text: string;
+  try {
+    text = readFileSync(rolesFile, 'utf8');
+  } catch (err) {
+    throw new ImportUnreadable(rolesFile, errorMessage(err));
+  }
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch {
+    doc = undefined; // not YAML: lbagent's own loader below says where
+  }
+  const named = backendsNamedBy(doc);
   const backends = ((config.backends ??= {}) as Yaml);
   const listen = (config.listen ?? {}) as Yaml;
   const added: string[] = [];

@@ -8,7 +8,7 @@ import { importHaproxy, parseSections, tokenize } from '../../src/import/index.j
 import { parseMainConfig } from '../../src/config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { tempDir } from '../helpers/tmp.js';
-import { ImportNothing, isLbaError } from '../../src/errors/index.js';
+import { ImportNothing, ImportUnreadable, isLbaError } from '../../src/errors/index.js';
 import { makeCa } from '../helpers/certs.js';
 import { needTool } from '../helpers/tools.js';
 
@@ -339,6 +339,12 @@ test('--roles: backends the roles name are kept with no servers; roles: points a
   assert.equal(r.leftovers.length, 1);
   assert.match(r.leftovers[0]!.reason, /does not accept this roles file's format yet/);
   assert.equal(r.leftovers[0]!.file, serf);
+
+  const broken = join(dir, 'broken.yml');
+  writeFileSync(broken, 'roles: [unclosed\n');
+  const b = importHaproxy({ file: 'x.cfg', text: cfg, roles: broken });
+  assert.match(b.leftovers[0]!.reason, /does not accept this roles file/, 'not YAML: a leftover, not a crash');
+  assert.throws(() => importHaproxy({ file: 'x.cfg', text: cfg, roles: join(dir, 'missing.yml') }), (err) => isLbaError(err, ImportUnreadable));
 });
 
 test("with forwardfor, lbagent writes X-Forwarded-Proto itself: a 1.x reqadd of the same value is dropped, another listed", () => {
