@@ -59,15 +59,16 @@ export function emptyDraft(kind: ProxyKind, name: string, ctx: AclContext, from?
 /** `bind` lines of a section (and a 1.x address on the section line), read before anything else: they decide TLS. */
 export function sectionBinds(section: Section, ctx: Omit<ProxyContext, 'ssl'>): { d: Directive; b: BindDraft }[] {
   const out: { d: Directive; b: BindDraft }[] = [];
+  // `listen NAME ADDR:PORT` (1.x); `frontend NAME from DEFAULTS` names its defaults instead
   const [, , addr] = section.header.words;
-  if (addr !== undefined) out.push({ d: section.header, b: translateBind(section.header.words.slice(2), ctx.paths, ctx.sslDefaults) });
+  if (addr !== undefined && addr !== 'from') out.push({ d: section.header, b: translateBind([addr], ctx.paths, ctx.sslDefaults) });
   for (const d of section.directives) if (d.words[0] === 'bind') out.push({ d, b: translateBind(d.words.slice(1), ctx.paths, ctx.sslDefaults) });
   return out;
 }
 
 export function translateProxy(section: Section, kind: ProxyKind, ctx: ProxyContext, from?: ProxyDraft): ProxyDraft {
   const p = emptyDraft(kind, section.name, ctx, from);
-  for (const d of section.directives) p.verdicts.set(d, translateDirective(p, d, ctx));
+  for (const d of section.directives) p.verdicts.set(d, translateDirective(p, d));
   return p;
 }
 
@@ -75,7 +76,7 @@ function onlyIn(p: ProxyDraft, kinds: ProxyKind[], what: string): Verdict | unde
   return kinds.includes(p.kind) ? undefined : left(`'${what}' is not for a ${p.kind} section (HAProxy ignores it there too)`);
 }
 
-function translateDirective(p: ProxyDraft, d: Directive, ctx: ProxyContext): Verdict {
+function translateDirective(p: ProxyDraft, d: Directive): Verdict {
   const [kw, ...args] = d.words as [string, ...string[]];
   const http = (p.yaml.mode ?? 'tcp') === 'http';
   const httpOnly = (): Verdict | undefined => (http ? undefined : left(`'${kw}' needs mode http (this proxy is in TCP mode)`));
@@ -112,9 +113,9 @@ function translateDirective(p: ProxyDraft, d: Directive, ctx: ProxyContext): Ver
       return timeout(p, LEGACY_TIMEOUTS[kw]!, args[0]);
     case 'option':
       if (p.kind === 'backend' && args[0] === 'forwardfor') return p.backendRules.push(d), carried; // a frontend key in lbagent
-      return option(p, args, true, ctx);
+      return option(p, args, true);
     case 'no':
-      return args[0] === 'option' ? option(p, args.slice(1), false, ctx) : left(`'no ${args[0] ?? ''}' has no lbagent equivalent`);
+      return args[0] === 'option' ? option(p, args.slice(1), false) : left(`'no ${args[0] ?? ''}' has no lbagent equivalent`);
     case 'default_backend':
       if (!args[0]) return left('default_backend without a name');
       return onlyIn(p, ['frontend', 'listen', 'defaults'], kw) ?? ((p.yaml.default_backend = args[0]), carried);
@@ -215,7 +216,7 @@ function checkOf(p: ProxyDraft): Yaml {
 
 const NO_EQUIVALENT_OPTION = 'has no lbagent equivalent';
 
-function option(p: ProxyDraft, args: string[], on: boolean, ctx: ProxyContext): Verdict {
+function option(p: ProxyDraft, args: string[], on: boolean): Verdict {
   const [name, ...rest] = args;
   if (!on) {
     if (name === 'redispatch') return (p.yaml.redispatch = false), carried;
@@ -248,7 +249,6 @@ function option(p: ProxyDraft, args: string[], on: boolean, ctx: ProxyContext): 
     }
     default:
       if (name && OTHER_CHECKS.has(name)) return left(`option ${name}: lbagent checks these servers with a TCP connect instead`);
-      void ctx;
       return left(`option ${name ?? ''} ${NO_EQUIVALENT_OPTION}`);
   }
 }

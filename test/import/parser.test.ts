@@ -76,6 +76,8 @@ test('defaults: a proxy takes the last defaults above it, or the one named with 
   assert.deepEqual(two.y.frontends.f.timeout, { client: '1m' });
   assert.equal(two.y.backends.b.mode, 'tcp', 'the last defaults above it');
   assert.equal(two.y.listen.l.mode, 'tcp');
+  assert.equal(two.y.frontends.f.bind, '*:80');
+  assert.equal(two.leftovers.length, 0, two.reasons.join('\n'));
 
   const none = imp('frontend f\n bind :80\n default_backend b\nbackend b\n server s 10.0.0.1:80\n');
   assert.equal(none.y.frontends.f.mode, 'tcp', "HAProxy's default mode is tcp, lbagent's http: written out");
