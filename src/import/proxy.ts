@@ -2,7 +2,7 @@
 // directive. A proxy starts from a copy of the defaults it inherits (HAProxy copies them the same way), then its
 // own lines apply in order.
 import { parseBalance } from '../proxy/balance/index.js';
-import { AclTable, type AclContext } from './acl.js';
+import { AclTable, splitGuard, type AclContext } from './acl.js';
 import { translateBind, type BindDraft, type PathBase, type SslDefaults } from './bind.js';
 import { OTHER_CHECKS, translateHttpCheck, translateHttpchk, translateTcpCheck } from './check.js';
 import { translateHttpRequest, translateHttpResponse, translateLegacy, translateRedirect, translateUseBackend, type RuleLists } from './rules.js';
@@ -185,20 +185,24 @@ export function frontendRule(p: ProxyDraft, kw: string, args: string[]): Verdict
 }
 
 /**
- * With forwardfor, lbagent writes X-Forwarded-Proto/-Host/-Port itself, after the rules: a 1.x config that added
- * `X-Forwarded-Proto: http` by hand would send it twice. The same value is dropped; another one cannot be kept.
+ * lbagent writes X-Forwarded-Proto itself on TLS binds, and X-Forwarded-Proto/-Host/-Port with forwardfor, after
+ * the rules: a config that added `X-Forwarded-Proto: http` by hand would send it twice. A rule adding the value
+ * lbagent writes anyway is dropped (with a note); one that wants another value cannot be kept.
  */
 function forwardedHeader(p: ProxyDraft, kw: string, args: string[]): Verdict | undefined {
-  if (!p.yaml.forwardfor) return undefined;
+  const ssl = p.acls.ctx.ssl;
+  const written = p.yaml.forwardfor ? ['proto', 'host', 'port'] : ssl ? ['proto'] : [];
   let name: string | undefined;
   let value: string | undefined;
-  if ((kw === 'http-request' && (args[0] === 'add-header' || args[0] === 'set-header'))) [name, value] = [args[1], args[2]];
+  if (kw === 'http-request' && (args[0] === 'add-header' || args[0] === 'set-header')) [name, value] = [args[1], args[2]];
   else if (kw === 'reqadd' && args[0]) [name, value] = [args[0].slice(0, args[0].indexOf(':')), args[0].slice(args[0].indexOf(':') + 1).trim()];
   const which = /^x-forwarded-(proto|host|port)$/i.exec(name ?? '')?.[1]?.toLowerCase();
-  if (!which) return undefined;
-  const cond = args.some((w) => w === 'if' || w === 'unless');
-  if (which === 'proto' && !cond && value === (p.acls.ctx.ssl ? 'https' : 'http')) return noted(`lbagent's forwardfor adds ${name}: ${value} itself`);
-  return left(`lbagent's forwardfor writes X-Forwarded-${which[0]!.toUpperCase()}${which.slice(1)} itself; a rule cannot set another value`);
+  if (!which || !written.includes(which)) return undefined;
+  const g = splitGuard(args, p.acls);
+  if ('never' in g || 'left' in g) return undefined; // dropped or listed by the rule's own translation
+  const always = Object.keys(g.guard).length === 0;
+  if (which === 'proto' && always && value === (ssl ? 'https' : 'http')) return noted(`lbagent adds ${name}: ${value} itself`);
+  return left(`lbagent writes X-Forwarded-${which[0]!.toUpperCase()}${which.slice(1)} itself${ssl && which === 'proto' ? ' on a TLS bind' : ' with forwardfor'}; a rule cannot set another value`);
 }
 
 function timeout(p: ProxyDraft, which: string, value: string | undefined): Verdict {

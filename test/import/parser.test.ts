@@ -352,7 +352,7 @@ test('--roles: backends the roles name are kept with no servers; roles: points a
 test("with forwardfor, lbagent writes X-Forwarded-Proto itself: a 1.x reqadd of the same value is dropped, another listed", () => {
   const r = imp('defaults\n mode http\n option forwardfor\nfrontend f\n bind :80\n reqadd X-Forwarded-Proto:\\ http\n reqadd X-Forwarded-Proto:\\ https\n http-request set-header X-Forwarded-Host a\n default_backend b\nbackend b\n');
   assert.equal(r.y.frontends.f['http-request'], undefined);
-  assert.ok(r.notes.some((n) => n.line === 6 && /adds X-Forwarded-Proto: http itself/.test(n.reason)));
+  assert.ok(r.notes.some((n) => n.line === 6 && /lbagent adds X-Forwarded-Proto: http itself/.test(n.reason)));
   assert.match(leftAt(r, 7)!, /writes X-Forwarded-Proto itself/);
   assert.match(leftAt(r, 8)!, /writes X-Forwarded-Host itself/);
 });
@@ -362,4 +362,15 @@ test("stats enable alone serves HAProxy's default URI; an unconditional use_back
   assert.deepEqual(r.y.stats, { bind: '127.0.0.1:8404', uri: '/haproxy?stats' });
   assert.deepEqual(r.y.frontends.f.use_backend, [{ backend: 'a' }]);
   assert.equal(r.leftovers.length, 0, r.reasons.join('\n'));
+});
+
+test('X-Forwarded-Proto https set on TLS binds only (2.x habit) is what lbagent writes itself', (t) => {
+  if (!needTool(t, 'openssl')) return;
+  const ca = makeCa('import xfp', t);
+  const pem = ca.issue('www', join(ca.dir, 'www.pem'));
+  const r = imp(`defaults\n mode http\n option forwardfor\nfrontend f\n bind :80\n bind :443 ssl crt ${pem}\n http-request set-header X-Forwarded-Proto https if { ssl_fc }\n default_backend b\nbackend b\n`);
+  assert.equal(r.y.frontends.f['http-request'], undefined);
+  assert.equal(r.y.frontends['f-tls']['http-request'], undefined);
+  assert.equal(r.leftovers.length, 0, r.reasons.join('\n'));
+  assert.ok(r.notes.some((n) => n.line === 7), 'carried over with a note');
 });
