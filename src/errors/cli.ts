@@ -22,3 +22,21 @@ export const BadArgument = defineError<[detail: string]>({
   part: 'cli',
   message: 'bad argument: %s',
 });
+
+export const ImportUnreadable = defineError<[file: string, detail: string]>({
+  code: 'LBA_ERR_IMPORT_UNREADABLE',
+  part: 'cli',
+  message: 'lbagent import: cannot read %s: %s',
+});
+
+export const ImportNothing = defineError<[file: string]>({
+  code: 'LBA_ERR_IMPORT_NOTHING',
+  part: 'cli',
+  message: 'lbagent import: %s has no HAProxy section (global, defaults, frontend, backend or listen)',
+});
+
+export const ImportUnwritable = defineError<[file: string, detail: string]>({
+  code: 'LBA_ERR_IMPORT_UNWRITABLE',
+  part: 'cli',
+  message: 'lbagent import: cannot write %s: %s',
+});

@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { balancer } from './balancer.js';
 import { check } from './check.js';
+import { importCommand } from './import.js';
 import { demo } from './demo.js';
 import { servers } from './servers.js';
 import { agentCommand } from './agent.js';
@@ -20,6 +21,7 @@ import { proxyWorker } from './proxy-worker.js';
 export const commands: Command[] = [
   balancer,
   check,
+  importCommand,
   demo,
   agentCommand,
   joinCommand,
