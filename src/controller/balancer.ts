@@ -26,17 +26,9 @@ export interface ControlPlane {
   stop(opts?: { leave?: boolean }): Promise<void>;
 }
 
-// Resolved at run time: the serf implementation is another part of the tree (src/gossip/serf/serf.ts).
-const SERF_MODULE = '../gossip/serf/serf.js';
-
+// A literal import, so bundlers (the single executables) include the gossip stack.
 async function createSerf(config: SerfConfig): Promise<Serf> {
-  let mod: { createSerf?: (c: SerfConfig) => Promise<Serf> };
-  try {
-    mod = (await import(SERF_MODULE)) as typeof mod;
-  } catch (err) {
-    throw new Error(`the gossip stack is not available in this build (${(err as Error).message})`);
-  }
-  if (typeof mod.createSerf !== 'function') throw new Error('the gossip stack does not export createSerf');
+  const mod = await import('../gossip/serf/serf.js');
   return mod.createSerf(config);
 }
 
