@@ -40,7 +40,7 @@ function startedOn(t: { after(fn: () => void): void }, cmd: string, args: string
   return p;
 }
 
-test('single executable (Linux x64): help, version, an agent joins and leaves, pretty logs, the demo', { timeout: BUILD_TIMEOUT }, async (t) => {
+test('single executable (Linux x64): help, version, an agent joins and leaves, pretty logs, proxy workers, the demo', { timeout: BUILD_TIMEOUT }, async (t) => {
   const started = Date.now();
   const exe = (await seaExecutables()).get('linux-x64')!;
   t.diagnostic(`built or kept in ${((Date.now() - started) / 1000).toFixed(1)} s: ${exe.path} ${(exe.bytes / 1048576).toFixed(1)} MiB`);
@@ -70,6 +70,25 @@ test('single executable (Linux x64): help, version, an agent joins and leaves, p
   await waitFor('sea-1 sees sea-2 left', () => /sea-2\s+\S+\s+left/.test(run('members', '--rpc-addr', `127.0.0.1:${r1}`).stdout), { timeoutMs: 30_000, intervalMs: 300 });
   a1.proc.kill('SIGTERM');
   await waitFor('sea-1 exits on SIGTERM', () => a1.exited(), { timeoutMs: 30_000 });
+
+  // Proxy workers (global.workers) are copies of the executable too (node:cluster forks process.execPath).
+  const dir = tempDir(t, 'lbagent-sea-linux-');
+  const [front, admin] = [await freePort(), await freePort()];
+  writeFileSync(join(dir, 'lbagent.yml'), [
+    'global: { workers: 2 }',
+    `frontends: { www: { bind: "127.0.0.1:${front}", default_backend: web } }`,
+    'backends: { web: { servers: [ { name: s1, addr: "127.0.0.1:9" } ] } }',
+    `admin: { bind: "127.0.0.1:${admin}" }`,
+    '',
+  ].join('\n'));
+  const workers = startedOn(t, exe.path, ['balancer', '-c', join(dir, 'lbagent.yml')], { LBAGENT_LOG_FORMAT: 'json' });
+  await waitFor('2 proxy workers start', () => {
+    if (workers.exited()) throw new GiveUp(`the balancer exited:\n${workers.out()}`);
+    return workers.out().includes('2 proxy workers started');
+  }, { timeoutMs: 60_000, intervalMs: 200 });
+  assert.match(run('servers', '--admin', `http://127.0.0.1:${admin}`).stdout, /s1\s+127\.0\.0\.1:9/);
+  workers.proc.kill('SIGTERM');
+  await waitFor('the balancer and its workers stop', () => workers.exited(), { timeoutMs: 30_000 });
 
   // The demo starts a balancer and app servers as copies of itself (no node, no bin/lbagent.js here).
   const demo = startedOn(t, exe.path, ['demo', '--apps', '1', '--port', String(await freePort()), '--admin-port', String(await freePort())]);
