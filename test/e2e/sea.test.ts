@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHosts, type Host } from '../helpers/netns.js';
 import { repoRoot } from '../helpers/paths.js';
@@ -15,7 +15,7 @@ import { seaExecutables } from '../helpers/sea.js';
 import { tempDir } from '../helpers/tmp.js';
 import { needNetns, needTool } from '../helpers/tools.js';
 import { GiveUp, waitFor } from '../helpers/wait.js';
-import { prepareWinePrefix, winPath, wineRun } from '../helpers/wine.js';
+import { prepareWinePrefix, winPath, wineEnv, wineRun } from '../helpers/wine.js';
 
 const BUILD_TIMEOUT = 600_000;
 
@@ -96,7 +96,14 @@ test('single executable (Linux x64): help, version, an agent joins and leaves, p
     if (demo.exited()) throw new GiveUp(`the demo exited:\n${demo.out()}`);
     return /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(demo.out())?.[1];
   }, { timeoutMs: 90_000, intervalMs: 200 });
-  await waitFor('the demo serves through its balancer', async () => /Hello from web-01/.test(await (await fetch(url)).text()), { timeoutMs: 60_000, intervalMs: 300 });
+  let answer = '';
+  await waitFor('the demo serves through its balancer', async () => {
+    if (demo.exited()) throw new GiveUp(`the demo exited:\n${demo.out()}`);
+    answer = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+    return /Hello from web-01/.test(answer);
+  }, { timeoutMs: 90_000, intervalMs: 300 }).catch((err: Error) => {
+    throw new Error(`${err.message}; last answer: ${answer}\n${demo.out()}\n${run('servers', '--admin', /(http:\/\/127\.0\.0\.1:\d+)\/v1\/stats/.exec(demo.out())?.[1] ?? '').stdout}`);
+  });
   demo.proc.kill('SIGINT');
   await waitFor('the demo stops', () => demo.exited(), { timeoutMs: 30_000 });
 });
@@ -116,16 +123,23 @@ test('single executable (Windows x64) under wine on a host of its own: join-clus
   const linux = builds.get('linux-x64')!.path;
   const windowsExe = builds.get('win-x64')!.path;
   const started = Date.now();
+  // What a failed wait shows (registered first: it runs before the hosts and the directory go away).
+  let finished = false;
+  let diagnose = async (): Promise<string> => '';
+  t.after(async () => {
+    if (!finished) t.diagnostic(await diagnose());
+  });
   const topo = buildHosts(t, ['lb', 'win']);
   const [lb, win] = topo.hosts as [Host, Host];
   const dir = tempDir(t, 'lbagent-sea-wine-');
 
-  // The balancer host: the Linux executable, role web → backend web (no health check: the Windows host runs no app).
+  // The balancer host: the Linux executable, role web → backend web (health-checked: the Windows host runs the demo's app server).
   const config = join(dir, 'lbagent.yml');
   writeFileSync(config, [
     'frontends: { www: { bind: "*:80", default_backend: web } }',
-    'backends: { web: { balance: roundrobin } }',
+    'backends: { web: { balance: roundrobin, check: { type: http, path: / } } }',
     'roles:',
+    '  defaults: { check: { interval: 500ms, rise: 1, fall: 2 } }',
     '  roles: { web: { lb: [web], port: 8080 } }',
     'gossip: { node: lb-1 }',
     'controller: { pause_state: drain, failed_grace: 1s, leave_grace: 1s, resync: 5s }',
@@ -142,23 +156,30 @@ test('single executable (Windows x64) under wine on a host of its own: join-clus
   // The Windows host: the shipped scripts and agent.yml beside lbagent.exe, as the README says to copy them;
   // agent.yml edited only where a user edits it (the balancer's address) plus a .bat event handler.
   const prefix = join(dir, 'wineprefix');
-  const app = join(dir, 'lbagent');
-  spawnSync('mkdir', ['-p', app]);
+  const agentLog = join(prefix, 'drive_c', 'ProgramData', 'lbagent', 'agent.log');
+  const app = join(dir, 'Program Files', 'lbagent'); // a space in the path, as in C:\Program Files
+  mkdirSync(app, { recursive: true });
   symlinkSync(windowsExe, join(app, 'lbagent.exe'));
   const shipped = join(repoRoot, 'agents', 'windows');
   for (const f of readdirSync(shipped)) if (f.endsWith('.bat')) copyFileSync(join(shipped, f), join(app, f));
   const agentYml = readFileSync(join(shipped, 'agent.yml'), 'utf8');
   assert.match(agentYml, /- 10\.0\.0\.10 /, 'the shipped agent.yml has the example balancer address this test replaces');
-  writeFileSync(join(app, 'agent.yml'), `${agentYml.replace('- 10.0.0.10 ', `- ${lb.ip} `)}event_handlers:\n  - user:deploy=${winPath(join(app, 'handler.bat'))}\n`);
+  writeFileSync(join(app, 'agent.yml'), `${agentYml.replace('- 10.0.0.10 ', `- ${lb.ip} `)}event_handlers:\n  - user:deploy="${winPath(join(app, 'handler.bat'))}"\n`);
   writeFileSync(join(app, 'handler.bat'), '@echo off\r\necho %SERF_EVENT% %SERF_USER_EVENT% %SERF_SELF_NAME% %SERF_SELF_ROLE%>> "%~dp0handler.out"\r\n');
+  // What a failed wait shows: the pool and the ends of both logs.
+  diagnose = async () => `pool: ${JSON.stringify(await pool().catch((e: Error) => e.message))}\nbalancer:\n${balancer.out().slice(-3000)}\nagent.log:\n${existsSync(agentLog) ? readFileSync(agentLog, 'utf8').slice(-3000) : '(none)'}\napp:\n${existsSync(appLog) ? readFileSync(appLog, 'utf8') : '(none)'}`;
   const bat = (name: string) => wineRun(win, prefix, dir, ['cmd', '/c', winPath(join(app, name))]);
 
   await prepareWinePrefix(win, prefix, dir);
   const prepared = Date.now();
+  // The app the balancer sends this host's traffic to (and health-checks): the demo's app server, as lbagent.exe.
+  const appLog = join(dir, 'app.log');
+  const appFd = openSync(appLog, 'w');
+  win.spawn('wine', [winPath(join(app, 'lbagent.exe')), 'demo', '--app', 'win-app', '--port', '8080'], { stdio: ['ignore', appFd, appFd], env: wineEnv(prefix) });
+  closeSync(appFd);
   const join1 = await bat('join-cluster.bat');
   assert.equal(join1.code, 0, join1.out);
   assert.match(join1.out, /agent started/);
-  const agentLog = join(prefix, 'drive_c', 'ProgramData', 'lbagent', 'agent.log');
   const server = await waitFor('the Windows host in the balancer\'s pool, by its own IP', async () => {
     const s = (await pool()).find((x) => x.addr === win.ip);
     return s?.admin === 'ready' && s.status === 'UP' ? s : undefined;
@@ -182,6 +203,9 @@ test('single executable (Windows x64) under wine on a host of its own: join-clus
     return s?.admin === 'ready' && s.status === 'UP';
   }, { timeoutMs: 60_000, intervalMs: 300 });
 
+  const { stdout: hello } = await lb.run('curl', ['-s', '-m', '5', 'http://127.0.0.1/']);
+  assert.match(hello, /Hello from win-app/, 'traffic through the balancer reaches the Windows host');
+
   // A user event reaches the Windows agent's .bat handler (cmd.exe /C), with serf's environment.
   const sent = await wineRun(win, prefix, dir, [winPath(join(app, 'lbagent.exe')), 'event', 'deploy', 'v42']);
   assert.equal(sent.code, 0, sent.out);
@@ -193,5 +217,6 @@ test('single executable (Windows x64) under wine on a host of its own: join-clus
   await waitFor('the balancer sees it leave and removes it', async () => !(await pool()).some((s) => s.name === name), { timeoutMs: 60_000, intervalMs: 300 });
   assert.match(balancer.out(), new RegExp(`EventMemberLeave: ${name} ${win.ip.replace(/\./g, '\\.')}`));
   await waitFor('the Windows agent exited', () => /agent: shutdown complete/.test(readFileSync(agentLog, 'utf8')), { timeoutMs: 30_000, intervalMs: 300 });
+  finished = true;
   t.diagnostic(`wine: prefix ${((prepared - started) / 1000).toFixed(1)} s, join-cluster.bat → UP at the balancer ${((joined - prepared) / 1000).toFixed(1)} s, whole test ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
