@@ -87,10 +87,11 @@ async function inject(target: SeaTarget, c: InjectContext): Promise<SeaBuild> {
   const { inject: postject } = createRequire(import.meta.url)('postject') as {
     inject(file: string, name: string, data: Buffer, opts: { sentinelFuse: string }): Promise<void>;
   };
+  const started = Date.now();
   await postject(tmp, 'NODE_SEA_BLOB', c.blobData, { sentinelFuse: SEA_FUSE });
   renameSync(tmp, path); // whole or not at all, also for a concurrent build
   writeFileSync(stampFile, c.stamp);
-  c.log(`built ${path}`);
+  c.log(`built ${path} (postject ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return { target: target.name, path, bytes: statSync(path).size, built: true };
 }
 
