@@ -39,6 +39,9 @@ export async function buildSea({ root, outDir = join(root, 'build', 'sea'), targ
   if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error('the single executables are built on Linux x64');
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   const nodeVersion = process.versions.node;
+  // The executables are this Node; src/self.ts asks its node:sea module (Node 20.12 and later) whether it is one.
+  const [major = 0, minor = 0] = nodeVersion.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 12)) throw new Error(`build with Node 20.12 or later (this is ${nodeVersion}): the executables are the Node that builds them`);
   mkdirSync(outDir, { recursive: true });
   const work = mkdtempSync(join(outDir, '.work-'));
   try {
