@@ -40,7 +40,7 @@ function startedOn(t: { after(fn: () => void): void }, cmd: string, args: string
   return p;
 }
 
-test('single executable (Linux x64): help, version, an agent joins and leaves, pretty logs, proxy workers, the demo', { timeout: BUILD_TIMEOUT }, async (t) => {
+test('single executable (Linux x64): help, version, check, an agent joins and leaves, pretty logs, proxy workers, the demo', { timeout: BUILD_TIMEOUT }, async (t) => {
   const started = Date.now();
   const exe = (await seaExecutables()).get('linux-x64')!;
   t.diagnostic(`built or kept in ${((Date.now() - started) / 1000).toFixed(1)} s: ${exe.path} ${(exe.bytes / 1048576).toFixed(1)} MiB`);
@@ -53,6 +53,8 @@ test('single executable (Linux x64): help, version, an agent joins and leaves, p
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   assert.equal(run('version').stdout, `lbagent v${pkg.version}\n`, 'the version is built in (no package.json beside it)');
   assert.doesNotMatch(help.stderr, /ExperimentalWarning|single executable/i, 'no SEA warning on stderr');
+  const check = spawnSync(exe.path, ['check', '-c', join(repoRoot, 'lbagent.yml')], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, LBAGENT_ENCRYPT: 'cg8StVXbQJ0gPvMd9o7yrg==', LBAGENT_ADMIN_TOKEN: 'token' } });
+  assert.equal(check.stdout, 'Configuration file is valid\n', check.stderr);
 
   // Two agents on loopback, one with pretty logs: pino-pretty runs in process (no transport worker to load it).
   const [g1, g2, r1, r2] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
