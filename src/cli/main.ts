@@ -1,12 +1,14 @@
 // `lbagent COMMAND [args]`: dispatch to one file per command under ./commands.
 import { readFileSync } from 'node:fs';
+import { bundled } from '../build-info.js';
 import type { Command } from './command.js';
 import { normalizeFlags } from './command.js';
 import { commands } from './commands/index.js';
 import { describeError } from '../errors/index.js';
 
-/** From src/cli (tsx) or dist/src/cli (built), the package.json is the nearest one above. */
+/** From src/cli (tsx) or dist/src/cli (built), the package.json is the nearest one above; a bundle was told. */
 function version(): string {
+  if (bundled) return bundled.version;
   for (const up of ['../../package.json', '../../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { selfScript } from '../self.js';
 import { pickPort } from './ports.js';
 import { errorMessage } from '../errors/index.js';
 
@@ -20,6 +21,11 @@ const ROOT = packageRoot();
 const BIN = join(ROOT, 'bin', 'lbagent.js');
 const EXIT_WITH_PARENT = join(ROOT, 'src', 'demo', 'exit-with-parent.mjs');
 const PRELOAD = existsSync(EXIT_WITH_PARENT) ? ['--import', pathToFileURL(EXIT_WITH_PARENT).href] : [];
+/** node's arguments before the command's: bin/lbagent.js with its preload, or none from a single executable (it
+ *  runs exit-with-parent itself when LBAGENT_EXIT_WITH_PARENT=1: src/sea/entry.ts). */
+const SELF = selfScript(() => BIN);
+const SELF_ARGS = SELF === undefined ? [] : SELF === BIN ? [...PRELOAD, BIN] : [SELF];
+const SELF_ENV: NodeJS.ProcessEnv = SELF === BIN ? {} : { LBAGENT_EXIT_WITH_PARENT: '1' };
 
 export interface DemoOptions {
   /** frontend port (default 8080, or any free one) */
@@ -97,7 +103,7 @@ function spawnChild(args: string[], env: NodeJS.ProcessEnv = {}, logFile?: strin
   const fd = logFile ? openSync(logFile, 'a') : undefined;
   try {
     const out = fd ?? 'inherit';
-    return spawn(process.execPath, [...PRELOAD, BIN, ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+    return spawn(process.execPath, [...SELF_ARGS, ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...SELF_ENV, ...env } });
   } finally {
     if (fd !== undefined) closeSync(fd); // the child has its own copy
   }
@@ -114,8 +120,10 @@ export function logTail(file: string, lines = 15): string {
 
 /** How the banner spells the CLI: relative to the current directory (`node bin/lbagent.js` from the checkout). */
 function cliCommand(): string {
-  const rel = relative(process.cwd(), BIN);
-  return `node ${rel.startsWith('..') ? BIN : rel}`;
+  const path = SELF ?? process.execPath;
+  const rel = relative(process.cwd(), path);
+  const shown = rel.startsWith('..') ? path : rel;
+  return SELF === undefined ? shown : `node ${shown}`;
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {

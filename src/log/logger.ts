@@ -15,6 +15,17 @@ export interface LoggerOptions {
   tap?: LogTap;
 }
 
+/** pino-pretty's settings, wherever it runs. */
+export const PRETTY_OPTIONS = { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' };
+
+let prettyInProcess: (() => pino.DestinationStream) | undefined;
+
+/** Pretty output in this thread instead of pino's transport (a worker thread that loads pino-pretty by name from
+ *  node_modules, which a single executable has not got: src/sea/entry.ts sets this). */
+export function usePrettyInProcess(make: () => pino.DestinationStream): void {
+  prettyInProcess = make;
+}
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const envFormat = process.env.LBAGENT_LOG_FORMAT;
   const pretty = opts.pretty ?? (envFormat ? envFormat === 'pretty' : Boolean(process.stdout.isTTY));
@@ -23,7 +34,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const out: pino.DestinationStream =
     opts.destination ??
     (pretty
-      ? pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } })
+      ? (prettyInProcess?.() ?? pino.transport({ target: 'pino-pretty', options: PRETTY_OPTIONS }))
       : pino.destination({ sync: false }));
   if (!opts.tap) return pino({ level, base }, out);
   // The logger runs at the lower of the two levels; each stream keeps only its own.

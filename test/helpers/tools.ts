@@ -28,7 +28,7 @@ const TOOLS: Record<string, ToolInfo> = {
   valgrind: { names: ['valgrind'], pkg: 'valgrind' },
   podman: { names: ['podman'], pkg: 'podman' },
   'podman-compose': { names: ['podman-compose'], pkg: 'podman-compose' },
-  wine: { names: ['wine'], pkg: 'wine' },
+  wine: { names: ['wine'], pkg: 'wine wine64' },
   keepalived: { names: ['keepalived'], pkg: 'keepalived' },
 };
 

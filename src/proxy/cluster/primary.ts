@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { MainConfig } from '../../config/main.js';
+import { selfScript } from '../../self.js';
 import type { BuiltinProxy } from '../builtin-proxy.js';
 import { absorbCounters, sumCounters, type WorkerCounters } from './counters.js';
 import type { FromWorker, PoolState, ToWorker } from './messages.js';
@@ -48,7 +49,9 @@ export class ProxyWorkers {
   async start(config: MainConfig): Promise<void> {
     this.config = config;
     cluster.schedulingPolicy = cluster.SCHED_NONE;
-    cluster.setupPrimary({ exec: binPath(), args: ['proxy-worker'], serialization: 'advanced' });
+    // A single executable runs its CLI whatever it is given as a script: the command goes in that place.
+    const script = selfScript(binPath);
+    cluster.setupPrimary({ exec: script ?? 'proxy-worker', args: script ? ['proxy-worker'] : [], serialization: 'advanced' });
     try {
       await Promise.all(Array.from({ length: this.count }, () => this.fork()));
     } catch (err) {

@@ -1,0 +1,2 @@
+// exit-with-parent.mjs is imported for its effect only (src/sea/entry.ts).
+export {};
