@@ -30,6 +30,7 @@ const TOOLS: Record<string, ToolInfo> = {
   'podman-compose': { names: ['podman-compose'], pkg: 'podman-compose' },
   wine: { names: ['wine'], pkg: 'wine' },
   keepalived: { names: ['keepalived'], pkg: 'keepalived' },
+  'systemd-analyze': { names: ['systemd-analyze'], pkg: 'systemd' },
 };
 
 type Env = Record<string, string | undefined>;

@@ -1,0 +1,164 @@
+// The documented install, as a user does it: `npm pack`, `npm install -g ./lbagent-*.tgz` (here into a prefix of
+// the test's), then `lbagent` from PATH in a directory of the user's: help, check, an agent that joins, lists
+// and leaves; and agents/linux's systemd units: `systemd-analyze verify`, and the agent unit's ExecStart run as
+// systemd would run it (its env file, its KillSignal). The tests of this file share one pack and install.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { installedLbagent, userEnv, type Installed } from '../helpers/npm-install.js';
+import { freePort } from '../helpers/ports.js';
+import { tempDir } from '../helpers/tmp.js';
+import { needTool } from '../helpers/tools.js';
+import { GiveUp, waitFor } from '../helpers/wait.js';
+import { envFile, execArgv, unitKeys, unitValue } from '../helpers/systemd-unit.js';
+
+const run = promisify(execFile);
+const TIMEOUT = 180_000;
+/** The path the shipped units name: where `npm install -g` puts the command with Debian's nodejs and npm. */
+const UNIT_BIN = '/usr/local/bin/lbagent';
+
+type Member = { name: string; status: string; tags: Record<string, string> };
+
+/** A directory of the user's, away from the checkout: the installed command must not need it. */
+function elsewhere(t: { after(fn: () => void): void }): string {
+  return tempDir(t, 'lbagent-user-');
+}
+
+async function lbagent(inst: Installed, cwd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<string> {
+  // `lbagent`, looked up on PATH as a shell does: the prefix's bin is first on it.
+  const { stdout } = await run('lbagent', args, { cwd, env: userEnv(inst.prefix, extraEnv) });
+  return stdout;
+}
+
+async function members(inst: Installed, cwd: string, rpc: number): Promise<Member[]> {
+  return JSON.parse(await lbagent(inst, cwd, ['members', '--format', 'json', '--rpc-addr', `127.0.0.1:${rpc}`])) as Member[];
+}
+
+function exitOf(proc: ChildProcess): Promise<number | null> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
+  return new Promise((r) => proc.once('exit', (code) => r(code)));
+}
+
+/** Spawned with its output collected, SIGKILLed at the end of the test if still running. */
+function started(t: { after(fn: () => void): void }, cmd: string, args: string[], opts: { cwd: string; env: Record<string, string> }): { proc: ChildProcess; output: () => string } {
+  const proc = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (c) => (out += c));
+  proc.stderr?.on('data', (c) => (out += c));
+  t.after(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  });
+  return { proc, output: () => out };
+}
+
+/** An installed agent on loopback ports, up once its RPC answers. */
+async function agent(t: { after(fn: () => void): void }, inst: Installed, cwd: string, name: string, args: string[] = []) {
+  const [gossip, rpc] = [await freePort(), await freePort()];
+  const a = started(t, 'lbagent', ['agent', '--node', name, '--bind', `127.0.0.1:${gossip}`, '--rpc-addr', `127.0.0.1:${rpc}`, '--profile', 'local', ...args], { cwd, env: userEnv(inst.prefix) });
+  await waitFor(`agent ${name} answers on its RPC`, async () => {
+    if (a.proc.exitCode !== null) throw new GiveUp(`agent ${name} exited ${a.proc.exitCode}: ${a.output()}`);
+    return (await members(inst, cwd, rpc)).some((m) => m.name === name);
+  }, { timeoutMs: 60_000 });
+  return { ...a, gossip, rpc };
+}
+
+test('npm pack ships the compiled dist/ and no sources or dev tools; npm install -g of it needs no build', { timeout: TIMEOUT }, async () => {
+  const inst = await installedLbagent();
+  const { stdout } = await run('tar', ['tzf', inst.tarball]);
+  const files = stdout.split('\n').filter((f) => f !== '');
+  for (const f of ['package/bin/lbagent.js', 'package/dist/src/cli/main.js', 'package/agents/linux/lbagent-agent.service', 'package/agents/linux/lbagent-balancer.service', 'package/agents/linux/lbagent.env', 'package/agents/linux/agent.yml', 'package/lbagent.yml', 'package/roles.yml']) {
+    assert.ok(files.includes(f), `${f} is in the tarball`);
+  }
+  assert.deepEqual(files.filter((f) => f.endsWith('.ts') || f.startsWith('package/test/') || f.endsWith('.map')), [], 'no TypeScript, tests or source maps');
+  const deps = join(inst.packageDir, 'node_modules');
+  for (const dev of ['tsx', 'typescript', 'esbuild', '@types']) assert.equal(existsSync(join(deps, dev)), false, `${dev} is not installed`);
+  assert.equal(existsSync(join(inst.packageDir, 'src', 'cli', 'main.ts')), false);
+  console.log(`# tarball ${(inst.tarballBytes / 1024).toFixed(0)} KiB, npm pack ${(inst.packMs / 1000).toFixed(1)} s, npm install -g ${(inst.installMs / 1000).toFixed(1)} s`);
+});
+
+test('the installed lbagent, from another directory: --help, --version, keygen, check of the shipped lbagent.yml', { timeout: TIMEOUT }, async (t) => {
+  const inst = await installedLbagent();
+  const cwd = elsewhere(t);
+  assert.match(await lbagent(inst, cwd, ['--help']), /Usage: lbagent [\s\S]*<command>[\s\S]*balancer[\s\S]*agent[\s\S]*members/);
+  const pkg = JSON.parse(readFileSync(join(inst.packageDir, 'package.json'), 'utf8')) as { version: string };
+  assert.match(await lbagent(inst, cwd, ['--version']), new RegExp(`v${pkg.version.replace(/\./g, '\\.')}`));
+  const key = (await lbagent(inst, cwd, ['keygen'])).trim();
+  assert.equal(Buffer.from(key, 'base64').length, 32, key);
+  // lbagent.yml as shipped (what the balancer unit's ExecStartPre checks), its gossip key from the environment
+  const config = join(inst.packageDir, 'lbagent.yml');
+  assert.match(await lbagent(inst, cwd, ['check', '-c', config], { LBAGENT_ENCRYPT: key }), /Configuration file is valid/);
+  await assert.rejects(lbagent(inst, cwd, ['check', '-c', config]), (err: { code?: number; stderr?: string }) => err.code === 1 && /LBAGENT_ENCRYPT/.test(err.stderr ?? ''));
+});
+
+test('an agent from the installed lbagent: lbagent members lists it, lbagent leave makes it exit 0', { timeout: TIMEOUT }, async (t) => {
+  const inst = await installedLbagent();
+  const cwd = elsewhere(t);
+  const a = await agent(t, inst, cwd, 'installed-1', ['--role', 'web']);
+  const me = (await members(inst, cwd, a.rpc)).find((m) => m.name === 'installed-1');
+  assert.equal(me?.status, 'alive');
+  assert.equal(me?.tags.role, 'web');
+  await lbagent(inst, cwd, ['leave', '--rpc-addr', `127.0.0.1:${a.rpc}`]);
+  assert.equal(await exitOf(a.proc), 0, a.output());
+});
+
+const UNITS = ['lbagent-agent.service', 'lbagent-balancer.service'];
+
+test('agents/linux units pass systemd-analyze verify (ExecStart pointed at the installed lbagent)', { timeout: TIMEOUT }, async (t) => {
+  const analyze = needTool(t, 'systemd-analyze');
+  if (!analyze) return;
+  const inst = await installedLbagent();
+  const dir = tempDir(t, 'lbagent-units-');
+  for (const unit of UNITS) {
+    const text = readFileSync(join(inst.packageDir, 'agents', 'linux', unit), 'utf8');
+    assert.ok(text.includes(`ExecStart=${UNIT_BIN} `), `${unit} runs ${UNIT_BIN}`);
+    // verify checks that each Exec*= program exists and is executable: this machine has no lbagent at
+    // /usr/local/bin (the test must not install one there), so the copy names the one the test installed.
+    writeFileSync(join(dir, unit), text.replaceAll(UNIT_BIN, inst.bin));
+  }
+  const r = await run(analyze, ['verify', ...UNITS.map((u) => join(dir, u))]).catch((err: { code: number; stdout: string; stderr: string }) => err);
+  // A warning (an unknown key, a bad value) leaves the exit code 0: any output fails the test.
+  assert.equal('code' in r ? r.code : 0, 0, r.stderr);
+  assert.equal(`${r.stdout}${r.stderr}`.trim(), '', 'systemd-analyze verify says nothing');
+});
+
+test("lbagent-agent.service's ExecStart, with the shipped env file and agent.yml, joins the cluster; its KillSignal makes it leave and exit 0", { timeout: TIMEOUT }, async (t) => {
+  const inst = await installedLbagent();
+  const cwd = elsewhere(t);
+  const shipped = join(inst.packageDir, 'agents', 'linux');
+  const unit = unitKeys(readFileSync(join(shipped, 'lbagent-agent.service'), 'utf8'));
+  const key = (await lbagent(inst, cwd, ['keygen'])).trim();
+  const lb = await agent(t, inst, cwd, 'lb-1', ['--role', 'lb', '--encrypt', key]);
+
+  // /etc/lbagent as the agents/README.md steps leave it: the shipped agent.yml, the shipped env file with the
+  // values a user fills in (and, so the test's agent fits beside others on this host, loopback ports in
+  // LBAGENT_AGENT_OPTS, the documented place for more flags).
+  const etc = tempDir(t, 'lbagent-etc-');
+  copyFileSync(join(shipped, 'agent.yml'), join(etc, 'agent.yml'));
+  const [gossip, rpc] = [await freePort(), await freePort()];
+  const filled = readFileSync(join(shipped, 'lbagent.env'), 'utf8')
+    .replace(/^#?LBAGENT_ENCRYPT=.*$/m, `LBAGENT_ENCRYPT=${key}`)
+    .replace(/^#?LBAGENT_JOIN=.*$/m, `LBAGENT_JOIN=127.0.0.1:${lb.gossip}`)
+    .replace(/^LBAGENT_AGENT_OPTS=.*$/m, `LBAGENT_AGENT_OPTS=--node app-1 --bind 127.0.0.1:${gossip} --rpc-addr 127.0.0.1:${rpc} --profile local`);
+  const envPath = unitValue(unit, 'EnvironmentFile').replace(/^-/, '');
+  assert.equal(envPath, '/etc/lbagent/lbagent.env');
+  writeFileSync(join(etc, 'lbagent.env'), filled);
+
+  // systemd gives a service only its own environment: the env file's variables and a PATH (where node is).
+  const env = { ...envFile(filled), PATH: userEnv(inst.prefix).PATH! };
+  const argv = execArgv(unitValue(unit, 'ExecStart'), env).map((w) => w.replaceAll('/etc/lbagent', etc).replace(UNIT_BIN, inst.bin));
+  assert.equal(argv[0], inst.bin);
+  const app = started(t, argv[0]!, argv.slice(1), { cwd: '/', env });
+  await waitFor('app-1 (the unit) alive in lb-1 with role web', async () => {
+    if (app.proc.exitCode !== null) throw new GiveUp(`the unit's agent exited ${app.proc.exitCode}: ${app.output()}`);
+    const m = (await members(inst, cwd, lb.rpc)).find((x) => x.name === 'app-1');
+    return m?.status === 'alive' && m.tags.role === 'web';
+  }, { timeoutMs: 60_000 });
+
+  const signal = unitValue(unit, 'KillSignal') as NodeJS.Signals;
+  app.proc.kill(signal);
+  await waitFor(`app-1 left in lb-1 after ${signal}`, async () => (await members(inst, cwd, lb.rpc)).find((x) => x.name === 'app-1')?.status === 'left', { timeoutMs: 30_000 });
+  assert.equal(await exitOf(app.proc), 0, app.output());
+});
