@@ -4,10 +4,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { pickPort } from './ports.js';
+import { cliSpelling } from './cli-spelling.js';
 
 /** The package root, whether this runs from src/ (tsx) or from the compiled dist/src/. */
 function packageRoot(): string {
@@ -111,11 +112,6 @@ export function logTail(file: string, lines = 15): string {
   }
 }
 
-/** How the banner spells the CLI: relative to the current directory (`node bin/lbagent.js` from the checkout). */
-function cliCommand(): string {
-  const rel = relative(process.cwd(), BIN);
-  return `node ${rel.startsWith('..') ? BIN : rel}`;
-}
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
@@ -211,7 +207,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
 }
 
 function banner(frontend: string, admin: string, configFile: string, apps: Array<{ name: string; port: number; pid: number }>, statsUrl: string): string[] {
-  const bin = cliCommand();
+  const bin = cliSpelling(BIN);
   return [
     '',
     'lbagent demo is running on 127.0.0.1',
@@ -240,7 +236,7 @@ function gossipBanner(
   gossipPort: number,
   statsUrl: string,
 ): string[] {
-  const bin = cliCommand();
+  const bin = cliSpelling(BIN);
   const rpc = (i: number) => `127.0.0.1:${agents[i]?.rpc}`;
   return [
     '',

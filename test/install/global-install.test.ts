@@ -162,3 +162,23 @@ test("lbagent-agent.service's ExecStart, with the shipped env file and agent.yml
   await waitFor(`app-1 left in lb-1 after ${signal}`, async () => (await members(inst, cwd, lb.rpc)).find((x) => x.name === 'app-1')?.status === 'left', { timeoutMs: 30_000 });
   assert.equal(await exitOf(app.proc), 0, app.output());
 });
+
+test('lbagent demo from the installed package prints lbagent commands that work as printed', { timeout: TIMEOUT }, async (t) => {
+  const inst = await installedLbagent();
+  const cwd = elsewhere(t);
+  const demo = started(t, 'lbagent', ['demo', '--apps', '2', '--port', '0', '--admin-port', '0'], { cwd, env: userEnv(inst.prefix, { LBAGENT_LOG_LEVEL: 'warn' }) });
+  const exited = exitOf(demo.proc);
+  await waitFor('the demo banner', () => {
+    if (demo.proc.exitCode !== null) throw new GiveUp(`the demo exited ${demo.proc.exitCode}: ${demo.output()}`);
+    return /Ctrl-C stops everything/.test(demo.output());
+  }, { timeoutMs: 90_000 });
+  // The "Try:" lines that query, as a user pastes them into a shell (comments and all)
+  const lines = demo.output().split('\n').map((l) => l.trim()).filter((l) => /^lbagent (members|servers|event pause) /.test(l));
+  assert.equal(lines.length, 3, demo.output());
+  for (const line of lines) {
+    const { stdout } = await run('/bin/sh', ['-c', line], { cwd, env: userEnv(inst.prefix) });
+    if (line.startsWith('lbagent members')) assert.match(stdout, /web-01\s+\S+\s+alive/, line);
+  }
+  demo.proc.kill('SIGINT');
+  assert.equal(await exited, 0, demo.output());
+});
