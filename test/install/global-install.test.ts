@@ -182,3 +182,25 @@ test('lbagent demo from the installed package prints lbagent commands that work 
   demo.proc.kill('SIGINT');
   assert.equal(await exited, 0, demo.output());
 });
+
+test('upgrade: a newer tarball installed over it while an agent runs; the agent keeps answering and leaves, a restart runs the new version', { timeout: TIMEOUT }, async (t) => {
+  const inst = await installedLbagent();
+  const cwd = elsewhere(t);
+  const a = await agent(t, inst, cwd, 'upgraded-1');
+  // The next release: the same tarball with a higher version (npm takes any tarball with a package/ directory).
+  const dir = tempDir(t, 'lbagent-upgrade-');
+  await run('tar', ['xzf', inst.tarball, '-C', dir]);
+  const manifest = join(dir, 'package', 'package.json');
+  const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  const next = pkg.version.replace(/(\d+)$/, (n) => String(Number(n) + 1));
+  writeFileSync(manifest, JSON.stringify({ ...pkg, version: next }, null, 2));
+  await run('tar', ['czf', join(dir, `lbagent-${next}.tgz`), '-C', dir, 'package']);
+  await run('npm', ['install', '-g', '--prefix', inst.prefix, '--prefer-offline', '--no-audit', '--no-fund', `./lbagent-${next}.tgz`], { cwd: dir, env: userEnv(join(dir, 'none'), { npm_config_update_notifier: 'false' }) });
+
+  assert.match(await lbagent(inst, cwd, ['--version']), new RegExp(`v${next.replace(/\./g, '\\.')}`));
+  assert.equal((await members(inst, cwd, a.rpc)).find((m) => m.name === 'upgraded-1')?.status, 'alive', 'the running agent answers the new CLI');
+  a.proc.kill('SIGINT'); // what `systemctl restart lbagent-agent` sends first (KillSignal)
+  assert.equal(await exitOf(a.proc), 0, a.output());
+  const b = await agent(t, inst, cwd, 'upgraded-2');
+  assert.equal((await members(inst, cwd, b.rpc)).find((m) => m.name === 'upgraded-2')?.status, 'alive');
+});
