@@ -31,6 +31,8 @@ const TOOLS: Record<string, ToolInfo> = {
   wine: { names: ['wine'], pkg: 'wine' },
   keepalived: { names: ['keepalived'], pkg: 'keepalived' },
   'systemd-analyze': { names: ['systemd-analyze'], pkg: 'systemd' },
+  'systemd-nspawn': { names: ['systemd-nspawn'], pkg: 'systemd-container' },
+  debootstrap: { names: ['debootstrap'], pkg: 'debootstrap' },
 };
 
 type Env = Record<string, string | undefined>;

@@ -5,13 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { installedLbagent, userEnv, type Installed } from '../helpers/npm-install.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
-import { needTool } from '../helpers/tools.js';
+import { needCondition, needTool } from '../helpers/tools.js';
+import { repoRoot } from '../helpers/paths.js';
 import { GiveUp, waitFor } from '../helpers/wait.js';
 import { envFile, execArgv, unitKeys, unitValue } from '../helpers/systemd-unit.js';
 
@@ -136,19 +137,11 @@ test("lbagent-agent.service's ExecStart, with the shipped env file and agent.yml
   const key = (await lbagent(inst, cwd, ['keygen'])).trim();
   const lb = await agent(t, inst, cwd, 'lb-1', ['--role', 'lb', '--encrypt', key]);
 
-  // /etc/lbagent as the agents/README.md steps leave it: the shipped agent.yml, the shipped env file with the
-  // values a user fills in (and, so the test's agent fits beside others on this host, loopback ports in
-  // LBAGENT_AGENT_OPTS, the documented place for more flags).
   const etc = tempDir(t, 'lbagent-etc-');
-  copyFileSync(join(shipped, 'agent.yml'), join(etc, 'agent.yml'));
   const [gossip, rpc] = [await freePort(), await freePort()];
-  const filled = readFileSync(join(shipped, 'lbagent.env'), 'utf8')
-    .replace(/^#?LBAGENT_ENCRYPT=.*$/m, `LBAGENT_ENCRYPT=${key}`)
-    .replace(/^#?LBAGENT_JOIN=.*$/m, `LBAGENT_JOIN=127.0.0.1:${lb.gossip}`)
-    .replace(/^LBAGENT_AGENT_OPTS=.*$/m, `LBAGENT_AGENT_OPTS=--node app-1 --bind 127.0.0.1:${gossip} --rpc-addr 127.0.0.1:${rpc} --profile local`);
+  const filled = etcLbagent(inst, etc, { key, join: `127.0.0.1:${lb.gossip}`, opts: `--node app-1 --bind 127.0.0.1:${gossip} --rpc-addr 127.0.0.1:${rpc} --profile local` });
   const envPath = unitValue(unit, 'EnvironmentFile').replace(/^-/, '');
   assert.equal(envPath, '/etc/lbagent/lbagent.env');
-  writeFileSync(join(etc, 'lbagent.env'), filled);
 
   // systemd gives a service only its own environment: the env file's variables and a PATH (where node is).
   const env = { ...envFile(filled), PATH: userEnv(inst.prefix).PATH! };
@@ -165,6 +158,67 @@ test("lbagent-agent.service's ExecStart, with the shipped env file and agent.yml
   app.proc.kill(signal);
   await waitFor(`app-1 left in lb-1 after ${signal}`, async () => (await members(inst, cwd, lb.rpc)).find((x) => x.name === 'app-1')?.status === 'left', { timeoutMs: 30_000 });
   assert.equal(await exitOf(app.proc), 0, app.output());
+});
+
+/**
+ * /etc/lbagent as agents/README.md's steps leave it (the shipped agent.yml; the shipped env file with the values a
+ * user fills in, and, so the test's agent fits beside others on this host, loopback ports in LBAGENT_AGENT_OPTS,
+ * the documented place for more flags). Returns the env file's text.
+ */
+function etcLbagent(inst: Installed, etc: string, vars: { key: string; join: string; opts: string }): string {
+  const shipped = join(inst.packageDir, 'agents', 'linux');
+  copyFileSync(join(shipped, 'agent.yml'), join(etc, 'agent.yml'));
+  const filled = readFileSync(join(shipped, 'lbagent.env'), 'utf8')
+    .replace(/^#?LBAGENT_ENCRYPT=.*$/m, `LBAGENT_ENCRYPT=${vars.key}`)
+    .replace(/^#?LBAGENT_JOIN=.*$/m, `LBAGENT_JOIN=${vars.join}`)
+    .replace(/^LBAGENT_AGENT_OPTS=.*$/m, `LBAGENT_AGENT_OPTS=${vars.opts}`);
+  writeFileSync(join(etc, 'lbagent.env'), filled, { mode: 0o600 });
+  return filled;
+}
+
+test('a Debian 12 booted with systemd (systemd-nspawn) and lbagent-agent.service enabled: the agent joins at boot, leaves at shutdown', { timeout: 420_000 }, async (t) => {
+  if (!needTool(t, 'systemd-nspawn') || !needTool(t, 'debootstrap')) return;
+  if (!needCondition(t, process.getuid?.() === 0 ? undefined : 'booting a container with systemd-nspawn needs root (CI runs as root)')) return;
+  const inst = await installedLbagent();
+  const cwd = elsewhere(t);
+  // Debian 12 with systemd and node, built once per machine and kept (2-3 minutes the first time)
+  const rootfs = (await run(join(repoRoot, 'scripts', 'systemd-rootfs.sh'), [], { maxBuffer: 1 << 20 })).stdout.trim().split('\n').pop()!;
+  const key = (await lbagent(inst, cwd, ['keygen'])).trim();
+  const lb = await agent(t, inst, cwd, 'lb-1', ['--role', 'lb', '--encrypt', key]);
+  const [gossip, rpc] = [await freePort(), await freePort()];
+  const name = `boot-${process.pid}`;
+
+  const dir = tempDir(t, 'lbagent-boot-');
+  const etc = join(dir, 'etc-lbagent');
+  mkdirSync(etc);
+  // Bound to every address as the shipped agent.yml: the agent reads the host's interfaces (netlink) to pick the
+  // address it advertises, which the unit's RestrictAddressFamilies must allow (this test failed without AF_NETLINK).
+  etcLbagent(inst, etc, { key, join: `127.0.0.1:${lb.gossip}`, opts: `--node ${name} --bind 0.0.0.0:${gossip} --rpc-addr 127.0.0.1:${rpc} --profile local` });
+  // /etc/systemd/system after `install lbagent-agent.service /etc/systemd/system/ && systemctl enable lbagent-agent`
+  const units = join(dir, 'etc-systemd-system');
+  mkdirSync(join(units, 'multi-user.target.wants'), { recursive: true });
+  copyFileSync(join(inst.packageDir, 'agents', 'linux', 'lbagent-agent.service'), join(units, 'lbagent-agent.service'));
+  symlinkSync('../lbagent-agent.service', join(units, 'multi-user.target.wants', 'lbagent-agent.service'));
+  chmodSync(dir, 0o755);
+
+  // The host's network (the agent reaches lb-1 on 127.0.0.1); the test's `npm install -g --prefix` at /usr/local,
+  // where the README's install puts lbagent; writes go to a tmpfs overlay, so the cached tree stays as built.
+  // --register=no --keep-unit: no machined or systemd on the host to ask (systemd is not PID 1 on CI).
+  const boot = started(t, 'systemd-nspawn', [
+    '-D', rootfs, '--volatile=overlay', '--register=no', '--keep-unit', '-M', name, '--console=pipe',
+    `--bind-ro=${inst.prefix}:/usr/local`, `--bind-ro=${etc}:/etc/lbagent`, `--bind-ro=${units}:/etc/systemd/system`, '--boot',
+  ], { cwd: '/', env: userEnv(inst.prefix) });
+  await waitFor(`${name} (booted, lbagent-agent.service) alive in lb-1 with role web`, async () => {
+    if (boot.proc.exitCode !== null) throw new GiveUp(`systemd-nspawn exited ${boot.proc.exitCode}: ${boot.output()}`);
+    const m = (await members(inst, cwd, lb.rpc)).find((x) => x.name === name);
+    return m?.status === 'alive' && m.tags.role === 'web';
+  }, { timeoutMs: 120_000 });
+
+  // SIGTERM to systemd-nspawn shuts the container down cleanly (poweroff): systemd stops the unit with its
+  // KillSignal, and the agent must have left before the container is gone.
+  boot.proc.kill('SIGTERM');
+  assert.equal(await exitOf(boot.proc), 0, boot.output());
+  assert.equal((await members(inst, cwd, lb.rpc)).find((x) => x.name === name)?.status, 'left', 'left at shutdown (not failed)');
 });
 
 test('lbagent demo from the installed package prints lbagent commands that work as printed', { timeout: TIMEOUT }, async (t) => {
