@@ -4,12 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { selfScript } from '../self.js';
 import { pickPort } from './ports.js';
 import { errorMessage } from '../errors/index.js';
+import { cliSpelling, onPath } from './cli-spelling.js';
 
 /** The package root, whether this runs from src/ (tsx) or from the compiled dist/src/. */
 function packageRoot(): string {
@@ -118,12 +119,16 @@ export function logTail(file: string, lines = 15): string {
   }
 }
 
-/** How the banner spells the CLI: relative to the current directory (`node bin/lbagent.js` from the checkout). */
+/**
+ * How the banner spells the CLI (cli-spelling.ts): `lbagent` when that is this program on PATH, else the script
+ * through node from the checkout; a single executable is run as itself.
+ */
 function cliCommand(): string {
-  const path = SELF ?? process.execPath;
-  const rel = relative(process.cwd(), path);
-  const shown = rel.startsWith('..') ? path : rel;
-  return SELF === undefined ? shown : `node ${shown}`;
+  if (SELF !== undefined) return cliSpelling(SELF);
+  const exe = process.execPath;
+  if (onPath(exe)) return 'lbagent';
+  const rel = relative(process.cwd(), exe);
+  return rel.startsWith('..') || isAbsolute(rel) ? exe : `./${rel}`;
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {
