@@ -1,8 +1,8 @@
 // The composed schema of the main config file, lbagent.yml. Each part owns its sections and exports a shape;
 // this file only puts them together. Sections whose owners have not landed yet are accepted as loose objects.
 import { z } from 'zod';
-import { crossCheck, proxySectionsShape } from '../proxy/config.js';
-import { statsPageSchema } from '../proxy/stats-page/config.js';
+import { crossCheck, proxySectionsShape } from '../proxy/model/config.js';
+import { statsPageSchema } from '../proxy/observe/stats-page/config.js';
 import { haproxySchema } from '../drivers/haproxy/config.js';
 import { loadConfigFile, parseConfigText } from './load.js';
 import type { ConfigResult, LoadOptions } from './index.js';

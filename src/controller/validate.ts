@@ -2,7 +2,7 @@
 // reload of lbagent.yml or roles.yml: what check refuses is never applied at run time.
 import { LBA_ERR_NO_LISTENER, type ConfigError, type ConfigResult, type LoadOptions } from '../config/index.js';
 import { loadMainConfig, type MainConfig } from '../config/main.js';
-import { resolveModel } from '../proxy/model.js';
+import { resolveModel } from '../proxy/model/index.js';
 import { loadBalancerConfig, rolesPath, type BalancerConfig } from './config.js';
 import { loadRoles, loadRolesFor, type RolesConfig } from './roles.js';
 

@@ -6,9 +6,9 @@ import { sameToken } from '../config/token.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
 import type { AdminState, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
-import { NotFound } from './backend.js';
-import { createMetrics } from './metrics.js';
-import { collectStats } from './stats.js';
+import { NotFound } from './engine/backend.js';
+import { createMetrics } from './observe/metrics.js';
+import { collectStats } from './observe/stats.js';
 
 export interface AdminOptions {
   bind: Endpoint;

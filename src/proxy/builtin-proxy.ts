@@ -1,11 +1,11 @@
 // The built-in data plane as a PoolDriver: frontends and backends from the config, pools changed in place.
 import type { Logger } from 'pino';
 import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
-import { BackendRuntime, NotFound } from './backend.js';
-import type { EngineContext } from './context.js';
+import { BackendRuntime, NotFound } from './engine/backend.js';
+import type { EngineContext } from './engine/context.js';
 import { ConnLimit, FrontendRuntime } from './frontend.js';
-import type { BackendDef, FrontendDef, ProxyModel } from './model.js';
-import type { WorkerShare } from './cluster/counters.js';
+import type { BackendDef, FrontendDef, ProxyModel } from './model/index.js';
+import type { WorkerShare } from './cluster/messages.js';
 
 export { NotFound };
 

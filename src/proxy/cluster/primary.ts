@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { MainConfig } from '../../config/main.js';
 import type { BuiltinProxy } from '../builtin-proxy.js';
-import { absorbCounters, sumCounters, type WorkerCounters } from './counters.js';
-import type { FromWorker, PoolState, ToWorker } from './messages.js';
+import { absorbCounters, sumCounters } from './counters.js';
+import type { FromWorker, PoolState, ToWorker, WorkerCounters } from './messages.js';
 
 /** How long a stats read waits for the workers' counters before using what it has. */
 const COUNTERS_TIMEOUT_MS = 1000;

@@ -1,7 +1,7 @@
 // A proxy worker (`workers: N` in lbagent.yml): carries traffic on the shared listeners, with the pools and
 // health its control process sends; no checks, no admin API. It follows the control process only: signals
 // from a terminal are ignored (the control process stops it), and it exits if the control process goes away.
-import { resolveModel, type ProxyModel } from '../model.js';
+import { resolveModel, type ProxyModel } from '../model/index.js';
 import { BuiltinProxy } from '../builtin-proxy.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { countersOf } from './counters.js';

@@ -2,16 +2,16 @@
 // Exported as a zod object shape so the top-level schema (src/config/main.ts) can extend it with other sections.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration, endpoint, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../config/index.js';
-import type { Endpoint } from '../config/index.js';
-import { parseBalance } from './balance/index.js';
-import { checkKindError } from './check/index.js';
-import { aclNamesIn, httpRulesShape } from './http/rules-config.js';
-import { compileValue, RuleError } from './http/rules.js';
-import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
-import { cookieSchema } from './http/cookie.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { checkKindOf } from './server-check.js';
+import { duration, endpoint, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../../config/index.js';
+import type { Endpoint } from '../../config/index.js';
+import { parseBalance } from '../balance/index.js';
+import { checkKindOf, checkSchema } from '../check/config.js';
+import { checkKindError } from '../check/index.js';
+import { cookieSchema } from '../http/cookie.js';
+import { aclNamesIn, httpRulesShape } from '../http/rules-config.js';
+import { compileValue, RuleError } from '../http/rules.js';
+import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
 
 const strict = z.strictObject;
 
@@ -90,21 +90,6 @@ const serverSchema = strict({
   port: z.number().int().min(1).max(65535).optional(),
 });
 export type ServerConfig = z.output<typeof serverSchema>;
-
-const checkSchema = strict({
-  type: oneOf(['tcp', 'tcp-expect', 'http'] as const).optional(),
-  send: z.string().optional(),
-  expect: z.string().optional(),
-  method: z.string().regex(/^[A-Z]+$/).optional(),
-  path: z.string().startsWith('/').optional(),
-  host: z.string().optional(),
-  status: z.union([z.number().int(), z.string().regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/)]).optional(),
-  body: z.string().optional(),
-  inter: duration().optional(),
-  rise: z.number().int().min(1).optional(),
-  fall: z.number().int().min(1).optional(),
-});
-export type CheckConfig = z.output<typeof checkSchema>;
 
 const sorrySchema = z.union([
   strict({ redirect: z.string().min(1) }),

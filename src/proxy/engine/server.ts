@@ -1,11 +1,11 @@
 // One server of a backend at run time: its state in HAProxy's words, counters, idle connection pool, sessions.
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../interfaces/pool-driver.js';
-import type { BalanceTarget } from './balance/api.js';
-import type { HealthCheckHandle } from './check/api.js';
-import { StatusCounts } from './context.js';
-import { RateCounter } from './rate.js';
+import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../../interfaces/pool-driver.js';
+import type { BalanceTarget } from '../balance/api.js';
+import type { HealthCheckHandle } from '../check/api.js';
+import { StatusCounts } from '../observe/counters.js';
+import { RateCounter } from '../observe/rate.js';
 import { ActiveList, type Slotted } from './active-list.js';
 
 /**

@@ -2,22 +2,22 @@
 // keep-alive server connections, pass bodies through by their framing, and log one line per request.
 import { BlockList, isIPv6, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { logAccess } from '../access-log.js';
-import type { BackendRuntime } from '../backend.js';
-import type { EngineContext, FrontendRef } from '../context.js';
-import type { FrontendDef } from '../model.js';
-import { ConnectTimeout, retryDelay, setConnHandler, setSocketTimeout, type Abortable, type ConnHandler, type ServerRuntime } from '../server.js';
-import type { PickContext } from '../balance/api.js';
-import type { Acquired } from '../backend.js';
-import { BodyWalker, FramingError } from './framing.js';
+import { logAccess } from '../../observe/access-log.js';
+import type { BackendRuntime } from '../../engine/backend.js';
+import type { EngineContext, FrontendRef } from '../../engine/context.js';
+import type { FrontendDef } from '../../model/index.js';
+import { ConnectTimeout, retryDelay, setConnHandler, setSocketTimeout, type Abortable, type ConnHandler, type ServerRuntime } from '../../engine/server.js';
+import type { PickContext } from '../../balance/api.js';
+import type { Acquired } from '../../engine/backend.js';
+import { BodyWalker, FramingError } from '../../http/framing.js';
 import {
   framingLines, headEnd, HeadError, headerValues, isFramingHeader, parseRequestHead, parseResponseHead, requestFraming,
   responseFraming, withoutHopByHop, type Framing, type RequestHead, type ResponseHead,
-} from './head.js';
-import { buildResponse } from './responses.js';
+} from '../../http/head.js';
+import { buildResponse } from '../../http/responses.js';
 import { Pacer } from '../relay.js';
-import type { RuleInput } from './rules.js';
-import { requestedServer, rewriteRequestCookies, rewriteResponseCookies } from './cookie.js';
+import type { RuleInput } from '../../http/rules.js';
+import { requestedServer, rewriteRequestCookies, rewriteResponseCookies } from '../../http/cookie.js';
 
 /** HAProxy's tune.bufsize: a request head must fit in it. */
 export const MAX_HEAD = 16 * 1024;

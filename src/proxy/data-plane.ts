@@ -6,15 +6,15 @@ import type { PoolDriver } from '../interfaces/pool-driver.js';
 import { AdminServer } from './admin.js';
 import { BuiltinProxy } from './builtin-proxy.js';
 import type { Endpoint } from '../config/index.js';
-import { resolveModel } from './model.js';
-import { StatsPageServer } from './stats-page/server.js';
+import { resolveModel } from './model/index.js';
+import { StatsPageServer } from './observe/stats-page/server.js';
 import { ProxyWorkers, workerCount } from './cluster/primary.js';
 import { availableParallelism } from 'node:os';
 import { isLoopback } from '../config/loopback.js';
 
 export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
 
-export interface BalancerHandle {
+export interface DataPlaneHandle {
   driver: PoolDriver;
   proxy: BuiltinProxy;
   /** where the admin API listens */
@@ -27,8 +27,8 @@ export interface BalancerHandle {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startBalancer(config: MainConfig, logger: Logger): Promise<BalancerHandle> {
-  if (config.proxy === 'haproxy') return startHaproxyBalancer(config, logger);
+export async function startDataPlane(config: MainConfig, logger: Logger): Promise<DataPlaneHandle> {
+  if (config.proxy === 'haproxy') return startHaproxyDataPlane(config, logger);
   let model = resolveModel(config);
   const count = workerCount(config.global?.workers, availableParallelism());
   // With several workers this process keeps the pools, checks and stats; the workers carry the traffic.
@@ -136,7 +136,7 @@ function fmt(e: Endpoint): string {
  * `proxy: haproxy`: the data plane is a running HAProxy driven through its runtime API. The admin API shows and
  * changes HAProxy's pools; the built-in proxy opens no frontend.
  */
-async function startHaproxyBalancer(config: MainConfig, logger: Logger): Promise<BalancerHandle> {
+async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promise<DataPlaneHandle> {
   const { HaproxyDriver } = await import('../drivers/haproxy/driver.js');
   const h = config.haproxy;
   if (!h) throw new Error('proxy: haproxy needs a haproxy: section with the runtime API socket');

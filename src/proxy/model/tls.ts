@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { isIP as netIsIP } from 'node:net';
 import { z } from 'zod';
-import { oneOf } from '../config/index.js';
+import { oneOf } from '../../config/index.js';
 
 
 export const bindSslSchema = z.strictObject({

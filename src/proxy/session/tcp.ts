@@ -1,10 +1,10 @@
 // One client connection in `mode tcp`: pick a server, connect with retries, stream both ways with half-close.
 import type { Socket } from 'node:net';
-import { logAccess } from './access-log.js';
-import type { BackendRuntime } from './backend.js';
-import type { EngineContext, FrontendRef } from './context.js';
+import { logAccess } from '../observe/access-log.js';
+import type { BackendRuntime } from '../engine/backend.js';
+import type { EngineContext, FrontendRef } from '../engine/context.js';
 import { clientAddress } from './http/session.js';
-import { ConnectTimeout, retryDelay, setConnHandler, type Abortable, type ServerRuntime } from './server.js';
+import { ConnectTimeout, retryDelay, setConnHandler, type Abortable, type ServerRuntime } from '../engine/server.js';
 import { ServerToClient } from './relay.js';
 
 export class TcpSession {
