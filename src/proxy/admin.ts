@@ -6,7 +6,7 @@ import { sameToken } from '../config/token.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
 import type { AdminState, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
-import { NotFound } from './engine/backend.js';
+import { NotFound } from '../errors/index.js';
 import { createMetrics } from './observe/metrics.js';
 import { collectStats } from './observe/stats.js';
 

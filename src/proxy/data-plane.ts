@@ -11,6 +11,7 @@ import { StatsPageServer } from './observe/stats-page/server.js';
 import { ProxyWorkers, workerCount } from './cluster/primary.js';
 import { availableParallelism } from 'node:os';
 import { isLoopback } from '../config/loopback.js';
+import { errorMessage, ListenFailed } from '../errors/index.js';
 
 export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
 
@@ -54,7 +55,7 @@ export async function startDataPlane(config: MainConfig, logger: Logger): Promis
     await adminServer.start();
   } catch (err) {
     await proxy.stop();
-    throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
+    throw new ListenFailed('admin API', fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND), errorMessage(err));
   }
   warnIfOpen(config, logger);
   let statsPage: StatsPageServer | undefined;
@@ -64,7 +65,7 @@ export async function startDataPlane(config: MainConfig, logger: Logger): Promis
       await statsPage.start();
     } catch (err) {
       await Promise.all([proxy.stop(), adminServer.stop()]);
-      throw new Error(`stats page: cannot bind ${fmt(config.stats.bind)} (${(err as Error).message})`);
+      throw new ListenFailed('stats page', fmt(config.stats.bind), errorMessage(err));
     }
   }
   return {
@@ -112,7 +113,7 @@ async function reloadAdmin(admin: AdminServer, next: MainConfig, logger: Logger)
   try {
     await admin.update({ bind, token: next.admin?.token });
   } catch (err) {
-    logger.error(`admin API: cannot bind ${fmt(bind)} (${(err as Error).message}): still listening on ${fmt(admin.address())}`);
+    logger.error(`admin API: cannot bind ${fmt(bind)} (${errorMessage(err)}): still listening on ${fmt(admin.address())}`);
   }
 }
 
@@ -151,7 +152,7 @@ async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promis
     await adminServer.start();
   } catch (err) {
     driver.stop();
-    throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
+    throw new ListenFailed('admin API', fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND), errorMessage(err));
   }
   // (no stats page here: HAProxy has its own)
   warnIfOpen({ ...config, stats: undefined }, logger);

@@ -7,7 +7,7 @@ import type { Endpoint } from '../config/index.js';
 import type { EngineContext } from './engine/context.js';
 import { FrontendStats } from './observe/counters.js';
 import { HttpSession } from './session/http/session.js';
-import type { FrontendDef } from './model/index.js';
+import type { FrontendDef } from './model/defs.js';
 import { TcpSession } from './session/tcp.js';
 import { ActiveList, type Slotted } from './engine/active-list.js';
 

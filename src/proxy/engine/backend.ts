@@ -2,9 +2,10 @@
 import type { Logger } from 'pino';
 import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../../interfaces/pool-driver.js';
 import { algorithmFor, type BalanceAlgorithm, type PickContext } from '../balance/index.js';
-import type { BackendDef } from '../model/index.js';
+import type { BackendDef } from '../model/defs.js';
 import { StatusCounts } from '../observe/counters.js';
 import { RateCounter } from '../observe/rate.js';
+import { NotFound } from '../../errors/index.js';
 import { ServerRuntime } from './server.js';
 import { attachCheck, checkTimingOf } from './server-check.js';
 import { serverTlsOptions } from '../model/tls.js';
@@ -360,7 +361,5 @@ export class BackendRuntime {
     };
   }
 }
-
-export class NotFound extends Error {}
 
 const notFull = (c: ServerRuntime) => !c.full;

@@ -6,7 +6,7 @@
 // - With `redispatch`, the last retry goes to another server (one not tried yet).
 // - When the retries are spent, the session ends with `SC` (refused or reset) or `sC` (`timeout connect`).
 import type { Socket } from 'node:net';
-import { ConnectTimeout } from '../../errors/proxy.js';
+import { ConnectTimeout } from '../../errors/index.js';
 import type { PickContext } from '../balance/api.js';
 import type { Termination } from '../observe/termination.js';
 import type { BackendRuntime } from './backend.js';

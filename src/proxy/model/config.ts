@@ -10,7 +10,8 @@ import { checkKindOf, checkSchema } from '../check/config.js';
 import { checkKindError } from '../check/index.js';
 import { cookieSchema } from '../http/cookie.js';
 import { aclNamesIn, httpRulesShape } from '../http/rules-config.js';
-import { compileValue, RuleError } from '../http/rules.js';
+import { errorMessage, RuleError } from '../../errors/index.js';
+import { compileValue } from '../http/rules.js';
 import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
 
 const strict = z.strictObject;
@@ -188,7 +189,7 @@ export function crossCheck(cfg: ProxySections): Issue[] {
         try {
           loadCertStore(fe.ssl);
         } catch (err) {
-          issues.push({ path: [section, name, 'ssl', 'crt'], message: `cannot load certificate: ${(err as Error).message}`, expected: 'a PEM file with certificate and key, or a directory of them' });
+          issues.push({ path: [section, name, 'ssl', 'crt'], message: `cannot load certificate: ${errorMessage(err)}`, expected: 'a PEM file with certificate and key, or a directory of them' });
         }
       }
       // Values with HAProxy variables (%[src] …) must name fetches we have.
