@@ -1,5 +1,6 @@
-// Start the built-in proxy and its admin API from a validated main config. The CLI runs this; the controller
-// engineer adds the gossip node and controller on top of the returned handle (its PoolDriver).
+// Start the data plane from a validated main config: the built-in proxy (or a running HAProxy, `proxy: haproxy`),
+// its admin API and stats page. The CLI runs this and starts the control plane (gossip node and controller) on
+// top of the returned handle's PoolDriver.
 import type { Logger } from 'pino';
 import type { MainConfig } from '../config/main.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
