@@ -2,8 +2,8 @@
 // puts them together, so the file is read and validated once, by `lbagent check`, at the balancer's start and at
 // each reload, and the data plane and the control plane get their sections from that one value.
 import { z } from 'zod';
-import { crossCheck, proxySectionsShape } from '../proxy/config.js';
-import { statsPageSchema } from '../proxy/stats-page/config.js';
+import { crossCheck, proxySectionsShape } from '../proxy/model/config.js';
+import { statsPageSchema } from '../proxy/observe/stats-page/config.js';
 import { haproxySchema } from '../drivers/haproxy/config.js';
 import { controllerSchema, gossipSchema } from '../controller/config.js';
 import { rolesFileSchema, unknownBackends } from '../controller/roles.js';

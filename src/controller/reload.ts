@@ -3,13 +3,13 @@
 // can change are named in the log and keep their running value.
 import type { Logger } from 'pino';
 import { formatConfigError } from '../config/index.js';
-import type { BalancerHandle } from '../proxy/balancer.js';
+import type { DataPlaneHandle } from '../proxy/data-plane.js';
 import type { ControlPlane } from './balancer.js';
 import { DATA_PLANE_KEY, restartNeeded, restartReason } from './restart.js';
 import { validateBalancerFiles, type BalancerFiles } from './validate.js';
 
 /** Reloads run one at a time, in order: each reads the file when its turn comes, so the last edit wins. */
-export function createReloader(file: string, started: BalancerFiles, handle: BalancerHandle, plane: ControlPlane | undefined, log: Logger): (why: string) => Promise<void> {
+export function createReloader(file: string, started: BalancerFiles, handle: DataPlaneHandle, plane: ControlPlane | undefined, log: Logger): (why: string) => Promise<void> {
   let chain = Promise.resolve();
   const run = async (why: string) => {
     const r = validateBalancerFiles(file);

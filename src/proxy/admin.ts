@@ -4,14 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Endpoint } from '../config/index.js';
-import { AdminNotFound, AdminRefused } from '../errors/index.js';
+import { AdminNotFound, AdminRefused, NotFound } from '../errors/index.js';
 import { createApi, route, TextAnswer, type Route } from '../http-api/index.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
 import type { PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
-import { NotFound } from './backend.js';
-import { createMetrics } from './metrics.js';
-import { collectStats } from './stats.js';
+import { createMetrics } from './observe/metrics.js';
+import { collectStats } from './observe/stats.js';
 
 export interface AdminOptions {
   bind: Endpoint;

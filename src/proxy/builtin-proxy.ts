@@ -1,13 +1,12 @@
 // The built-in data plane as a PoolDriver: frontends and backends from the config, pools changed in place.
 import type { Logger } from 'pino';
 import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
-import { BackendRuntime, NotFound } from './backend.js';
-import type { EngineContext } from './context.js';
+import { BindFailed, errorMessage, NotFound } from '../errors/index.js';
+import { BackendRuntime } from './engine/backend.js';
+import type { EngineContext } from './engine/context.js';
 import { ConnLimit, FrontendRuntime } from './frontend.js';
-import type { BackendDef, FrontendDef, ProxyModel } from './model.js';
-import type { WorkerShare } from './cluster/counters.js';
-
-export { NotFound };
+import type { BackendDef, FrontendDef, ProxyModel } from './model/defs.js';
+import type { WorkerShare } from './cluster/messages.js';
 
 /**
  * `single`: one process does everything. With `workers: N` the work is split: the `control` process owns pools,
@@ -79,7 +78,7 @@ export class BuiltinProxy implements PoolDriver {
       await fe.listen();
     } catch (err) {
       await fe.stop();
-      throw new Error(`Starting frontend ${def.name}: cannot bind socket (${(err as Error).message})`);
+      throw new BindFailed(def.name, errorMessage(err));
     }
     this.frontends.set(def.name, fe);
   }

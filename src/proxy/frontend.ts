@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
-import { contextFor } from './tls.js';
+import { contextFor } from './model/tls.js';
 import type { Endpoint } from '../config/index.js';
-import { FrontendStats, type EngineContext } from './context.js';
-import { HttpSession } from './http/session.js';
-import type { FrontendDef } from './model.js';
-import { TcpSession } from './tcp-session.js';
-import { ActiveList, type Slotted } from './active-list.js';
+import type { EngineContext } from './engine/context.js';
+import { FrontendStats } from './observe/counters.js';
+import { HttpSession } from './session/http/session.js';
+import type { FrontendDef } from './model/defs.js';
+import { TcpSession } from './session/tcp.js';
+import { ActiveList, type Slotted } from './engine/active-list.js';
 
 /** Connections across every frontend, for `global.maxconn`. */
 export class ConnLimit {

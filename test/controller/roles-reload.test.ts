@@ -13,7 +13,7 @@ import { startControlPlane } from '../../src/controller/balancer.js';
 import { createReloader } from '../../src/controller/reload.js';
 import { validateBalancerFiles } from '../../src/controller/validate.js';
 import { formatConfigError } from '../../src/config/index.js';
-import { startBalancer } from '../../src/proxy/balancer.js';
+import { startDataPlane } from '../../src/proxy/data-plane.js';
 import { freePort } from '../helpers/ports.js';
 import { lbagentBin, repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -46,7 +46,7 @@ test('roles.yml naming an unknown backend is refused with check\'s message; the 
 
   const files = validateBalancerFiles(file);
   assert.ok(files.ok, files.ok ? '' : files.errors.map(formatConfigError).join('\n'));
-  const handle = await startBalancer(files.value.config, log);
+  const handle = await startDataPlane(files.value.config, log);
   t.after(() => handle.stop(0));
   const plane = (await startControlPlane(files.value, handle.driver, log))!;
   t.after(() => plane.stop({ leave: false }));

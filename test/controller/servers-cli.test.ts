@@ -8,7 +8,7 @@ import { Controller } from '../../src/controller/controller.js';
 import { ManualMemberSource } from '../../src/controller/manual-source.js';
 import { parseRoles } from '../../src/controller/roles.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { startBalancer } from '../../src/proxy/balancer.js';
+import { startDataPlane } from '../../src/proxy/data-plane.js';
 import { lbagentBin } from '../helpers/paths.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -17,7 +17,7 @@ const run = promisify(execFile);
 test('lbagent servers / pools: live pools with reasons, text and json', async (t) => {
   const cfg = parseMainConfig('lb.yml', 'frontends:\n  main: { bind: 127.0.0.1:0, default_backend: web }\nbackends:\n  web: {}\nadmin: { bind: 127.0.0.1:0 }\n');
   assert.ok(cfg.ok);
-  const handle = await startBalancer(cfg.value, silentLogger);
+  const handle = await startDataPlane(cfg.value, silentLogger);
   const source = new ManualMemberSource('lb-1');
   const roles = parseRoles('roles.yml', 'roles:\n  web: { lb: [web], port: 8080, check: { enabled: false } }\n');
   assert.ok(roles.ok);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ActiveList } from '../../src/proxy/active-list.js';
+import { ActiveList } from '../../src/proxy/engine/active-list.js';
 
 interface Item {
   activeSlot: number;

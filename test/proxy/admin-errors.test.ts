@@ -3,13 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { parseMainConfig } from '../../src/config/main.js';
-import { startBalancer } from '../../src/proxy/balancer.js';
+import { startDataPlane } from '../../src/proxy/data-plane.js';
 
 test('admin API: routes, and errors as {error, code}', async (t) => {
   const yaml = 'frontends: { web: { bind: "127.0.0.1:0", default_backend: app } }\nbackends: { app: {} }\nadmin: { bind: "127.0.0.1:0", token: t0k }\n';
   const cfg = parseMainConfig('lbagent.yml', yaml);
   assert.ok(cfg.ok);
-  const lb = await startBalancer(cfg.value, pino({ level: 'silent' }));
+  const lb = await startDataPlane(cfg.value, pino({ level: 'silent' }));
   t.after(() => lb.stop(0));
   const base = `http://127.0.0.1:${lb.admin.port}`;
   const call = async (method: string, path: string, body?: unknown, token = 't0k') => {

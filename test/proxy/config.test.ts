@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatConfigError } from '../../src/config/index.js';
 import { parseMainConfig } from '../../src/config/main.js';
-import { resolveModel } from '../../src/proxy/model.js';
+import { resolveModel } from '../../src/proxy/model/index.js';
 import { lbagentBin, repoRoot } from '../helpers/paths.js';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { parseMainConfig } from '../../src/config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { BuiltinProxy } from '../../src/proxy/builtin-proxy.js';
-import { resolveModel } from '../../src/proxy/model.js';
+import { resolveModel } from '../../src/proxy/model/index.js';
 
 export interface Backend {
   port: number;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { AdminState, ServerSpec } from '../../src/interfaces/pool-driver.js';
 import type { TestContext } from 'node:test';
 import { parseMainConfig, type MainConfig } from '../../src/config/main.js';
-import { startBalancer } from '../../src/proxy/balancer.js';
+import { startDataPlane } from '../../src/proxy/data-plane.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
@@ -31,7 +31,7 @@ listen:
 ${[0, 1, 2].map((i) => `      - { name: s${i}, addr: "127.0.0.1:${backends[i]!.port}" }`).join('\n')}
 `);
   assert.ok(parsed.ok);
-  const lb = await startBalancer((parsed as { value: MainConfig }).value, silentLogger);
+  const lb = await startDataPlane((parsed as { value: MainConfig }).value, silentLogger);
   t.after(() => lb.stop(0));
   // Removal completed = the server is gone from the view (with workers: every worker finished its sessions).
   const present = async (name: string) => (await lb.proxy.snapshot())[0]!.servers.some((s) => s.name === name);

@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BodyWalker, FramingError } from '../../src/proxy/http/framing.js';
-import { HeadError, headEnd, MAX_HEADERS, parseRequestHead, parseResponseHead, requestFraming, responseFraming, withoutHopByHop } from '../../src/proxy/http/head.js';
+import { HeadError } from '../../src/errors/index.js';
+import { headEnd, MAX_HEADERS, parseRequestHead, parseResponseHead, requestFraming, responseFraming, withoutHopByHop } from '../../src/proxy/http/head.js';
 
 const buf = (s: string) => Buffer.from(s, 'latin1');
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RateCounter } from '../../src/proxy/rate.js';
+import { RateCounter } from '../../src/proxy/observe/rate.js';
 
 test('rate over the last second, as HAProxy freq_ctr: previous second weighted by what is left of it', () => {
   const r = new RateCounter();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ServerRuntime, setConnHandler, type ConnHandler } from '../../src/proxy/server.js';
+import { ServerRuntime, setConnHandler, type ConnHandler } from '../../src/proxy/engine/server.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../helpers/wait.js';
 

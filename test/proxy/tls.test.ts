@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { parseMainConfig } from '../../src/config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { BuiltinProxy } from '../../src/proxy/builtin-proxy.js';
-import { resolveModel } from '../../src/proxy/model.js';
+import { resolveModel } from '../../src/proxy/model/index.js';
 import { makeCa } from '../helpers/certs.js';
 import { waitFor } from '../helpers/wait.js';
 import { needTool } from '../helpers/tools.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMainConfig, type MainConfig } from '../../src/config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
-import { startBalancer, type BalancerHandle } from '../../src/proxy/balancer.js';
+import { startDataPlane, type DataPlaneHandle } from '../../src/proxy/data-plane.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
@@ -47,7 +47,7 @@ backends:
       - { name: b, addr: "127.0.0.1:${b.port}" }
       - { name: d, addr: "127.0.0.1:${d.port}", check: true }
 `;
-  const lb: BalancerHandle = await startBalancer(config(text()), silentLogger);
+  const lb: DataPlaneHandle = await startDataPlane(config(text()), silentLogger);
   let stopped = false;
   t.after(() => (stopped ? undefined : lb.stop(0)));
   const stats = async () => {
@@ -114,7 +114,7 @@ backends:
 
 test('workers: connection limits are shared out (each worker gets its part, rounded up)', async () => {
   const { shareLimits } = await import('../../src/proxy/cluster/worker.js');
-  const { resolveModel } = await import('../../src/proxy/model.js');
+  const { resolveModel } = await import('../../src/proxy/model/index.js');
   const model = resolveModel(config(`
 global: { maxconn: 101 }
 frontends:

@@ -15,11 +15,11 @@ export const balancer: Command = {
     const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
     // The data plane and control plane load only when this command runs: other commands (the agent on every
     // app server) stay small.
-    const [{ watch }, { formatConfigError }, { createLogger }, { startBalancer }, { startControlPlane }, { validateBalancerFiles }, { createReloader }, { defaultStateDir }] = await Promise.all([
+    const [{ watch }, { formatConfigError }, { createLogger }, { startDataPlane }, { startControlPlane }, { validateBalancerFiles }, { createReloader }, { defaultStateDir }] = await Promise.all([
       import('chokidar'),
       import('../../config/index.js'),
       import('../../log/logger.js'),
-      import('../../proxy/balancer.js'),
+      import('../../proxy/data-plane.js'),
       import('../../controller/balancer.js'),
       import('../../controller/validate.js'),
       import('../../controller/reload.js'),
@@ -39,7 +39,7 @@ export const balancer: Command = {
     }
     const started = first.value;
     const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? started.config.global?.log_level });
-    const handle = await startBalancer(started.config, log);
+    const handle = await startDataPlane(started.config, log);
     let plane: Awaited<ReturnType<typeof startControlPlane>>;
     try {
       plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir(), configDir: dirname(file) });

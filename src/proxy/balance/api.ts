@@ -1,5 +1,5 @@
 // Contract of the load-balancing algorithms (HAProxy's `balance`). Pure: no sockets, no timers.
-// The proxy engine keeps one Balancer per backend and calls update() whenever the usable set changes.
+// The proxy engine keeps one BalanceAlgorithm per backend and calls update() whenever the usable set changes.
 
 export interface BalanceTarget {
   readonly name: string;
@@ -16,7 +16,7 @@ export interface PickContext {
   path?: string;
 }
 
-export interface Balancer<T extends BalanceTarget> {
+export interface BalanceAlgorithm<T extends BalanceTarget> {
   /** The usable servers of one tier (active, or backup when no active is usable). Order is stable. */
   update(servers: readonly T[]): void;
   /** Choose a server; `accept` rejects candidates (full maxconn, already tried on retry). */
@@ -37,5 +37,5 @@ export type BalanceSpec =
   | { algo: 'uri'; len?: number; depth?: number; whole?: boolean } // consistent hash of the path before '?'
   | { algo: 'random'; draws: number }; // random(2) = power of two choices
 
-// Implementation entry point: createBalancer<T>(spec: BalanceSpec): Balancer<T>   -- ./index.ts
+// Implementation entry point: createAlgorithm<T>(spec: BalanceSpec): BalanceAlgorithm<T>   -- ./index.ts
 // Parsing of HAProxy's words ("roundrobin", "uri len 10 depth 2", "random(2)"): parseBalance(text) -- ./parse.ts

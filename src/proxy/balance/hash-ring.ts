@@ -1,6 +1,6 @@
 // source and uri: a consistent-hash ring with points proportional to weight, built on update().
 // Adding or removing one of N servers only moves the keys that land on its points (about 1/N of them).
-import type { Balancer, BalanceTarget, PickContext } from './api.js';
+import type { BalanceAlgorithm, BalanceTarget, PickContext } from './api.js';
 import { hashString, pointHash } from './hash.js';
 import { effectiveWeight } from './weights.js';
 import { TriedSet } from './tried.js';
@@ -112,7 +112,7 @@ export function uriKey(path: string, o: UriOptions): number {
   return hashString(path, 0, end);
 }
 
-export class SourceBalancer<T extends BalanceTarget> implements Balancer<T> {
+export class SourceAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
   private readonly ring = new HashRing<T>();
   update(servers: readonly T[]): void {
     this.ring.update(servers);
@@ -122,12 +122,12 @@ export class SourceBalancer<T extends BalanceTarget> implements Balancer<T> {
   }
 }
 
-export class UriBalancer<T extends BalanceTarget> implements Balancer<T> {
+export class UriAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
   private readonly ring = new HashRing<T>();
   /** HAProxy falls back to round robin when there is no URI (tcp mode). */
   constructor(
     private readonly opts: UriOptions,
-    private readonly fallback: Balancer<T>,
+    private readonly fallback: BalanceAlgorithm<T>,
   ) {}
   update(servers: readonly T[]): void {
     this.ring.update(servers);

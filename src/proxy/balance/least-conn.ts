@@ -1,5 +1,5 @@
 // leastconn: the server with the fewest active sessions relative to its weight; round robin among ties.
-import type { Balancer, BalanceTarget, PickContext } from './api.js';
+import type { BalanceAlgorithm, BalanceTarget, PickContext } from './api.js';
 import { effectiveWeight } from './weights.js';
 
 /**
@@ -11,7 +11,7 @@ import { effectiveWeight } from './weights.js';
  *   binary heap and pick() is O(log n). Ties go to the server picked least recently (round robin).
  * A rejected top of the heap (accept() says no) falls back to one scan for that pick.
  */
-export class LeastConnBalancer<T extends BalanceTarget> implements Balancer<T> {
+export class LeastConnAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
   private servers: readonly T[] = [];
   private weights = new Uint32Array(0);
   private next = 0;

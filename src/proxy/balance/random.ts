@@ -1,8 +1,8 @@
 // random(N): power of N choices. N weighted random draws; the least loaded of them wins.
-import type { Balancer, BalanceTarget, PickContext } from './api.js';
+import type { BalanceAlgorithm, BalanceTarget, PickContext } from './api.js';
 import { effectiveWeight } from './weights.js';
 
-export class RandomBalancer<T extends BalanceTarget> implements Balancer<T> {
+export class RandomAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
   private servers: readonly T[] = [];
   /** cumulative weights: server i covers [cumulative[i-1], cumulative[i]) */
   private cumulative = new Float64Array(0);

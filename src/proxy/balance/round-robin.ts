@@ -1,5 +1,5 @@
 // roundrobin and static-rr: a weighted schedule precomputed on update(), so pick() is one array read.
-import type { Balancer, BalanceTarget, PickContext } from './api.js';
+import type { BalanceAlgorithm, BalanceTarget, PickContext } from './api.js';
 import { reducedWeights } from './weights.js';
 import { TriedSet } from './tried.js';
 
@@ -49,7 +49,7 @@ export function staticSchedule(weights: Uint32Array): Uint32Array {
   return schedule;
 }
 
-export class ScheduleBalancer<T extends BalanceTarget> implements Balancer<T> {
+export class ScheduleAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
   private servers: readonly T[] = [];
   private schedule: Uint32Array = new Uint32Array(0);
   private pos = 0;

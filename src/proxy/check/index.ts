@@ -5,6 +5,7 @@ import { HealthCounter } from './health.js';
 import { runProbe, type PreparedKind, type Probe } from './probe.js';
 import { parseExpectStatus } from './expect-status.js';
 import { REASON } from './words.js';
+import { errorMessage } from '../../errors/index.js';
 
 export type { CheckKind, CheckResult, CheckTiming, HealthCheckHandle, HealthCheckOptions } from './api.js';
 export {
@@ -64,7 +65,7 @@ export function checkKindError(kind: CheckKind): { error: string; expected: stri
       new RegExp(re);
       return undefined;
     } catch (err) {
-      return { error: `invalid ${what} regex '${re}': ${(err as Error).message}`, expected: 'a JavaScript regular expression, e.g. ^SSH-' };
+      return { error: `invalid ${what} regex '${re}': ${errorMessage(err)}`, expected: 'a JavaScript regular expression, e.g. ^SSH-' };
     }
   };
   if (kind.type === 'tcp-expect') return regex('expect', kind.expect);
@@ -113,7 +114,7 @@ export function createHealthCheck(opts: HealthCheckOptions & HealthCheckExtras):
       p = runProbe({ addr: opts.addr, port: opts.port, timeoutMs: timing.timeoutMs, tls: opts.tls }, kind);
     } catch (err) {
       // e.g. unusable TLS options: a failed check, not a crash
-      const failed: CheckResult = { ok: false, reason: REASON.SOCKERR, info: (err as Error).message, durationMs: 0 };
+      const failed: CheckResult = { ok: false, reason: REASON.SOCKERR, info: errorMessage(err), durationMs: 0 };
       p = { done: Promise.resolve(failed), cancel: () => {} };
     }
     probe = p;

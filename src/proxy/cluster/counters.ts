@@ -2,69 +2,10 @@
 // admin API, the stats page and /metrics read when the proxy runs several workers.
 // Sums are exact for totals and current values; *_max values are the sum of each worker's maximum (an upper
 // bound: the workers' peaks need not coincide).
-import type { Endpoint } from '../../config/index.js';
 import type { BuiltinProxy } from '../builtin-proxy.js';
-import { StatusCounts } from '../context.js';
-import type { RateCounter } from '../rate.js';
-
-type Statuses = Pick<StatusCounts, '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other'>;
-type Rate = [rate: number, max: number];
-
-export interface WorkerShare {
-  pid: number;
-  connections: number;
-  sessions: number;
-  requests: number;
-}
-
-export interface FrontendCounters {
-  addresses: Endpoint[];
-  current: number;
-  max: number;
-  total: number;
-  requests: number;
-  sessionRate: Rate;
-  requestRate: Rate;
-  bytesIn: number;
-  bytesOut: number;
-  deniedReq: number;
-  errors: number;
-  statuses: Statuses;
-}
-
-export interface ServerCounters {
-  active: number;
-  maxActive: number;
-  total: number;
-  sessionRate: Rate;
-  bytesIn: number;
-  bytesOut: number;
-  failedConns: number;
-  failedResp: number;
-  statuses: Statuses;
-}
-
-export interface BackendCounters {
-  total: number;
-  sessionRate: Rate;
-  bytesIn: number;
-  bytesOut: number;
-  deniedReq: number;
-  errors: number;
-  statuses: Statuses;
-  queued: number;
-  maxQueue: number;
-  /** by server name; a removed server still finishing its sessions adds to the entry of its name */
-  servers: Record<string, ServerCounters>;
-}
-
-export interface WorkerCounters {
-  /** per worker: who it is and how much it carried (sums keep the list of every worker) */
-  workers: WorkerShare[];
-  connections: number;
-  frontends: Record<string, FrontendCounters>;
-  backends: Record<string, BackendCounters>;
-}
+import { StatusCounts } from '../observe/counters.js';
+import type { RateCounter } from '../observe/rate.js';
+import type { Rate, ServerCounters, Statuses, WorkerCounters } from './messages.js';
 
 const rateOf = (r: RateCounter, now: number): Rate => [r.rate(now), r.max];
 const statusesOf = (s: StatusCounts): Statuses => ({ '1xx': s['1xx'], '2xx': s['2xx'], '3xx': s['3xx'], '4xx': s['4xx'], '5xx': s['5xx'], other: s.other });

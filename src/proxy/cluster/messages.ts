@@ -2,8 +2,9 @@
 // (structured clone: the config is plain data, compiled again on each side).
 import type { MainConfig } from '../../config/main.js';
 import type { ServerSpec } from '../../interfaces/pool-driver.js';
-import type { ServerHealth } from '../backend.js';
-import type { WorkerCounters } from './counters.js';
+import type { ServerHealth } from '../engine/backend.js';
+import type { Endpoint } from '../../config/index.js';
+import type { StatusCounts } from '../observe/counters.js';
 
 /** One backend's servers as the control process has them: the list, admin state, weight, and health. */
 export interface PoolState {
@@ -27,3 +28,63 @@ export type FromWorker =
   | { type: 'reloaded'; id: number; error?: string }
   | { type: 'pools-applied'; id: number }
   | { type: 'counters'; id: number; counters: WorkerCounters };
+
+// A worker's traffic counters, as it sends them (and as the control process sums them: cluster/counters.ts).
+export type Statuses = Pick<StatusCounts, '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'other'>;
+export type Rate = [rate: number, max: number];
+
+export interface WorkerShare {
+  pid: number;
+  connections: number;
+  sessions: number;
+  requests: number;
+}
+
+export interface FrontendCounters {
+  addresses: Endpoint[];
+  current: number;
+  max: number;
+  total: number;
+  requests: number;
+  sessionRate: Rate;
+  requestRate: Rate;
+  bytesIn: number;
+  bytesOut: number;
+  deniedReq: number;
+  errors: number;
+  statuses: Statuses;
+}
+
+export interface ServerCounters {
+  active: number;
+  maxActive: number;
+  total: number;
+  sessionRate: Rate;
+  bytesIn: number;
+  bytesOut: number;
+  failedConns: number;
+  failedResp: number;
+  statuses: Statuses;
+}
+
+export interface BackendCounters {
+  total: number;
+  sessionRate: Rate;
+  bytesIn: number;
+  bytesOut: number;
+  deniedReq: number;
+  errors: number;
+  statuses: Statuses;
+  queued: number;
+  maxQueue: number;
+  /** by server name; a removed server still finishing its sessions adds to the entry of its name */
+  servers: Record<string, ServerCounters>;
+}
+
+export interface WorkerCounters {
+  /** per worker: who it is and how much it carried (sums keep the list of every worker) */
+  workers: WorkerShare[];
+  connections: number;
+  frontends: Record<string, FrontendCounters>;
+  backends: Record<string, BackendCounters>;
+}

@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { MainConfig } from '../../config/main.js';
 import { selfScript } from '../../self.js';
+import { errorMessage, WorkerFailed } from '../../errors/index.js';
 import type { BuiltinProxy } from '../builtin-proxy.js';
-import { absorbCounters, sumCounters, type WorkerCounters } from './counters.js';
-import type { FromWorker, PoolState, ToWorker } from './messages.js';
+import { absorbCounters, sumCounters } from './counters.js';
+import type { FromWorker, PoolState, ToWorker, WorkerCounters } from './messages.js';
 
 /** How long a stats read waits for the workers' counters before using what it has. */
 const COUNTERS_TIMEOUT_MS = 1000;
@@ -27,7 +28,7 @@ function binPath(): string {
     const p = fileURLToPath(new URL(up, import.meta.url));
     if (existsSync(p)) return p;
   }
-  throw new Error('cannot find bin/lbagent.js to start proxy workers');
+  throw new WorkerFailed('cannot find bin/lbagent.js to start proxy workers');
 }
 
 export class ProxyWorkers {
@@ -69,17 +70,17 @@ export class ProxyWorkers {
       const onMessage = (m: FromWorker) => {
         if (m.type === 'hello') this.send(w, { type: 'start', config: this.config, pools: this.pools(), workers: this.count, logLevel: this.log.level });
         if (m.type === 'ready') resolve();
-        if (m.type === 'failed') reject(new Error(m.message));
+        if (m.type === 'failed') reject(new WorkerFailed(m.message));
       };
       w.on('message', onMessage);
-      w.once('exit', (code) => reject(new Error(`proxy worker exited with code ${code} while starting`)));
+      w.once('exit', (code) => reject(new WorkerFailed(`proxy worker exited with code ${code} while starting`)));
     });
     w.once('exit', (code, signal) => {
       this.workers.delete(w);
       if (this.stopping) return;
       // A worker must not die: say so, and start another in its place with the current pools.
       this.log.error({ pid: w.process.pid, code, signal }, `proxy worker ${w.process.pid} exited (${signal ?? `code ${code}`}); starting a new one`);
-      this.fork().catch((err) => this.log.error({ err }, `proxy worker could not be restarted: ${(err as Error).message}`));
+      this.fork().catch((err) => this.log.error({ err }, `proxy worker could not be restarted: ${errorMessage(err)}`));
     });
     return ready;
   }
@@ -122,7 +123,7 @@ export class ProxyWorkers {
     this.config = config;
     const errors = await this.ask<{ error?: string }>((id) => ({ type: 'reload', id, config, pools: this.pools() }), 'reloaded', 30_000);
     const failed = errors.find((e) => e.error);
-    if (failed) throw new Error(`a proxy worker refused the new configuration: ${failed.error}`);
+    if (failed) throw new WorkerFailed(`a proxy worker refused the new configuration: ${failed.error}`);
   }
 
   /** Sum the workers' traffic counters into the control process's proxy (before a stats read). */

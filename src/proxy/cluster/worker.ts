@@ -1,9 +1,10 @@
 // A proxy worker (`workers: N` in lbagent.yml): carries traffic on the shared listeners, with the pools and
 // health its control process sends; no checks, no admin API. It follows the control process only: signals
 // from a terminal are ignored (the control process stops it), and it exits if the control process goes away.
-import { resolveModel, type ProxyModel } from '../model.js';
+import { resolveModel, type ProxyModel } from '../model/index.js';
 import { BuiltinProxy } from '../builtin-proxy.js';
 import { createLogger, type Logger } from '../../log/logger.js';
+import { errorMessage } from '../../errors/index.js';
 import { countersOf } from './counters.js';
 import type { FromWorker, PoolState, ToWorker } from './messages.js';
 
@@ -23,7 +24,7 @@ export async function runProxyWorker(): Promise<number> {
   // Messages are handled one at a time, in order: a pools update never overtakes the reload before it.
   let chain = Promise.resolve();
   process.on('message', (m: ToWorker) => {
-    chain = chain.then(() => handle(m)).catch((err) => log?.error({ err }, `proxy worker: ${(err as Error).message}`));
+    chain = chain.then(() => handle(m)).catch((err) => log?.error({ err }, `proxy worker: ${errorMessage(err)}`));
   });
   send({ type: 'hello' });
   process.on('disconnect', () => {
@@ -44,7 +45,7 @@ export async function runProxyWorker(): Promise<number> {
           await proxy.start();
           send({ type: 'ready' });
         } catch (err) {
-          send({ type: 'failed', message: (err as Error).message });
+          send({ type: 'failed', message: errorMessage(err) });
           done(1);
         }
         return;
@@ -55,7 +56,7 @@ export async function runProxyWorker(): Promise<number> {
           applyPools(proxy!, m.pools);
           send({ type: 'reloaded', id: m.id });
         } catch (err) {
-          send({ type: 'reloaded', id: m.id, error: (err as Error).message });
+          send({ type: 'reloaded', id: m.id, error: errorMessage(err) });
         }
         return;
       }

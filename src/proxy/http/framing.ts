@@ -2,6 +2,10 @@
 // decoded (for HTTP/1.0 clients, which cannot receive chunked encoding).
 import type { Framing } from './head.js';
 
+/**
+ * A malformed chunked body. Not a coded LbaError on purpose: it is thrown in the middle of a read and always
+ * caught by the session, which ends the exchange with a termination state (`SD`, `PD`) and never shows the text.
+ */
 export class FramingError extends Error {}
 
 // A chunk-size line as RFC 9112 7.1 writes it, with no white space anywhere: `HEX *(";" name ["=" value])`, the

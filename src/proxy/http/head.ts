@@ -3,6 +3,7 @@
 // The parser makes one pass over the head's bytes and cuts names and values from one latin1 copy of it (one
 // native call per head): no split, no regular expression, no lower-casing of names it does not look for.
 // On the way it notes the headers the forwarder decides on (HeadFacts), so those are never searched for again.
+import { HeadError } from '../../errors/index.js';
 
 export type Header = [name: string, value: string];
 
@@ -40,12 +41,6 @@ export interface ResponseHead {
   version: 10 | 11;
   headers: Header[];
   facts: HeadFacts;
-}
-
-export class HeadError extends Error {
-  constructor(readonly status: 400 | 422 | 431 | 502, message: string) {
-    super(message);
-  }
 }
 
 /**

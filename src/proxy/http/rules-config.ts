@@ -2,6 +2,7 @@
 // (first match wins, else default_backend), `http-request` and `http-response` actions with `if`/`unless`.
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { errorMessage } from '../../errors/index.js';
 
 const list = <T extends z.ZodType>(t: T) => z.union([t, z.array(t).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 
@@ -17,7 +18,7 @@ const regex = () =>
     try {
       toRegExp(v);
     } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `invalid regex: ${(err as Error).message}`, params: { expected: REGEX_EXPECTED } });
+      ctx.addIssue({ code: 'custom', message: `invalid regex: ${errorMessage(err)}`, params: { expected: REGEX_EXPECTED } });
     }
   });
 

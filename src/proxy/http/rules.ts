@@ -1,6 +1,7 @@
 // Compiled HTTP rules of one frontend: conditions become predicates once (at config load), so a request pays
 // only for the tests its rules actually make.
 import { BlockList, isIPv6 } from 'node:net';
+import { RuleError } from '../../errors/index.js';
 import type { Header } from './head.js';
 import { toRegExp, type AclConfig, type ConditionConfig, type HttpRequestRule, type HttpResponseRule, type HttpRulesConfig } from './rules-config.js';
 
@@ -80,8 +81,6 @@ function compileAcl(acl: AclConfig): Predicate {
     return v !== undefined && re.test(v);
   };
 }
-
-export class RuleError extends Error {}
 
 function compileCondition(cond: ConditionConfig, acls: Map<string, Predicate>): Predicate {
   if (typeof cond !== 'string') return compileAcl(cond);

@@ -1,18 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBalancer } from '../../../src/proxy/balance/index.js';
+import { createAlgorithm } from '../../../src/proxy/balance/index.js';
 import { uriKey } from '../../../src/proxy/balance/hash-ring.js';
 import { hashString } from '../../../src/proxy/balance/hash.js';
 import { assertShares, countPicks, ip, servers, type Srv } from './helpers.js';
 
 const N_CLIENTS = 20_000;
 
-function assignments(b: ReturnType<typeof createBalancer<Srv>>): string[] {
+function assignments(b: ReturnType<typeof createAlgorithm<Srv>>): string[] {
   return Array.from({ length: N_CLIENTS }, (_, i) => b.pick({ clientIp: ip(i) })!.name);
 }
 
 test('source: the same client always reaches the same server; shares follow weight', () => {
-  const b = createBalancer<Srv>({ algo: 'source' });
+  const b = createAlgorithm<Srv>({ algo: 'source' });
   const pool = servers({ a: 1, b: 2, c: 1, d: 4 });
   b.update(pool);
   const first = assignments(b);
@@ -25,7 +25,7 @@ test('source: the same client always reaches the same server; shares follow weig
 test('source: adding or removing one of N servers remaps about 1/N of the clients', () => {
   const n = 10;
   const pool = servers(Object.fromEntries(Array.from({ length: n }, (_, i) => [`web${i}`, 1])));
-  const b = createBalancer<Srv>({ algo: 'source' });
+  const b = createAlgorithm<Srv>({ algo: 'source' });
   b.update(pool);
   const before = assignments(b);
 
@@ -58,10 +58,10 @@ test('source: adding or removing one of N servers remaps about 1/N of the client
 });
 
 test('source: accept() walks the ring to the next server; rejected-all gives undefined', () => {
-  const b = createBalancer<Srv>({ algo: 'source' });
+  const b = createAlgorithm<Srv>({ algo: 'source' });
   const pool = servers({ a: 1, b: 1, c: 1 });
   b.update(pool);
-  const without = createBalancer<Srv>({ algo: 'source' });
+  const without = createAlgorithm<Srv>({ algo: 'source' });
   without.update(pool.filter((s) => s.name !== 'b'));
   for (let i = 0; i < 2000; i++) {
     const ctx = { clientIp: ip(i) };
@@ -88,7 +88,7 @@ test('uri: hashes the path before ?, honouring len, depth and whole', () => {
 });
 
 test('uri: same path sticks to one server; query ignored; few remaps on pool change', () => {
-  const b = createBalancer<Srv>({ algo: 'uri', depth: 2 });
+  const b = createAlgorithm<Srv>({ algo: 'uri', depth: 2 });
   const pool = servers({ s1: 1, s2: 1, s3: 1, s4: 1, s5: 1 });
   b.update(pool);
   const paths = Array.from({ length: 5000 }, (_, i) => `/img/${i}/file.png`);

@@ -1,5 +1,5 @@
 // Targets and counting helpers shared by the balancer tests.
-import type { Balancer, BalanceTarget, PickContext } from '../../../src/proxy/balance/api.js';
+import type { BalanceAlgorithm, BalanceTarget, PickContext } from '../../../src/proxy/balance/api.js';
 
 export interface Srv extends BalanceTarget {
   name: string;
@@ -11,7 +11,7 @@ export function servers(weights: Record<string, number>): Srv[] {
   return Object.entries(weights).map(([name, weight]) => ({ name, weight, active: 0 }));
 }
 
-export function countPicks(b: Balancer<Srv>, n: number, ctx: (i: number) => PickContext = () => ({ clientIp: '10.0.0.1' })): Map<string, number> {
+export function countPicks(b: BalanceAlgorithm<Srv>, n: number, ctx: (i: number) => PickContext = () => ({ clientIp: '10.0.0.1' })): Map<string, number> {
   const counts = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const s = b.pick(ctx(i));

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBalancer } from '../../../src/proxy/balance/index.js';
+import { createAlgorithm } from '../../../src/proxy/balance/index.js';
 import { servers, type Srv } from './helpers.js';
 
 const ctx = { clientIp: '10.0.0.1' };
 
 test('leastconn: picks the server with the fewest active sessions', () => {
-  const b = createBalancer<Srv>({ algo: 'leastconn' });
+  const b = createAlgorithm<Srv>({ algo: 'leastconn' });
   const pool = servers({ a: 1, b: 1, c: 1 });
   pool[0]!.active = 5;
   pool[1]!.active = 2;
@@ -19,7 +19,7 @@ test('leastconn: picks the server with the fewest active sessions', () => {
 });
 
 test('leastconn: round robin among equally loaded servers', () => {
-  const b = createBalancer<Srv>({ algo: 'leastconn' });
+  const b = createAlgorithm<Srv>({ algo: 'leastconn' });
   const pool = servers({ a: 1, b: 1, c: 1, d: 1 });
   pool[3]!.active = 1;
   b.update(pool);
@@ -28,7 +28,7 @@ test('leastconn: round robin among equally loaded servers', () => {
 });
 
 test('leastconn: load is relative to weight and sessions spread by weight', () => {
-  const b = createBalancer<Srv>({ algo: 'leastconn' });
+  const b = createAlgorithm<Srv>({ algo: 'leastconn' });
   const pool = servers({ light: 1, heavy: 3 });
   pool[0]!.active = 1; // (1+1)/1 = 2
   pool[1]!.active = 4; // (4+1)/3 ≈ 1.67
@@ -42,7 +42,7 @@ test('leastconn: load is relative to weight and sessions spread by weight', () =
 });
 
 test('leastconn: accept() skips, weight 0 never picked, empty gives undefined', () => {
-  const b = createBalancer<Srv>({ algo: 'leastconn' });
+  const b = createAlgorithm<Srv>({ algo: 'leastconn' });
   const pool = servers({ a: 1, b: 1, off: 0 });
   pool[1]!.active = 10;
   b.update(pool);
@@ -54,7 +54,7 @@ test('leastconn: accept() skips, weight 0 never picked, empty gives undefined', 
 });
 
 test('leastconn with loadChanged(): heap picks a least loaded server through a random workload', () => {
-  const b = createBalancer<Srv>({ algo: 'leastconn' });
+  const b = createAlgorithm<Srv>({ algo: 'leastconn' });
   const pool = servers(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`s${i}`, 1 + (i % 4)])));
   pool[7]!.weight = 0;
   b.update(pool);
@@ -83,7 +83,7 @@ test('leastconn with loadChanged(): heap picks a least loaded server through a r
 });
 
 test('leastconn with loadChanged(): round robin among ties, accept() falls back to a scan', () => {
-  const b = createBalancer<Srv>({ algo: 'leastconn' });
+  const b = createAlgorithm<Srv>({ algo: 'leastconn' });
   const pool = servers({ a: 1, b: 1, c: 1, d: 1 });
   pool[3]!.active = 1;
   b.update(pool);

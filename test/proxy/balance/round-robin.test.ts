@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBalancer } from '../../../src/proxy/balance/index.js';
+import { createAlgorithm } from '../../../src/proxy/balance/index.js';
 import { assertShares, countPicks, servers, type Srv } from './helpers.js';
 
 const ctx = { clientIp: '10.0.0.1' };
 
 test('roundrobin: exact weighted shares over whole periods, smoothly interleaved', () => {
-  const b = createBalancer<Srv>({ algo: 'roundrobin' });
+  const b = createAlgorithm<Srv>({ algo: 'roundrobin' });
   const pool = servers({ a: 5, b: 1, c: 1 });
   b.update(pool);
   const seq = Array.from({ length: 7 }, () => b.pick(ctx)!.name);
@@ -18,7 +18,7 @@ test('roundrobin: exact weighted shares over whole periods, smoothly interleaved
 });
 
 test('roundrobin: weight 0 is never picked; all zero or empty gives undefined', () => {
-  const b = createBalancer<Srv>({ algo: 'roundrobin' });
+  const b = createAlgorithm<Srv>({ algo: 'roundrobin' });
   b.update(servers({ a: 1, z: 0, b: 3 }));
   const counts = countPicks(b, 400);
   assert.equal(counts.get('z'), undefined);
@@ -27,11 +27,11 @@ test('roundrobin: weight 0 is never picked; all zero or empty gives undefined', 
   assert.equal(b.pick(ctx), undefined);
   b.update([]);
   assert.equal(b.pick(ctx), undefined);
-  assert.equal(createBalancer<Srv>({ algo: 'roundrobin' }).pick(ctx), undefined);
+  assert.equal(createAlgorithm<Srv>({ algo: 'roundrobin' }).pick(ctx), undefined);
 });
 
 test('roundrobin: weight changes mid-stream take effect at once', () => {
-  const b = createBalancer<Srv>({ algo: 'roundrobin' });
+  const b = createAlgorithm<Srv>({ algo: 'roundrobin' });
   b.update(servers({ a: 1, b: 1 }));
   const before = countPicks(b, 1001);
   assert.ok(Math.abs((before.get('a') ?? 0) - (before.get('b') ?? 0)) <= 1);
@@ -44,7 +44,7 @@ test('roundrobin: weight changes mid-stream take effect at once', () => {
 });
 
 test('roundrobin: accept() skips rejected servers and keeps the others in proportion', () => {
-  const b = createBalancer<Srv>({ algo: 'roundrobin' });
+  const b = createAlgorithm<Srv>({ algo: 'roundrobin' });
   const pool = servers({ a: 2, full: 5, c: 1 });
   b.update(pool);
   const counts = new Map<string, number>();
@@ -59,11 +59,11 @@ test('roundrobin: accept() skips rejected servers and keeps the others in propor
 });
 
 test('static-rr: servers in listed order, each for as many rounds as its weight', () => {
-  const b = createBalancer<Srv>({ algo: 'static-rr' });
+  const b = createAlgorithm<Srv>({ algo: 'static-rr' });
   b.update(servers({ a: 3, b: 1, c: 2 }));
   const seq = Array.from({ length: 12 }, () => b.pick(ctx)!.name).join(' ');
   assert.equal(seq, 'a b c a c a a b c a c a');
-  const eq = createBalancer<Srv>({ algo: 'static-rr' });
+  const eq = createAlgorithm<Srv>({ algo: 'static-rr' });
   eq.update(servers({ s1: 1, s2: 1, s3: 1 }));
   assert.equal(Array.from({ length: 6 }, () => eq.pick(ctx)!.name).join(' '), 's1 s2 s3 s1 s2 s3');
   const pool = servers({ a: 7, b: 2, c: 0, d: 1 });
@@ -73,7 +73,7 @@ test('static-rr: servers in listed order, each for as many rounds as its weight'
 });
 
 test('roundrobin pick() does not allocate per call (heap stays flat over 1e6 picks)', () => {
-  const b = createBalancer<Srv>({ algo: 'roundrobin' });
+  const b = createAlgorithm<Srv>({ algo: 'roundrobin' });
   b.update(servers(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`s${i}`, 1 + (i % 7)]))));
   const accept = (s: Srv) => s.active < 100;
   for (let i = 0; i < 100_000; i++) b.pick(ctx, accept); // warm up the JIT

@@ -1,11 +1,12 @@
 // One server of a backend at run time: its state in HAProxy's words, counters, idle connection pool, sessions.
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../interfaces/pool-driver.js';
-import type { BalanceTarget } from './balance/api.js';
-import type { HealthCheckHandle } from './check/api.js';
-import { StatusCounts } from './context.js';
-import { RateCounter } from './rate.js';
+import { ConnectTimeout } from '../../errors/index.js';
+import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../../interfaces/pool-driver.js';
+import type { BalanceTarget } from '../balance/api.js';
+import type { HealthCheckHandle } from '../check/api.js';
+import { StatusCounts } from '../observe/counters.js';
+import { RateCounter } from '../observe/rate.js';
 import { ActiveList, type Slotted } from './active-list.js';
 
 /**
@@ -97,14 +98,6 @@ export function setSocketTimeout(sock: Socket, ms: number): void {
   if (b?.timeoutMs === ms) return;
   if (b) b.timeoutMs = ms;
   sock.setTimeout(ms);
-}
-
-/** `timeout connect` passed (HAProxy's termination state `sC`, versus `SC` for a refused connection). */
-export class ConnectTimeout extends Error {}
-
-/** HAProxy's turn-around delay before a connect retry: min(timeout connect, 1s). */
-export function retryDelay(connectTimeoutMs: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, Math.min(connectTimeoutMs, 1000)));
 }
 
 /** Something running on this server that can be cut when a removed server's grace time ends. */
@@ -267,7 +260,7 @@ export class ServerRuntime implements BalanceTarget {
         : connect({ host: this.addr, port: this.port, allowHalfOpen: true, noDelay: true, onread: reader(b) });
       const timer = setTimeout(() => {
         sock.destroy();
-        reject(new ConnectTimeout('connect timeout'));
+        reject(new ConnectTimeout(timeoutMs));
       }, timeoutMs);
       sock.once(this.tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);

@@ -1,28 +1,11 @@
 // Health checks of one server, from the backend's `check:` section and the server's overrides, wired to its state.
 import type { Logger } from 'pino';
-import type { ServerSpec } from '../interfaces/pool-driver.js';
-import type { CheckKind, CheckTiming } from './check/api.js';
-import { checkFailedLine, checkSucceededLine, createHealthCheck, DEFAULT_TIMING, serverDownLine, serverUpLine, summarizeResult } from './check/index.js';
-import type { CheckConfig } from './config.js';
-import type { BackendDef } from './model.js';
+import type { ServerSpec } from '../../interfaces/pool-driver.js';
+import type { CheckTiming } from '../check/api.js';
+import { checkKindOf } from '../check/config.js';
+import { checkFailedLine, checkSucceededLine, createHealthCheck, DEFAULT_TIMING, serverDownLine, serverUpLine, summarizeResult } from '../check/index.js';
+import type { BackendDef } from '../model/defs.js';
 import type { ServerRuntime } from './server.js';
-
-export function checkKindOf(c: CheckConfig | undefined): CheckKind {
-  if (!c || c.type === undefined || c.type === 'tcp') {
-    if (c?.expect !== undefined && c.type !== 'tcp') return { type: 'tcp-expect', send: c.send, expect: c.expect };
-    return { type: 'tcp' };
-  }
-  // The config rejects tcp-expect without `expect`; never turn a missing pattern into one that matches anything.
-  if (c.type === 'tcp-expect') return { type: 'tcp-expect', send: c.send, expect: c.expect ?? '(?!)' };
-  return {
-    type: 'http',
-    method: c.method ?? 'GET',
-    path: c.path ?? '/',
-    host: c.host,
-    expectStatus: c.status === undefined ? undefined : String(c.status),
-    expectBody: c.body,
-  };
-}
 
 export function checkTimingOf(def: BackendDef, spec: ServerSpec): CheckTiming {
   const o = spec.check ?? {};

@@ -1,6 +1,6 @@
 // Prometheus metrics, computed from the stats at scrape time (names after HAProxy's exporter).
 import { Gauge, Registry } from 'prom-client';
-import type { BuiltinProxy } from './builtin-proxy.js';
+import type { BuiltinProxy } from '../builtin-proxy.js';
 import { collectStats } from './stats.js';
 
 export function createMetrics(proxy: BuiltinProxy): Registry {

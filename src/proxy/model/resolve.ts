@@ -1,64 +1,9 @@
 // Resolve the proxy sections into the runtime model: defaults applied, `listen` split into a frontend and a backend.
-import type { Endpoint } from '../config/index.js';
-import type { ServerSpec } from '../interfaces/pool-driver.js';
-import type { CheckConfig, ProxySections, SorryConfig, Timeouts } from './config.js';
-import { compileRules, type CompiledRules } from './http/rules.js';
-import { loadCertStore, type BindSsl, type CertStore, type ServerSsl } from './tls.js';
-import type { CookieConfig } from './http/cookie.js';
-
-export type Mode = 'http' | 'tcp';
-
-export interface ResolvedTimeouts {
-  connect: number;
-  client: number;
-  server: number;
-  httpRequest: number;
-  httpKeepAlive: number;
-  queue: number;
-  check?: number;
-  /** WebSocket tunnels: idle timeout (default: the larger of client and server) */
-  tunnel: number;
-}
-
-export interface FrontendDef {
-  name: string;
-  binds: Endpoint[];
-  mode: Mode;
-  backend: string;
-  maxconn: number;
-  timeouts: ResolvedTimeouts;
-  /** undefined: no X-Forwarded-For; otherwise the networks whose clients get none */
-  forwardfor?: { except: string[] };
-  /** acl / use_backend / http-request / http-response, compiled */
-  rules: CompiledRules;
-  /** TLS termination: settings and the certificates read from them */
-  ssl?: { config: BindSsl; certs: CertStore };
-}
-
-export interface BackendDef {
-  name: string;
-  mode: Mode;
-  balance: string;
-  servers: ServerSpec[];
-  /** per-server maxconn, by server name (ServerSpec has no maxconn; the config does) */
-  maxconn: Record<string, number>;
-  check?: CheckConfig;
-  retries: number;
-  redispatch: boolean;
-  sorry?: SorryConfig;
-  graceMs: number;
-  timeouts: ResolvedTimeouts;
-  /** TLS to the servers */
-  serverSsl?: ServerSsl;
-  /** cookie persistence */
-  cookie?: CookieConfig;
-}
-
-export interface ProxyModel {
-  maxconn: number;
-  frontends: FrontendDef[];
-  backends: BackendDef[];
-}
+import type { ServerSpec } from '../../interfaces/pool-driver.js';
+import { compileRules } from '../http/rules.js';
+import type { ProxySections, Timeouts } from './config.js';
+import type { BackendDef, FrontendDef, ProxyModel, ResolvedTimeouts } from './defs.js';
+import { loadCertStore } from './tls.js';
 
 // HAProxy warns when timeouts are missing; these are its commonly recommended values.
 export const DEFAULT_TIMEOUTS = { connect: 5000, client: 50_000, server: 50_000 };

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { isIP as netIsIP } from 'node:net';
 import { z } from 'zod';
-import { oneOf } from '../config/index.js';
+import { oneOf } from '../../config/index.js';
+import { BadCertificate, errorMessage, NoCertificate } from '../../errors/index.js';
 
 
 export const bindSslSchema = z.strictObject({
@@ -64,7 +65,7 @@ function namesOf(pem: string): string[] {
 /** Read the PEMs of a bind; throws with the file name on an unreadable or invalid one. */
 export function loadCertStore(ssl: BindSsl): CertStore {
   const files = pemFiles(ssl.crt);
-  if (files.length === 0) throw new Error(`no .pem file in ${ssl.crt}`);
+  if (files.length === 0) throw new NoCertificate(ssl.crt);
   const byName = new Map<string, SecureContext>();
   let first: SecureContext | undefined;
   let fallback: SecureContext | undefined;
@@ -75,7 +76,7 @@ export function loadCertStore(ssl: BindSsl): CertStore {
     try {
       ctx = createSecureContext({ cert: pem, key: pem, minVersion: ssl.min_version, ciphers: ssl.ciphers });
     } catch (err) {
-      throw new Error(`${file}: ${(err as Error).message}`);
+      throw new BadCertificate(file, errorMessage(err));
     }
     first ??= ctx;
     if (ssl.default_crt && (file === ssl.default_crt || file.endsWith(`/${ssl.default_crt}`))) {

@@ -1,5 +1,6 @@
 // One access-log line per request (HTTP) or session (TCP), with HAProxy's timers and termination state.
 import type { Logger } from 'pino';
+import type { Termination } from './termination.js';
 
 export interface Timers {
   /** Tq: time to receive the full request head (ms) */
@@ -23,7 +24,7 @@ export interface AccessRecord {
   status?: number;
   bytesRead: number;
   /** HAProxy's two-letter session termination state: `--`, `CD`, `sC`, `SH`, `cR`, `PR`… */
-  termination: string;
+  termination: Termination;
   retries: number;
   request?: string;
 }

@@ -2,16 +2,17 @@
 // Exported as a zod object shape so the top-level schema (src/config/main.ts) can extend it with other sections.
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { duration, endpoint, endpointProblem, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../config/index.js';
-import type { Endpoint } from '../config/index.js';
-import { parseBalance } from './balance/index.js';
-import { checkKindError } from './check/index.js';
-import { aclNamesIn, httpRulesShape } from './http/rules-config.js';
-import { compileValue, RuleError } from './http/rules.js';
-import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
-import { cookieSchema } from './http/cookie.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { checkKindOf } from './server-check.js';
+import { duration, endpoint, endpointProblem, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../../config/index.js';
+import type { Endpoint } from '../../config/index.js';
+import { parseBalance } from '../balance/index.js';
+import { checkKindOf, checkSchema } from '../check/config.js';
+import { checkKindError } from '../check/index.js';
+import { cookieSchema } from '../http/cookie.js';
+import { aclNamesIn, httpRulesShape } from '../http/rules-config.js';
+import { errorMessage, RuleError } from '../../errors/index.js';
+import { compileValue } from '../http/rules.js';
+import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
 
 const strict = z.strictObject;
 
@@ -90,21 +91,6 @@ const serverSchema = strict({
   port: z.number().int().min(1).max(65535).optional(),
 });
 export type ServerConfig = z.output<typeof serverSchema>;
-
-const checkSchema = strict({
-  type: oneOf(['tcp', 'tcp-expect', 'http'] as const).optional(),
-  send: z.string().optional(),
-  expect: z.string().optional(),
-  method: z.string().regex(/^[A-Z]+$/).optional(),
-  path: z.string().startsWith('/').optional(),
-  host: z.string().optional(),
-  status: z.union([z.number().int(), z.string().regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/)]).optional(),
-  body: z.string().optional(),
-  inter: duration().optional(),
-  rise: z.number().int().min(1).optional(),
-  fall: z.number().int().min(1).optional(),
-});
-export type CheckConfig = z.output<typeof checkSchema>;
 
 const sorrySchema = z.union([
   strict({ redirect: z.string().min(1) }),
@@ -203,7 +189,7 @@ export function crossCheck(cfg: ProxySections): Issue[] {
         try {
           loadCertStore(fe.ssl);
         } catch (err) {
-          issues.push({ path: [section, name, 'ssl', 'crt'], message: `cannot load certificate: ${(err as Error).message}`, expected: 'a PEM file with certificate and key, or a directory of them' });
+          issues.push({ path: [section, name, 'ssl', 'crt'], message: `cannot load certificate: ${errorMessage(err)}`, expected: 'a PEM file with certificate and key, or a directory of them' });
         }
       }
       // Values with HAProxy variables (%[src] …) must name fetches we have.

@@ -1,14 +1,14 @@
-// A backend at run time: its servers, the balancer over the usable tier, the queue, and in-place list changes.
+// A backend at run time: its servers, the balancing algorithm over the usable tier, the queue, and in-place list changes.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../interfaces/pool-driver.js';
-import type { Balancer, PickContext } from './balance/api.js';
-import { makeBalancer } from './balancing.js';
-import type { BackendDef } from './model.js';
-import { StatusCounts } from './context.js';
-import { RateCounter } from './rate.js';
+import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../../interfaces/pool-driver.js';
+import { algorithmFor, type BalanceAlgorithm, type PickContext } from '../balance/index.js';
+import type { BackendDef } from '../model/defs.js';
+import { StatusCounts } from '../observe/counters.js';
+import { RateCounter } from '../observe/rate.js';
+import { NotFound } from '../../errors/index.js';
 import { ServerRuntime } from './server.js';
 import { attachCheck, checkTimingOf } from './server-check.js';
-import { serverTlsOptions } from './tls.js';
+import { serverTlsOptions } from '../model/tls.js';
 
 interface Waiter {
   ctx: PickContext;
@@ -45,7 +45,7 @@ export class BackendRuntime {
   readonly servers = new Map<string, ServerRuntime>();
   /** removed servers still finishing their sessions */
   readonly removing = new Set<ServerRuntime>();
-  private balancer: Balancer<ServerRuntime>;
+  private algorithm: BalanceAlgorithm<ServerRuntime>;
   private queue: Waiter[] = [];
   maxQueue = 0;
   total = 0;
@@ -63,7 +63,7 @@ export class BackendRuntime {
   private tier: 'active' | 'backup' | 'none' = 'none';
 
   constructor(public def: BackendDef, private readonly log: Logger, private readonly opts: BackendOptions = {}) {
-    this.balancer = makeBalancer(def.balance);
+    this.algorithm = algorithmFor(def.balance);
     for (const spec of def.servers) this.addServer(spec, def.maxconn[spec.name] ?? 0);
     this.refresh();
   }
@@ -89,7 +89,7 @@ export class BackendRuntime {
     const active = all.filter((s) => s.usable && !s.backup);
     const backup = all.filter((s) => s.usable && s.backup);
     const tier = active.length ? 'active' : backup.length ? 'backup' : 'none';
-    this.balancer.update(tier === 'active' ? active : backup);
+    this.algorithm.update(tier === 'active' ? active : backup);
     if (tier !== this.tier) {
       if (tier === 'none' && this.tier !== 'none') this.log.warn({ backend: this.name }, `backend ${this.name} has no server available!`);
       this.tier = tier;
@@ -119,7 +119,7 @@ export class BackendRuntime {
 
   /** Change settings in place (config reload); the server list is diffed separately. */
   redefine(def: BackendDef): void {
-    if (def.balance !== this.def.balance) this.balancer = makeBalancer(def.balance);
+    if (def.balance !== this.def.balance) this.algorithm = algorithmFor(def.balance);
     const checkChanged = JSON.stringify(def.check) !== JSON.stringify(this.def.check) || def.timeouts.check !== this.def.timeouts.check;
     const tlsChanged = JSON.stringify(def.serverSsl) !== JSON.stringify(this.def.serverSsl);
     this.def = def;
@@ -152,16 +152,16 @@ export class BackendRuntime {
   /** A server, an error, or undefined when the caller has to queue. */
   tryAcquire(ctx: PickContext, accept?: (s: ServerRuntime) => boolean, now = Date.now()): Acquired | undefined {
     // The common case (no retry exclusions) reuses one predicate: no closure per request.
-    const s = this.balancer.pick(ctx, accept ? (c) => !c.full && accept(c) : notFull);
+    const s = this.algorithm.pick(ctx, accept ? (c) => !c.full && accept(c) : notFull);
     if (s) {
       s.take(now);
-      this.balancer.loadChanged?.(s);
+      this.algorithm.loadChanged?.(s);
       this.total++;
       this.sessionRate.hit(now);
       return { server: s };
     }
     // Nobody to pick at all (not merely full): the sorry path, not the queue.
-    const anyCandidate = this.balancer.pick(ctx, (c) => !accept || accept(c));
+    const anyCandidate = this.algorithm.pick(ctx, (c) => !accept || accept(c));
     if (!anyCandidate) return { error: 'noserver' };
     return undefined;
   }
@@ -174,7 +174,7 @@ export class BackendRuntime {
     const s = this.servers.get(name);
     if (!s || s.removing || s.gone || s.monitorOnly || s.admin === 'maint' || !s.checkUp || s.full) return undefined;
     s.take();
-    this.balancer.loadChanged?.(s);
+    this.algorithm.loadChanged?.(s);
     this.total++;
     this.sessionRate.hit();
     return s;
@@ -183,7 +183,7 @@ export class BackendRuntime {
   /** A request or session ended on `server`: free its slot and hand it to the queue. */
   release(server: ServerRuntime): void {
     server.active--;
-    this.balancer.loadChanged?.(server);
+    this.algorithm.loadChanged?.(server);
     if (server.removing && server.active === 0) this.finishRemoval(server);
     this.serveQueue();
   }
@@ -361,7 +361,5 @@ export class BackendRuntime {
     };
   }
 }
-
-export class NotFound extends Error {}
 
 const notFull = (c: ServerRuntime) => !c.full;

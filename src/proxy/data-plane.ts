@@ -1,20 +1,22 @@
-// Start the built-in proxy and its admin API from a validated main config. The CLI runs this; the controller
-// engineer adds the gossip node and controller on top of the returned handle (its PoolDriver).
+// Start the data plane from a validated main config: the built-in proxy (or a running HAProxy, `proxy: haproxy`),
+// its admin API and stats page. The CLI runs this and starts the control plane (gossip node and controller) on
+// top of the returned handle's PoolDriver.
 import type { Logger } from 'pino';
 import type { MainConfig } from '../config/main.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
 import { AdminServer } from './admin.js';
 import { BuiltinProxy } from './builtin-proxy.js';
 import type { Endpoint } from '../config/index.js';
-import { resolveModel } from './model.js';
-import { StatsPageServer } from './stats-page/server.js';
+import { resolveModel } from './model/index.js';
+import { StatsPageServer } from './observe/stats-page/server.js';
 import { ProxyWorkers, workerCount } from './cluster/primary.js';
 import { availableParallelism } from 'node:os';
 import { isLoopback } from '../config/loopback.js';
+import { errorMessage, ListenFailed } from '../errors/index.js';
 
 export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
 
-export interface BalancerHandle {
+export interface DataPlaneHandle {
   driver: PoolDriver;
   proxy: BuiltinProxy;
   /** where the admin API listens */
@@ -27,8 +29,8 @@ export interface BalancerHandle {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startBalancer(config: MainConfig, logger: Logger): Promise<BalancerHandle> {
-  if (config.proxy === 'haproxy') return startHaproxyBalancer(config, logger);
+export async function startDataPlane(config: MainConfig, logger: Logger): Promise<DataPlaneHandle> {
+  if (config.proxy === 'haproxy') return startHaproxyDataPlane(config, logger);
   let model = resolveModel(config);
   const count = workerCount(config.global?.workers, availableParallelism());
   // With several workers this process keeps the pools, checks and stats; the workers carry the traffic.
@@ -54,7 +56,7 @@ export async function startBalancer(config: MainConfig, logger: Logger): Promise
     await adminServer.start();
   } catch (err) {
     await proxy.stop();
-    throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
+    throw new ListenFailed('admin API', fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND), errorMessage(err));
   }
   warnIfOpen(config, logger);
   let statsPage: StatsPageServer | undefined;
@@ -64,7 +66,7 @@ export async function startBalancer(config: MainConfig, logger: Logger): Promise
       await statsPage.start();
     } catch (err) {
       await Promise.all([proxy.stop(), adminServer.stop()]);
-      throw new Error(`stats page: cannot bind ${fmt(config.stats.bind)} (${(err as Error).message})`);
+      throw new ListenFailed('stats page', fmt(config.stats.bind), errorMessage(err));
     }
   }
   return {
@@ -112,7 +114,7 @@ async function reloadAdmin(admin: AdminServer, next: MainConfig, logger: Logger)
   try {
     await admin.update({ bind, token: next.admin?.token });
   } catch (err) {
-    logger.error(`admin API: cannot bind ${fmt(bind)} (${(err as Error).message}): still listening on ${fmt(admin.address())}`);
+    logger.error(`admin API: cannot bind ${fmt(bind)} (${errorMessage(err)}): still listening on ${fmt(admin.address())}`);
   }
 }
 
@@ -136,7 +138,7 @@ function fmt(e: Endpoint): string {
  * `proxy: haproxy`: the data plane is a running HAProxy driven through its runtime API. The admin API shows and
  * changes HAProxy's pools; the built-in proxy opens no frontend.
  */
-async function startHaproxyBalancer(config: MainConfig, logger: Logger): Promise<BalancerHandle> {
+async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promise<DataPlaneHandle> {
   const { HaproxyDriver } = await import('../drivers/haproxy/driver.js');
   const h = config.haproxy;
   if (!h) throw new Error('proxy: haproxy needs a haproxy: section with the runtime API socket');
@@ -151,7 +153,7 @@ async function startHaproxyBalancer(config: MainConfig, logger: Logger): Promise
     await adminServer.start();
   } catch (err) {
     driver.stop();
-    throw new Error(`admin API: cannot bind ${fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND)} (${(err as Error).message})`);
+    throw new ListenFailed('admin API', fmt(config.admin?.bind ?? DEFAULT_ADMIN_BIND), errorMessage(err));
   }
   // (no stats page here: HAProxy has its own)
   warnIfOpen({ ...config, stats: undefined }, logger);

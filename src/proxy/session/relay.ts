@@ -5,7 +5,7 @@
 // turn of the event loop, as HAProxy moves about a buffer per connection per pass: at saturation, responses then
 // finish in about the order they started (p99 close to p50).
 import type { Socket } from 'node:net';
-import type { ConnHandler } from './server.js';
+import type { ConnHandler } from '../engine/server.js';
 
 /** Bytes one connection may move before the others get their turn. */
 export const TURN_BYTES = 256 * 1024;

@@ -1,6 +1,6 @@
 // Stats in one JSON shape for the admin API and /metrics: per frontend, backend and server.
-import type { BuiltinProxy } from './builtin-proxy.js';
-import type { StatusCounts } from './context.js';
+import type { BuiltinProxy } from '../builtin-proxy.js';
+import type { StatusCounts } from './counters.js';
 
 export interface ServerStats {
   name: string;

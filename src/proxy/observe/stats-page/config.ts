@@ -1,6 +1,6 @@
 // `stats:` section of lbagent.yml, HAProxy's `listen stats` + `stats uri` + `stats auth` + `stats refresh`.
 import { z } from 'zod';
-import { duration, endpoint } from '../../config/index.js';
+import { duration, endpoint } from '../../../config/index.js';
 
 const AUTH_EXPECTED = 'user:password (HAProxy stats auth), or a list of them';
 const credential = z.string().transform((v, ctx) => {

@@ -1,7 +1,5 @@
-// What sessions share: the backends by name, counters per frontend, global connection accounting, loggers.
-import type { Logger } from 'pino';
-import type { BackendRuntime } from './backend.js';
-import type { FrontendDef } from './model.js';
+// The traffic counters the engine and the sessions bump and every observer reads (stats, metrics, the stats
+// page, the workers' sums): plain fields, no behaviour beyond counting, so they sit below everything that counts.
 import { RateCounter } from './rate.js';
 
 export class FrontendStats {
@@ -41,15 +39,4 @@ export class StatusCounts {
     else if (code < 500) this['4xx']++;
     else this['5xx']++;
   }
-}
-
-export interface EngineContext {
-  log: Logger;
-  accessLog: Logger;
-  backend(name: string): BackendRuntime | undefined;
-}
-
-export interface FrontendRef {
-  def: FrontendDef;
-  stats: FrontendStats;
 }

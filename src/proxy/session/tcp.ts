@@ -1,27 +1,30 @@
 // One client connection in `mode tcp`: pick a server, connect with retries, stream both ways with half-close.
 import type { Socket } from 'node:net';
-import { logAccess } from './access-log.js';
-import type { BackendRuntime } from './backend.js';
-import type { EngineContext, FrontendRef } from './context.js';
-import { clientAddress } from './http/session.js';
-import { ConnectTimeout, retryDelay, setConnHandler, type Abortable, type ServerRuntime } from './server.js';
+import type { BackendRuntime } from '../engine/backend.js';
+import { connectWithRetries, type Connecting } from '../engine/connect.js';
+import type { EngineContext, FrontendRef } from '../engine/context.js';
+import { setConnHandler, type ServerRuntime } from '../engine/server.js';
+import { logAccess } from '../observe/access-log.js';
+import type { Termination } from '../observe/termination.js';
+import { clientAddress } from './client.js';
 import { ServerToClient } from './relay.js';
 
-export class TcpSession {
-  private server?: ServerRuntime;
+/** The session is what its server lists as running (cut at a removed server's grace end) and what connects. */
+export class TcpSession implements Connecting {
+  server: ServerRuntime | undefined = undefined;
+  retries = 0;
+  finished = false;
+  activeSlot = -1;
   private backend?: BackendRuntime;
   private conn?: Socket;
   private readonly start = Date.now();
   private Tw = -1;
   private Tc = -1;
-  private retries = 0;
   private bytesToClient = 0;
-  private done = false;
   private clientEnded = false;
   private serverEnded = false;
   private readonly client: string;
   private phase: 'Q' | 'C' | 'D' = 'Q';
-  private readonly abortable: Abortable = { abort: () => this.finish('KD'), activeSlot: -1 };
   private readonly toClient: ServerToClient;
 
   constructor(private readonly sock: Socket, private readonly fe: FrontendRef, private readonly ctx: EngineContext, private readonly onClose: () => void) {
@@ -44,43 +47,18 @@ export class TcpSession {
     const be = this.ctx.backend(this.fe.def.backend);
     if (!be) return this.finish('SC');
     this.backend = be;
-    const tried = new Set<ServerRuntime>();
     const qStart = Date.now();
-    let got = await be.acquire({ clientIp: this.client });
+    const ctx = { clientIp: this.client };
+    const got = await be.acquire(ctx);
     this.Tw = Date.now() - qStart;
-    const cStart = Date.now();
     this.phase = 'C';
-    for (;;) {
-      if ('error' in got) return this.finish(got.error === 'queue-timeout' ? 'sQ' : 'SC');
-      const server: ServerRuntime = got.server;
-      if (this.done) return be.release(server);
-      this.server = server;
-      server.sessions.add(this.abortable);
-      try {
-        const conn = await server.connect(be.def.timeouts.connect);
-        if (this.done) {
-          conn.destroy();
-          return;
-        }
-        this.Tc = Date.now() - cStart;
-        return this.stream(conn);
-      } catch (err) {
-        server.failedConns++;
-        server.sessions.delete(this.abortable);
-        if (this.done) return;
-        if (this.retries >= be.def.retries) return this.finish(err instanceof ConnectTimeout ? 'sC' : 'SC');
-        this.retries++;
-        tried.add(server);
-        if (be.def.redispatch && this.retries === be.def.retries) {
-          be.release(server);
-          this.server = undefined;
-          got = await be.acquire({ clientIp: this.client }, (s) => !tried.has(s));
-        } else {
-          await retryDelay(be.def.timeouts.connect);
-          if (this.done) return;
-        }
-      }
-    }
+    if ('error' in got) return this.finish(got.error === 'queue-timeout' ? 'sQ' : 'SC');
+    if (this.finished) return be.release(got.server);
+    const r = await connectWithRetries(this, be, ctx, got.server, false);
+    if (r === undefined) return;
+    if (r.term) return this.finish(r.term);
+    this.Tc = r.Tc;
+    this.stream(r.conn);
   }
 
   private stream(conn: Socket): void {
@@ -121,13 +99,13 @@ export class TcpSession {
     if (this.clientEnded && this.serverEnded) this.finish('--');
   }
 
-  private finish(term: string): void {
-    if (this.done) return;
-    this.done = true;
+  private finish(term: Termination): void {
+    if (this.finished) return;
+    this.finished = true;
     this.sock.destroy();
     this.conn?.destroy();
     if (this.server) {
-      this.server.sessions.delete(this.abortable);
+      this.server.sessions.delete(this);
       this.backend!.release(this.server);
     }
     logAccess(this.ctx.accessLog, {

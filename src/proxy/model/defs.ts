@@ -1,0 +1,63 @@
+// The runtime model's definitions: what a frontend and a backend are once defaults are applied. Types only,
+// at the bottom of the proxy: every other part reads them, they import nothing of the engine or the sessions.
+import type { Endpoint } from '../../config/index.js';
+import type { ServerSpec } from '../../interfaces/pool-driver.js';
+import type { CheckConfig } from '../check/config.js';
+import type { CompiledRules } from '../http/rules.js';
+import type { CookieConfig } from '../http/cookie.js';
+import type { SorryConfig } from './config.js';
+import type { BindSsl, CertStore, ServerSsl } from './tls.js';
+
+export type Mode = 'http' | 'tcp';
+
+export interface ResolvedTimeouts {
+  connect: number;
+  client: number;
+  server: number;
+  httpRequest: number;
+  httpKeepAlive: number;
+  queue: number;
+  check?: number;
+  /** WebSocket tunnels: idle timeout (default: the larger of client and server) */
+  tunnel: number;
+}
+
+export interface FrontendDef {
+  name: string;
+  binds: Endpoint[];
+  mode: Mode;
+  backend: string;
+  maxconn: number;
+  timeouts: ResolvedTimeouts;
+  /** undefined: no X-Forwarded-For; otherwise the networks whose clients get none */
+  forwardfor?: { except: string[] };
+  /** acl / use_backend / http-request / http-response, compiled */
+  rules: CompiledRules;
+  /** TLS termination: settings and the certificates read from them */
+  ssl?: { config: BindSsl; certs: CertStore };
+}
+
+export interface BackendDef {
+  name: string;
+  mode: Mode;
+  balance: string;
+  servers: ServerSpec[];
+  /** per-server maxconn, by server name (ServerSpec has no maxconn; the config does) */
+  maxconn: Record<string, number>;
+  check?: CheckConfig;
+  retries: number;
+  redispatch: boolean;
+  sorry?: SorryConfig;
+  graceMs: number;
+  timeouts: ResolvedTimeouts;
+  /** TLS to the servers */
+  serverSsl?: ServerSsl;
+  /** cookie persistence */
+  cookie?: CookieConfig;
+}
+
+export interface ProxyModel {
+  maxconn: number;
+  frontends: FrontendDef[];
+  backends: BackendDef[];
+}
