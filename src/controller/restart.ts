@@ -12,6 +12,7 @@ const WHY: Record<string, string> = {
   proxy: 'the data plane (built-in proxy or HAProxy) is chosen at start',
   'global.workers': 'worker processes are forked at start',
   'global.log_level': 'loggers are created at start',
+  'global.shutdown_delay': 'the stop sequence is set up at start',
   'gossip.node': 'the gossip node is created at start',
   'gossip.bind': 'the gossip node is created at start',
   'gossip.advertise': 'the gossip node is created at start',
@@ -38,6 +39,7 @@ export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { log
   };
   differ('proxy', started.config.proxy ?? 'builtin', next.config.proxy ?? 'builtin');
   differ('global.workers', started.config.global?.workers ?? 1, next.config.global?.workers ?? 1);
+  differ('global.shutdown_delay', started.config.global?.shutdown_delay, next.config.global?.shutdown_delay);
   if (!logLevelFromEnv) differ('global.log_level', started.config.global?.log_level, next.config.global?.log_level);
   if (started.config.proxy === 'haproxy') {
     const [a, b] = [started.config.haproxy ?? {}, next.config.haproxy ?? {}];

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { sameToken } from '../config/token.js';
 import { ApiInternal, ApiMethodNotAllowed, ApiNotFound, ApiUnauthorized, errorMessage, LbaError } from '../errors/index.js';
 import { parseJson, readBody, validate } from './body.js';
-import { sendJson, sendText, TextAnswer } from './send.js';
+import { JsonAnswer, sendJson, sendText, TextAnswer } from './send.js';
 
 export type Method = 'GET' | 'POST' | 'PUT';
 
@@ -29,12 +29,14 @@ export interface Route<B = unknown> {
   method: Method | readonly Method[];
   path: string;
   body?: z.ZodType<B>;
+  /** answered without the bearer token (the health endpoint: it reveals nothing else) */
+  public?: boolean;
   handler(ctx: RouteContext<B>): unknown;
 }
 
 /** Declares a route with its body type taken from its schema. */
-export function route<S extends z.ZodType>(r: { method: Method | readonly Method[]; path: string; body: S; handler(ctx: RouteContext<z.output<S>>): unknown }): Route;
-export function route(r: { method: Method | readonly Method[]; path: string; handler(ctx: RouteContext<undefined>): unknown }): Route;
+export function route<S extends z.ZodType>(r: { method: Method | readonly Method[]; path: string; body: S; public?: boolean; handler(ctx: RouteContext<z.output<S>>): unknown }): Route;
+export function route(r: { method: Method | readonly Method[]; path: string; public?: boolean; handler(ctx: RouteContext<undefined>): unknown }): Route;
 export function route(r: Route<never>): Route {
   return r as Route;
 }
@@ -77,10 +79,11 @@ export function createApi(opts: ApiOptions): RequestListener {
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!authorized(req, opts.token())) throw new ApiUnauthorized();
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
     const found = router.find(method as Method, url);
+    // the token first, so that without it nothing (not even which paths exist) is told, public routes aside
+    if (!(found?.store as Route | undefined)?.public && !authorized(req, opts.token())) throw new ApiUnauthorized();
     if (!found) {
       const path = url.split('?')[0]!;
       const allowed = [...methods].filter((m) => m !== method && router.find(m, url));
@@ -95,6 +98,7 @@ export function createApi(opts: ApiOptions): RequestListener {
     const query = new URL(url, 'http://api').searchParams;
     const answer = await r.handler({ req, res, params: found.params as Record<string, string>, query, body });
     if (answer instanceof TextAnswer) sendText(res, 200, answer.text, answer.type);
+    else if (answer instanceof JsonAnswer) sendJson(res, answer.status, answer.body, opts.pretty);
     else if (answer !== undefined) sendJson(res, 200, answer, opts.pretty);
   };
 

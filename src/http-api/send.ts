@@ -19,3 +19,8 @@ export function startNdjson(res: ServerResponse): void {
 export class TextAnswer {
   constructor(readonly text: string, readonly type: string) {}
 }
+
+/** A handler's JSON answer with a status other than 200 (the health endpoint's 503). */
+export class JsonAnswer {
+  constructor(readonly status: number, readonly body: unknown) {}
+}

@@ -5,18 +5,21 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Endpoint } from '../config/index.js';
 import { AdminNotFound, AdminRefused, NotFound } from '../errors/index.js';
-import { createApi, route, TextAnswer, type Route } from '../http-api/index.js';
+import { createApi, JsonAnswer, route, TextAnswer, type Route } from '../http-api/index.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
 import type { PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
 import { createMetrics } from './observe/metrics.js';
 import { collectStats } from './observe/stats.js';
+import type { Health } from './observe/health.js';
 
 export interface AdminOptions {
   bind: Endpoint;
   token?: string;
   /** another data plane (the HAProxy driver) whose pools the API shows and changes instead of the built-in proxy's */
   pools?: PoolDriver;
+  /** GET /v1/health: 200 while serving, 503 with why not */
+  health?: Health;
 }
 
 export class AdminServer {
@@ -89,6 +92,16 @@ export class AdminServer {
     const serverView = async (b: string, server: string) => ((await backendView(b)) as { servers: { name: string }[] }).servers.find((x) => x.name === server) ?? {};
     const SERVER = '/v1/backends/:name/servers/:server';
     return [
+      // no token needed: keepalived's check script and load balancers ask it; it says only what failed
+      route({
+        method: 'GET',
+        path: '/v1/health',
+        public: true,
+        handler: async () => {
+          const r = this.opts.health ? await this.opts.health.report() : { status: 'serving', why: [], checks: {} };
+          return new JsonAnswer(r.status === 'serving' ? 200 : 503, r);
+        },
+      }),
       route({ method: 'GET', path: '/metrics', handler: fresh(async () => new TextAnswer(await this.metrics.metrics(), this.metrics.contentType)) }),
       route({ method: 'GET', path: '/v1/stats', handler: fresh(() => collectStats(p)) }),
       route({ method: 'GET', path: '/v1/frontends', handler: fresh(() => collectStats(p).frontends) }),

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { MainConfig } from '../config/main.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
 import { AdminServer } from './admin.js';
+import { Health } from './observe/health.js';
 import { BuiltinProxy } from './builtin-proxy.js';
 import type { Endpoint } from '../config/index.js';
 import { resolveModel } from './model/index.js';
@@ -27,6 +28,8 @@ export interface DataPlaneHandle {
   reload(config: MainConfig): Promise<void>;
   /** Stop accepting, let in-flight requests finish up to `graceMs` (default: the largest backend grace). */
   stop(graceMs?: number): Promise<void>;
+  /** what GET /v1/health answers: the data plane's probe is in; the control plane adds its own */
+  health: Health;
 }
 
 export async function startDataPlane(config: MainConfig, logger: Logger): Promise<DataPlaneHandle> {
@@ -51,7 +54,9 @@ export async function startDataPlane(config: MainConfig, logger: Logger): Promis
       throw err;
     }
   }
-  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token }, logger);
+  const health = new Health();
+  health.add('listeners', () => listenerProblem(proxy));
+  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, health }, logger);
   try {
     await adminServer.start();
   } catch (err) {
@@ -72,6 +77,7 @@ export async function startDataPlane(config: MainConfig, logger: Logger): Promis
   return {
     driver: proxy,
     proxy,
+    health,
     get admin() {
       return adminServer.address();
     },
@@ -148,7 +154,10 @@ async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promis
   );
   driver.start();
   const proxy = new BuiltinProxy({ maxconn: 1, frontends: [], backends: [] }, logger);
-  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, pools: driver }, logger);
+  // HAProxy serves the traffic: this balancer serves while its runtime API answers
+  const health = new Health();
+  health.add('haproxy', async () => ((await driver.backends().then(() => true, () => false)) ? undefined : 'runtime API not answering'));
+  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, pools: driver, health }, logger);
   try {
     await adminServer.start();
   } catch (err) {
@@ -161,6 +170,7 @@ async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promis
   return {
     driver,
     proxy,
+    health,
     get admin() {
       return adminServer.address();
     },
@@ -174,4 +184,11 @@ async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promis
       await adminServer.stop();
     },
   };
+}
+
+/** Every frontend has its listeners (in the workers, with global.workers); undefined when all do. */
+function listenerProblem(proxy: BuiltinProxy): string | undefined {
+  let down = 0;
+  for (const fe of proxy.frontends.values()) if (fe.addresses().length === 0) down++;
+  return down ? `${down} of ${proxy.frontends.size} frontends not listening` : undefined;
 }

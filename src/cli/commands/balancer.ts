@@ -1,11 +1,44 @@
 // `lbagent balancer -c FILE`: the proxy and its admin API in the foreground.
-// SIGTERM/SIGINT: stop accepting, finish in-flight up to the grace time, exit 0.
+// SIGTERM/SIGINT: /v1/health says 503 for global.shutdown_delay while everything still serves (keepalived moves the
+// VIP away meanwhile), then stop accepting, finish in-flight up to the grace time, leave the gossip cluster, exit 0.
+// A second SIGTERM or SIGINT skips what is left of the delay.
 // SIGHUP or a change of the file: validate as `lbagent check` does and apply in place, or log the errors and keep
 // the running config (controller/reload.ts).
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { startControlPlane } from '../../controller/balancer.js';
 import type { Command } from '../command.js';
+
+/** Long enough for keepalived's default fall (3) × interval (1 s) and one advert: the VIP moves before the stop. */
+export const DEFAULT_SHUTDOWN_DELAY_MS = 5000;
+
+/**
+ * Resolves `delayMs` after the first SIGTERM/SIGINT (calling `onFirst` then), or at once on a second one. Until
+ * then everything keeps serving.
+ */
+function shutdownSignals(log: { info(o: object, msg: string): void }, onFirst: (sig: string) => void, delayMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onSignal = (sig: string) => {
+      if (timer) {
+        log.info({ signal: sig }, `${sig} received again: stopping now`);
+        clearTimeout(timer);
+        return finish();
+      }
+      onFirst(sig);
+      timer = setTimeout(finish, delayMs);
+    };
+    const term = () => onSignal('SIGTERM');
+    const int = () => onSignal('SIGINT');
+    const finish = () => {
+      process.off('SIGTERM', term);
+      process.off('SIGINT', int);
+      resolve();
+    };
+    process.on('SIGTERM', term);
+    process.on('SIGINT', int);
+  });
+}
 
 export const balancer: Command = {
   name: 'balancer',
@@ -54,17 +87,19 @@ export const balancer: Command = {
     watcher.on('change', () => void reload('file changed'));
     watcher.on('add', () => void reload('file changed'));
 
-    await new Promise<void>((resolve) => {
-      const stop = (sig: string) => {
-        log.info({ signal: sig }, `${sig} received: stopping, finishing in-flight requests`);
-        resolve();
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
+    const serf = plane?.serf;
+    if (serf) {
+      handle.health.add('gossip', () => (serf.localMember().status === 'alive' ? undefined : `node ${serf.localMember().status}`));
+    }
+    const delayMs = started.config.global?.shutdown_delay ?? DEFAULT_SHUTDOWN_DELAY_MS;
+    await shutdownSignals(log, (sig) => {
+      handle.health.stopping(`${sig} received`);
+      log.info({ signal: sig, shutdown_delay: delayMs }, `${sig} received: health check now failing; stopping in ${delayMs} ms (send it again to stop now)`);
+    }, delayMs);
+    log.info('stopping: no new connections, finishing in-flight requests');
     await watcher.close();
-    await plane?.stop();
     await handle.stop();
+    await plane?.stop();
     log.info('Proxy stopped.');
     log.flush?.();
     return 0;

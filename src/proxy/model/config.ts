@@ -125,6 +125,8 @@ export const globalSchema = strict({
   /** proxy worker processes sharing the listeners (HAProxy's nbthread): a number, or `auto` for one per core */
   workers: z.union([z.number().int().min(1).max(64), z.literal('auto')]).optional(),
   log_level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const).optional(),
+  /** SIGTERM: how long /v1/health says 503 while everything still serves, before the stop (keepalived's fall × interval) */
+  shutdown_delay: duration().optional(),
 });
 
 export const defaultsSchema = strict({
