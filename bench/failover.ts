@@ -4,12 +4,16 @@
 //   haproxy: HAProxy on both balancers, seed 003's check (is the process alive: `killall -0 haproxy`, here per
 //            host by its pid file since namespaces share one process table); planned stop = SIGUSR1 (soft stop:
 //            it stops accepting, finishes what it has, exits), crash = SIGKILL.
+//   lbagent: `lbagent balancer` on both (one gossip cluster, the app hosts joined with `lbagent join`), the check
+//            examples/keepalived uses (`curl -sf http://127.0.0.1:9901/v1/health`); planned stop = SIGTERM
+//            (health fails for shutdown_delay while it serves, then it drains and exits), crash = SIGKILL.
 // Env: BENCH_INTERVAL_MS (20, one request per interval on a new connection), BENCH_ADVERT (1 s), BENCH_CHECK (1 s,
 // fall 2 rise 2).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+const join2 = join;
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildHosts, type Host } from '../test/helpers/netns.js';
@@ -23,6 +27,8 @@ const INTERVAL_MS = Number(process.env.BENCH_INTERVAL_MS ?? 20);
 const ADVERT = Number(process.env.BENCH_ADVERT ?? 1);
 const CHECK = Number(process.env.BENCH_CHECK ?? 1);
 const FALL = 2;
+// a client's patience: long enough for a retransmitted SYN (1 s) while the VIP moves
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 3000);
 for (const cmd of ['haproxy', 'keepalived', 'curl']) {
   if (!have(cmd, '-v') && !have(cmd, '--version')) {
     console.error(`bench:failover needs ${cmd} (apt-get install -y ${cmd})`);
@@ -48,7 +54,7 @@ interface Balancer {
   pidFile: string;
 }
 
-type PairKind = 'haproxy';
+type PairKind = 'haproxy' | 'lbagent';
 
 const cleanups: Array<() => void> = [];
 const owner = { after: (fn: () => void) => void cleanups.push(fn) };
@@ -94,6 +100,25 @@ function startHaproxy(host: Host, dir: string, apps: Host[]): Balancer {
   return { proc, pidFile };
 }
 
+/** An lbagent balancer: frontend *:80, admin on its default 127.0.0.1:9901, gossip on the default port. */
+function startLbagent(host: Host, dir: string, join: string[]): Balancer {
+  const cfg = join2(dir, `lbagent-${host.name}.yml`);
+  writeFileSync(cfg, [
+    'frontends: { www: { bind: "*:80", default_backend: web } }',
+    'backends: { web: { balance: roundrobin, retries: 3, redispatch: true, check: { type: http, path: / } } }',
+    'roles:',
+    '  defaults: { check: { interval: 1s, rise: 1, fall: 2 } }',
+    '  roles: { web: { lb: [web], port: 8080 } }',
+    `gossip: { node: ${host.name}${join.length ? `, join: [${join.join(', ')}]` : ''} }`,
+    'global: { shutdown_delay: 5s }',
+    '',
+  ].join('\n'));
+  const proc = host.spawn(process.execPath, [BIN, 'balancer', '-c', cfg], { stdio: 'ignore', env: { ...process.env, STATE_DIRECTORY: join2(dir, `state-${host.name}`) } });
+  return { proc, pidFile: '' };
+}
+
+const HEALTH_CHECK = '/usr/bin/curl -sf -m 1 http://127.0.0.1:9901/v1/health';
+
 async function scenario(kind: PairKind, what: 'planned stop' | 'crash'): Promise<Outcome & { vipMoveMs: number }> {
   const topo = buildHosts(owner, ['lb1', 'lb2', 'web1', 'web2', 'client']);
   cleanups.push(() => topo.teardown());
@@ -106,31 +131,44 @@ async function scenario(kind: PairKind, what: 'planned stop' | 'crash'): Promise
   const balancers = new Map<Host, Balancer>();
   const keepalived = new Map<Host, Keepalived>();
   for (const [h, priority] of [[lb1, 101], [lb2, 100]] as const) {
-    const b = startHaproxy(h, dir, [web1, web2]);
+    const b = kind === 'haproxy' ? startHaproxy(h, dir, [web1, web2]) : startLbagent(h, dir, h === lb2 ? [lb1.ip] : []);
     balancers.set(h, b);
-    keepalived.set(h, startKeepalived(h, dir, { vip, priority, checkScript: `/usr/bin/pgrep -F ${b.pidFile}`, interval: CHECK, fall: FALL, rise: 2, advertInt: ADVERT }));
+    if (kind === 'lbagent' && h === lb1) await until('lb1 answers', async () => (await lb1.run('curl', ['-sf', '-m', '1', 'http://127.0.0.1:9901/v1/health']).then(() => true, () => false)));
+    const check = kind === 'haproxy' ? `/usr/bin/pgrep -F ${b.pidFile}` : HEALTH_CHECK;
+    keepalived.set(h, startKeepalived(h, dir, { vip, priority, checkScript: check, interval: CHECK, fall: FALL, rise: 2, advertInt: ADVERT }));
+  }
+  if (kind === 'lbagent') {
+    for (const [h, name] of [[web1, 'web-1'], [web2, 'web-2']] as const) h.spawn(process.execPath, [BIN, 'join', lb1.ip, '--role', 'web', '--node', name], { stdio: 'ignore' });
   }
   await until('lb1 holds the VIP', () => keepalived.get(lb1)!.holdsVip());
+  // both balancers serve with both app servers UP before anything happens
+  for (const h of [lb1, lb2]) {
+    await until(`${h.name} serves both apps`, async () => {
+      const { stdout } = await h.run('sh', ['-c', 'for i in 1 2 3 4; do curl -s -m 1 http://127.0.0.1/; echo; done']).catch(() => ({ stdout: '' }));
+      return stdout.includes('web-1') && stdout.includes('web-2');
+    });
+  }
   await until('requests through the VIP', async () => (await client.run('curl', ['-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', `http://${vip}/`]).catch(() => ({ stdout: '' }))).stdout === '200');
 
-  const stream = client.spawn(process.execPath, [CLIENT, `http://${vip}/`, String(INTERVAL_MS), '1000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const stream = client.spawn(process.execPath, [CLIENT, `http://${vip}/`, String(INTERVAL_MS), String(TIMEOUT_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let report = '';
   stream.stdout!.on('data', (c) => (report += c));
   await sleep(2000);
   const t0 = Date.now();
   const holder = balancers.get(lb1)!;
-  holder.proc.kill(what === 'crash' ? 'SIGKILL' : 'SIGUSR1');
+  holder.proc.kill(what === 'crash' ? 'SIGKILL' : kind === 'haproxy' ? 'SIGUSR1' : 'SIGTERM');
   const moved = await until('lb2 holds the VIP', () => keepalived.get(lb2)!.holdsVip());
-  await sleep(3000);
+  // long enough for the stopped balancer's delay and drain to end under the stream
+  await sleep(kind === 'lbagent' && what === 'planned stop' ? 9000 : 4000);
   stream.kill('SIGTERM');
-  await until('the client report', () => report.includes('\n'), 10_000);
+  await until('the client report', () => report.includes('\n'), TIMEOUT_MS + 10_000);
   const out = JSON.parse(report) as Outcome;
   for (const c of cleanups.splice(0).reverse()) c();
   return { ...out, vipMoveMs: moved - t0 };
 }
 
 const rows: string[] = [];
-for (const kind of ['haproxy'] as const) {
+for (const kind of (process.env.BENCH_PAIRS ?? 'haproxy,lbagent').split(',') as PairKind[]) {
   for (const what of ['planned stop', 'crash'] as const) {
     const r = await scenario(kind, what);
     const gap = r.failed ? `${r.lastFailAt! - r.firstFailAt! + INTERVAL_MS} ms` : '0';
@@ -138,7 +176,7 @@ for (const kind of ['haproxy'] as const) {
     console.log(rows.at(-1));
   }
 }
-console.log(`\nkeepalived: advert_int ${ADVERT} s, check interval ${CHECK} s fall ${FALL}; one request every ${INTERVAL_MS} ms on a new connection, 1 s timeout`);
+console.log(`\nkeepalived: advert_int ${ADVERT} s, check interval ${CHECK} s fall ${FALL}; one request every ${INTERVAL_MS} ms on a new connection, ${TIMEOUT_MS} ms timeout`);
 console.log('| pair | event | ok | failed | time with failures | longest gap between successes | VIP moved after |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
