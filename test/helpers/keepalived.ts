@@ -59,11 +59,12 @@ export function keepalivedConf(o: VrrpOptions): string {
   ].join('\n');
 }
 
-export function startKeepalived(host: Host, dir: string, o: VrrpOptions): Keepalived {
+/** Starts keepalived with a conf made from `o`, or with the text of one (examples/keepalived/) and the VIP in `o`. */
+export function startKeepalived(host: Host, dir: string, o: VrrpOptions | { vip: string; confText: string }): Keepalived {
   const own = join(dir, `keepalived-${host.name}`);
   mkdirSync(own, { recursive: true });
   const conf = join(own, 'keepalived.conf');
-  writeFileSync(conf, keepalivedConf(o));
+  writeFileSync(conf, 'confText' in o ? o.confText : keepalivedConf(o));
   const proc = host.spawn('keepalived', ['-n', '-l', '-D', '-f', conf, '-p', join(own, 'ka.pid'), '-r', join(own, 'vrrp.pid'), '-c', join(own, 'chk.pid'), '--vrrp'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

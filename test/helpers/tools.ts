@@ -30,6 +30,7 @@ const TOOLS: Record<string, ToolInfo> = {
   'podman-compose': { names: ['podman-compose'], pkg: 'podman-compose' },
   wine: { names: ['wine'], pkg: 'wine wine64' },
   keepalived: { names: ['keepalived'], pkg: 'keepalived' },
+  curl: { names: ['curl'], pkg: 'curl' },
   'systemd-analyze': { names: ['systemd-analyze'], pkg: 'systemd' },
   'systemd-nspawn': { names: ['systemd-nspawn'], pkg: 'systemd-container' },
   debootstrap: { names: ['debootstrap'], pkg: 'debootstrap' },
