@@ -23,6 +23,8 @@ export interface CheckTiming {
   rise: number; // default 2
   fall: number; // default 3
   timeoutMs: number; // `timeout check`; default inter
+  /** HAProxy's spread-checks: each interval varies by up to this many percent either way (default 0) */
+  spreadPct?: number;
 }
 
 /** One check's outcome, in HAProxy's vocabulary. */

@@ -99,6 +99,8 @@ export function createHealthCheck(opts: HealthCheckOptions & HealthCheckExtras):
     if (counter.down) return timing.downinterMs ?? timing.interMs;
     return timing.interMs;
   };
+  /** The next interval with spread-checks' jitter, so servers started together drift apart. */
+  const jittered = () => spread(interval(), timing.spreadPct ?? 0, random);
 
   const schedule = (delayMs: number) => {
     clearTimeout(timer);
@@ -129,7 +131,7 @@ export function createHealthCheck(opts: HealthCheckOptions & HealthCheckExtras):
       if (transition) opts.onTransition(transition === 'up', r);
     } finally {
       // the next check counts from the end of this one, as HAProxy does
-      if (running) schedule(interval());
+      if (running) schedule(jittered());
     }
   };
 
@@ -160,4 +162,10 @@ export function createHealthCheck(opts: HealthCheckOptions & HealthCheckExtras):
       if (running && timer) schedule(Math.min(dueAt - Date.now(), interval()));
     },
   };
+}
+
+/** `ms` moved by up to `pct` percent either way (HAProxy's spread-checks), never below 1 ms. */
+export function spread(ms: number, pct: number, random: () => number = Math.random): number {
+  if (pct <= 0) return ms;
+  return Math.max(1, Math.round(ms * (1 + ((random() * 2 - 1) * pct) / 100)));
 }

@@ -15,6 +15,7 @@ export function checkTimingOf(def: BackendDef, spec: ServerSpec): CheckTiming {
     rise: o.rise ?? def.check?.rise ?? DEFAULT_TIMING.rise,
     fall: o.fall ?? def.check?.fall ?? DEFAULT_TIMING.fall,
     timeoutMs: def.timeouts.check ?? inter,
+    spreadPct: def.spreadChecksPct,
   };
 }
 

@@ -127,6 +127,8 @@ export const globalSchema = strict({
   log_level: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const).optional(),
   /** SIGTERM: how long /v1/health says 503 while everything still serves, before the stop (keepalived's fall × interval) */
   shutdown_delay: duration().optional(),
+  /** HAProxy's spread-checks: each check interval moves by up to this many percent either way (0 to 50) */
+  spread_checks: z.number().int().min(0).max(50).optional(),
 });
 
 export const defaultsSchema = strict({

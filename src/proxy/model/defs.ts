@@ -45,6 +45,8 @@ export interface BackendDef {
   /** per-server maxconn, by server name (ServerSpec has no maxconn; the config does) */
   maxconn: Record<string, number>;
   check?: CheckConfig;
+  /** global.spread_checks: a check interval varies by up to this many percent either way */
+  spreadChecksPct: number;
   retries: number;
   redispatch: boolean;
   sorry?: SorryConfig;

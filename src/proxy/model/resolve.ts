@@ -32,6 +32,9 @@ function resolveTimeouts(...layers: (Timeouts | undefined)[]): ResolvedTimeouts 
   };
 }
 
+/** Not HAProxy's default (0), which checks a pool in lockstep: a hundred servers are not checked at one instant. */
+const DEFAULT_SPREAD_CHECKS_PCT = 5;
+
 export function resolveModel(cfg: ProxySections): ProxyModel {
   const d = cfg.defaults ?? {};
   const maxconn = cfg.global?.maxconn ?? DEFAULT_MAXCONN;
@@ -75,6 +78,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       servers,
       maxconn: maxconns,
       check: b.check,
+      spreadChecksPct: cfg.global?.spread_checks ?? DEFAULT_SPREAD_CHECKS_PCT,
       retries: b.retries ?? d.retries ?? DEFAULT_RETRIES,
       redispatch: b.redispatch ?? d.redispatch ?? false,
       sorry: b.sorry,

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHealthCheck, checkFailedLine, checkSucceededLine, REASON } from '../../../src/proxy/check/index.js';
+import { createHealthCheck, checkFailedLine, checkSucceededLine, REASON, spread } from '../../../src/proxy/check/index.js';
+import { parseMainConfig } from '../../../src/config/main.js';
+import { formatConfigError } from '../../../src/config/index.js';
+import { resolveModel } from '../../../src/proxy/model/index.js';
 import type { CheckKind, CheckResult, CheckTiming, HealthCheckHandle } from '../../../src/proxy/check/api.js';
 import { waitFor } from '../../helpers/wait.js';
 import { freePort } from '../../helpers/ports.js';
@@ -36,6 +39,12 @@ function watch(t: { after: (fn: () => void) => void }, port: number, kind: Check
 }
 
 const lastResult = (s: Seen) => s.results.at(-1)?.r;
+
+function parseOrThrow(yaml: string) {
+  const r = parseMainConfig('lb.yml', yaml);
+  if (!r.ok) throw new Error(r.errors.map(formatConfigError).join('\n'));
+  return r.value;
+}
 
 test('tcp check: passes, goes DOWN after `fall` refusals, back UP after `rise` successes', async (t) => {
   let srv = await silentServer();
@@ -240,4 +249,23 @@ test('fastinter while rising, downinter while DOWN', async (t) => {
   assert.deepEqual(rising.results.map((x) => x.status), ['1/3 DOWN', '2/3 DOWN', '2/2 UP']);
   const down = watch(t, downPort, { type: 'tcp' }, { up: false, timing: { interMs: 600_000, downinterMs: 20 } });
   await waitFor('checks at downinter', () => down.results.length >= 3);
+});
+
+test('spread-checks: each interval moves by up to the percentage either way, from global.spread_checks (default 5)', async (t) => {
+  assert.equal(spread(1000, 10, () => 0), 900);
+  assert.equal(spread(1000, 10, () => 1), 1100);
+  assert.equal(spread(1000, 10, () => 0.5), 1000);
+  assert.equal(spread(1000, 0, () => 0), 1000, 'spread_checks 0: HAProxy\'s lockstep');
+  assert.equal(spread(1, 50, () => 0), 1, 'never below 1 ms');
+  // the running check takes its intervals from it: a random source at 1 makes every interval 50 % longer
+  const srv = await silentServer();
+  t.after(() => srv.close());
+  const t0 = Date.now();
+  const s = watch(t, srv.port, { type: 'tcp' }, { timing: { interMs: 200, spreadPct: 50 }, random: () => 1 });
+  await waitFor('four checks', () => s.results.length >= 4, { timeoutMs: 20_000, intervalMs: 5 });
+  // the first check waits one interval (random 1), then three intervals of 300 ms: 1100 ms at least (800 without spread)
+  assert.ok(Date.now() - t0 >= 1050, `four checks after ${Date.now() - t0} ms`);
+  const model = resolveModel(parseOrThrow('global: { spread_checks: 20 }\nbackends: { a: {} }\nfrontends: { f: { bind: 127.0.0.1:0, default_backend: a } }\n'));
+  assert.equal(model.backends[0]!.spreadChecksPct, 20);
+  assert.equal(resolveModel(parseOrThrow('backends: { a: {} }\nfrontends: { f: { bind: 127.0.0.1:0, default_backend: a } }\n')).backends[0]!.spreadChecksPct, 5);
 });
