@@ -112,5 +112,6 @@ function controllerOptions(control: MainConfig) {
     failedGraceMs: c.failed_grace ?? CONTROLLER_DEFAULTS.failedGraceMs,
     leaveGraceMs: c.leave_grace ?? CONTROLLER_DEFAULTS.leaveGraceMs,
     resyncMs: c.resync ?? CONTROLLER_DEFAULTS.resyncMs,
+    failStaticPct: c.fail_static ?? CONTROLLER_DEFAULTS.failStaticPct,
   };
 }

@@ -42,6 +42,8 @@ export const controllerSchema = z.strictObject({
   failed_grace: duration().optional(),
   leave_grace: duration().optional(),
   resync: duration().optional(),
+  /** fail static above this share (%) of a pool's members failed in gossip; false: never */
+  fail_static: z.union([z.number().min(0).max(100), z.literal(false)]).optional(),
 });
 export type ControllerConfig = z.output<typeof controllerSchema>;
 

@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import type { MemberSource, MemberSourceEvent, MemberStatus } from '../interfaces/member-source.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
-import { desiredPools, toSpec, type DesiredServer, type ObservedMember } from './desired.js';
+import { desiredPools, toSpec, type DesiredOptions, type DesiredServer, type ObservedMember } from './desired.js';
 import { matchPauseTarget, PauseBook } from './pauses.js';
 import { loadPauseFile, savePauseFile } from './pause-store.js';
 import type { RolesConfig } from './roles.js';
@@ -22,6 +22,8 @@ export interface ControllerOptions {
   /** but never longer than this after the first event of a burst */
   quantumMs?: number;
   defaultPort?: number;
+  /** fail static above this share (%) of a pool's members failed in gossip (desired.ts); false: never */
+  failStaticPct?: number | false;
   /** keep the pause book in this file (next to the serf snapshot) so pauses survive a restart */
   pauseFile?: string;
 }
@@ -31,6 +33,7 @@ export const CONTROLLER_DEFAULTS: ControllerOptions = {
   failedGraceMs: 30_000,
   leaveGraceMs: 10_000,
   resyncMs: 30_000,
+  failStaticPct: 50,
   quiescentMs: 50,
   quantumMs: 250,
 };
@@ -49,6 +52,7 @@ export interface ControllerStats {
 export class Controller {
   private readonly queue = new PQueue({ concurrency: 1 });
   private readonly pauses = new PauseBook();
+  private readonly inFailStatic = new Set<string>();
   private readonly statusSince = new Map<string, { status: MemberStatus; since: number }>();
   /** what each managed backend was last successfully set to */
   private readonly applied = new Map<string, DesiredServer[]>();
@@ -101,7 +105,7 @@ export class Controller {
   }
 
   /** `controller:` settings from a reload: graces and pause state count from the next run; resync restarts. */
-  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs'>): void {
+  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs' | 'failStaticPct'>): void {
     const resyncChanged = opts.resyncMs !== this.opts.resyncMs;
     Object.assign(this.opts, opts);
     if (resyncChanged && this.unsubscribe) this.startResync();
@@ -199,6 +203,33 @@ export class Controller {
     return out;
   }
 
+  /** Which servers pass their health checks now, asked of the data plane only while some member is failed. */
+  private async failStaticInput(members: readonly ObservedMember[]): Promise<DesiredOptions['failStatic']> {
+    const pct = this.opts.failStaticPct ?? CONTROLLER_DEFAULTS.failStaticPct;
+    if (pct === false || pct === undefined || !members.some((m) => m.status === 'failed')) return undefined;
+    const passing = new Set<string>();
+    try {
+      for (const b of await this.driver.snapshot()) for (const s of b.servers) if (s.check.status === 'passed') passing.add(`${b.name}/${s.name}`); // in maint too: its last check
+    } catch (err) {
+      this.log.warn({ err }, `fail static: cannot read the servers' health from the data plane: ${errorMessage(err)}`);
+    }
+    return { pct, passing };
+  }
+
+  /** One line when a backend enters fail static and one when it leaves it. */
+  private logFailStatic(now: ReadonlyMap<string, { failed: number; of: number; kept: number }>): void {
+    for (const [backend, f] of now) {
+      if (this.inFailStatic.has(backend)) continue;
+      this.inFailStatic.add(backend);
+      this.log.warn({ backend, failed: f.failed, of: f.of, kept: f.kept }, `${backend}: fail static: ${f.failed} of ${f.of} members failed in gossip at once; keeping the ${f.kept} that pass their health checks in rotation (a partition between this balancer and the cluster looks like this)`);
+    }
+    for (const backend of this.inFailStatic) {
+      if (now.has(backend)) continue;
+      this.inFailStatic.delete(backend);
+      this.log.info({ backend }, `${backend}: fail static over: gossip and the pool agree again`);
+    }
+  }
+
   private async run(): Promise<void> {
     this.queued = false;
     if (this.stopped) return;
@@ -214,14 +245,17 @@ export class Controller {
       this.retryLater();
       return;
     }
-    const result = desiredPools(this.observe(now), this.pauses.view(), this.roles, {
+    const observed = this.observe(now);
+    const result = desiredPools(observed, this.pauses.view(), this.roles, {
       localName: this.source.localName(),
       pauseState: this.opts.pauseState,
       failedGraceMs: this.opts.failedGraceMs,
       leaveGraceMs: this.opts.leaveGraceMs,
       defaultPort: this.opts.defaultPort,
       knownBackends: known,
+      failStatic: await this.failStaticInput(observed),
     }, now);
+    this.logFailStatic(result.failStatic);
 
     for (const r of result.unknownRoles) {
       if (this.warnedRoles.has(r)) continue;

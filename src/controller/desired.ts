@@ -24,10 +24,17 @@ export interface DesiredOptions {
   defaultPort?: number;
   /** Backends the data plane has; refs to others are reported, not used. Undefined: all allowed. */
   knownBackends?: ReadonlySet<string>;
+  /**
+   * Fail static: when more than `pct` % of a pool's members are failed in gossip, those of them whose servers still
+   * pass their health checks (`passing`: "backend/server") stay in rotation. That is how a partition between the
+   * balancer and the gossip cluster looks (Envoy's panic threshold is the same idea); a server failing its checks
+   * goes as before.
+   */
+  failStatic?: { pct: number; passing: ReadonlySet<string> };
 }
 
 /** Short word for why a server is in its state, used in the controller's log lines. */
-export type Cause = 'join' | 'pause' | 'failed' | 'leave';
+export type Cause = 'join' | 'pause' | 'failed' | 'leave' | 'fail static';
 
 export interface DesiredServer extends ServerSpec {
   member: string;
@@ -36,6 +43,8 @@ export interface DesiredServer extends ServerSpec {
 
 export interface DesiredResult {
   pools: Map<string, DesiredServer[]>;
+  /** backends in fail static now, with how many of their members gossip says failed */
+  failStatic: Map<string, { failed: number; of: number; kept: number }>;
   /** roles seen on members that roles.yml does not define (the balancer role excluded) */
   unknownRoles: Set<string>;
   /** backends roles.yml names that the data plane does not have */
@@ -77,6 +86,8 @@ export function desiredPools(
     }
   }
 
+  const failedMembers = new Set<string>();
+  const expiredMembers = new Set<string>();
   const sorted = [...members].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const memberPauses = pausesByMember(sorted.map((m) => m.name), pauses);
   for (const m of sorted) {
@@ -84,6 +95,8 @@ export function desiredPools(
     const placement = placeMember(m, memberPauses.get(m.name), options, now);
     if (!placement) continue;
     if (placement.until !== undefined) nextChangeAt = Math.min(nextChangeAt ?? Infinity, placement.until);
+    if (placement.cause === 'failed') failedMembers.add(m.name);
+    if (placement.expired) expiredMembers.add(m.name);
     for (const roleName of memberRoles(m)) {
       if (roleName === BALANCER_ROLE) continue;
       const role = roles.roles[roleName];
@@ -104,7 +117,36 @@ export function desiredPools(
       }
     }
   }
-  return { pools, unknownRoles, unknownBackends, nextChangeAt };
+  const failStatic = applyFailStatic(pools, failedMembers, expiredMembers, options.failStatic);
+  return { pools, unknownRoles, unknownBackends, nextChangeAt, failStatic };
+}
+
+/**
+ * Failed members of a pool over the fail-static share: those passing their checks are put back in rotation;
+ * otherwise (and for pools under the share) failed members past failed_grace leave the pool.
+ */
+function applyFailStatic(
+  pools: Map<string, DesiredServer[]>,
+  failed: ReadonlySet<string>,
+  expired: ReadonlySet<string>,
+  fs: DesiredOptions['failStatic'],
+): DesiredResult['failStatic'] {
+  const out: DesiredResult['failStatic'] = new Map();
+  for (const [backend, list] of pools) {
+    const failedHere = list.filter((s) => failed.has(s.member)).length;
+    const over = fs !== undefined && list.length > 0 && failedHere * 100 > fs.pct * list.length;
+    let kept = 0;
+    const next: DesiredServer[] = [];
+    for (const s of list) {
+      if (over && failed.has(s.member) && fs.passing.has(`${backend}/${s.name}`)) {
+        kept++;
+        next.push({ ...s, state: 'ready', cause: 'fail static', reason: `${(s.reason ?? '').split(';')[0]}; member failed in gossip but passes its health checks: kept in rotation (fail static: ${failedHere} of ${list.length} members failed)` });
+      } else if (!expired.has(s.member)) next.push(s);
+    }
+    pools.set(backend, next);
+    if (over) out.set(backend, { failed: failedHere, of: list.length, kept });
+  }
+  return out;
 }
 
 interface Placement {
@@ -113,6 +155,10 @@ interface Placement {
   reason: string;
   /** when this placement expires (end of a grace period) */
   until?: number;
+  /** a failed member past failed_grace: out of the pool unless fail static keeps it */
+  expired?: boolean;
+  /** when a failed member failed */
+  since?: number;
 }
 
 /** Where a member's status and pause put it, or undefined if it is out of every pool. */
@@ -123,8 +169,9 @@ function placeMember(m: ObservedMember, pause: PauseRecord | undefined, o: Desir
   const status: MemberStatus = m.status;
   if (status === 'failed') {
     const until = m.since + o.failedGraceMs;
-    if (now >= until) return undefined;
-    return { state: 'maint', cause: 'failed', reason: `member failed at ${at(m.since)}: maint; removed at ${at(until)} (failed_grace ${secs(o.failedGraceMs)})`, until };
+    // past its grace it is still placed, expired: fail static may keep it (applyFailStatic drops it otherwise)
+    if (now >= until) return { state: 'maint', cause: 'failed', reason: `member failed at ${at(m.since)}: removed at ${at(until)} (failed_grace ${secs(o.failedGraceMs)})`, expired: true, since: m.since };
+    return { state: 'maint', cause: 'failed', reason: `member failed at ${at(m.since)}: maint; removed at ${at(until)} (failed_grace ${secs(o.failedGraceMs)})`, until, since: m.since };
   }
   if (status === 'leaving' || status === 'left') {
     const until = m.since + o.leaveGraceMs;

@@ -99,3 +99,20 @@ test('desired: stable names from member names; member port tag used when roles.y
   const m2 = member('app-0', 'app');
   assert.deepEqual(desiredPools([m, m2], new Map(), rr, OPTS, NOW).pools, desiredPools([m2, m], new Map(), rr, OPTS, NOW).pools);
 });
+
+test('fail static: over the share, failed members passing their checks stay in rotation; the others go as before', () => {
+  const R = roles('roles:\n  web: { lb: [web] }\n');
+  const longAgo = NOW - 60_000; // past failed_grace (30 s)
+  const members = [member('w1', 'web', 'failed', longAgo), member('w2', 'web', 'failed', longAgo), member('w3', 'web', 'failed', NOW - 1000), member('w4', 'web')];
+  const states = (r: ReturnType<typeof desiredPools>) => (r.pools.get('web') ?? []).map((s) => `${s.name}:${s.state}`).join(' ');
+  // 3 of 4 failed (75 % > 50 %): w1 and w3 pass their checks and stay ready; w2 fails them: past its grace, gone
+  const over = desiredPools(members, new Map(), R, { ...OPTS, failStatic: { pct: 50, passing: new Set(['web/w1', 'web/w3', 'web/w4']) } }, NOW);
+  assert.equal(states(over), 'w1:ready w3:ready w4:ready');
+  assert.deepEqual(over.failStatic.get('web'), { failed: 3, of: 4, kept: 2 });
+  assert.match(over.pools.get('web')![0]!.reason!, /^role web; member failed in gossip but passes its health checks: kept in rotation \(fail static: 3 of 4 members failed\)$/);
+  // under the share (or without fail static): failed members in maint during their grace, then out
+  const under = desiredPools(members, new Map(), R, { ...OPTS, failStatic: { pct: 80, passing: new Set(['web/w1', 'web/w3']) } }, NOW);
+  assert.equal(states(under), 'w3:maint w4:ready');
+  assert.equal(under.failStatic.size, 0);
+  assert.equal(states(desiredPools(members, new Map(), R, OPTS, NOW)), 'w3:maint w4:ready');
+});
