@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { BadAddress, RpcRemoteNoAuth } from '../errors/index.js';
 import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
-import { DEFAULT_GOSSIP_PORT, encodeTags, META_MAX, NODE_NAME_MAX, nodeNameProblem, parseJoinAddr, portProblem, type Profile } from '../gossip/index.js';
+import { DEFAULT_GOSSIP_PORT, encodeTags, META_MAX, NODE_NAME_MAX, nodeNameProblem, parseJoinAddr, type Profile } from '../gossip/index.js';
 import type { AgentFile } from './config-file.js';
 import { formatHostPort, hostPortProblem, parseHostPort, type HostPort } from './host-port.js';
 

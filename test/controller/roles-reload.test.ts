@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
-import { createSerf, type Serf } from '../../src/gossip/index.js';
+import { createSerf } from '../../src/gossip/index.js';
 import { startControlPlane } from '../../src/controller/balancer.js';
 import { createReloader } from '../../src/controller/reload.js';
 import { validateBalancerFiles } from '../../src/controller/validate.js';

@@ -4,7 +4,6 @@
 // the running config (controller/reload.ts).
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { startControlPlane } from '../../controller/balancer.js';
 import type { Command } from '../command.js';
 
 export const balancer: Command = {

@@ -246,7 +246,10 @@ export class BackendRuntime {
   private readonly counts = () => {
     let active = 0;
     let backup = 0;
-    for (const x of this.servers.values()) if (x.usable) x.backup ? backup++ : active++;
+    for (const x of this.servers.values()) if (x.usable) {
+      if (x.backup) backup++;
+      else active++;
+    }
     return { active, backup };
   };
 

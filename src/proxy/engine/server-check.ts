@@ -39,7 +39,7 @@ export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRun
         log.info({ backend, server: server.name }, line);
       }
     },
-    onTransition(up, r) {
+    onTransition(up) {
       const before = server.status;
       server.checkUp = up;
       server.noteTransition(before);

@@ -130,8 +130,13 @@ function write(w: Writer, v: Pack): void {
   if (Array.isArray(v)) {
     const n = v.length;
     if (n < 16) w.byte(0x90 | n);
-    else if (n < 0x10000) (w.byte(0xdc), w.u16(n));
-    else (w.byte(0xdd), w.u32(n));
+    else if (n < 0x10000) {
+      w.byte(0xdc);
+      w.u16(n);
+    } else {
+      w.byte(0xdd);
+      w.u32(n);
+    }
     for (const x of v) write(w, x);
     return;
   }
@@ -139,8 +144,13 @@ function write(w: Writer, v: Pack): void {
   const keys = Object.keys(v).filter((k) => (v as Record<string, Pack>)[k] !== undefined).sort();
   const n = keys.length;
   if (n < 16) w.byte(0x80 | n);
-  else if (n < 0x10000) (w.byte(0xde), w.u16(n));
-  else (w.byte(0xdf), w.u32(n));
+  else if (n < 0x10000) {
+    w.byte(0xde);
+    w.u16(n);
+  } else {
+    w.byte(0xdf);
+    w.u32(n);
+  }
   for (const k of keys) {
     writeRaw(w, Buffer.from(k, 'utf8'));
     write(w, (v as Record<string, Pack>)[k]!);
