@@ -6,7 +6,7 @@ import { isLoopback } from '../config/loopback.js';
 import type { ConfigError, ConfigResult } from '../config/errors.js';
 import { DEFAULT_GOSSIP_PORT, encodeTags, META_MAX, NODE_NAME_MAX, nodeNameProblem, parseJoinAddr, type Profile } from '../gossip/index.js';
 import type { AgentFile } from './config-file.js';
-import { formatHostPort, hostPortProblem, parseHostPort, type HostPort } from './host-port.js';
+import { formatHostPort, hostPortProblem, parseHostPort, type HostPort } from '../net/index.js';
 
 export { DEFAULT_GOSSIP_PORT, formatHostPort, hostPortProblem, parseHostPort, type HostPort };
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';

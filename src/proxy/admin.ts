@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Endpoint } from '../config/index.js';
+import type { Endpoint } from '../net/index.js';
 import { AdminNotFound, AdminRefused, NotFound } from '../errors/index.js';
 import { createApi, route, TextAnswer, type Route } from '../http-api/index.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';

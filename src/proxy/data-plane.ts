@@ -6,7 +6,7 @@ import type { MainConfig } from '../config/main.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
 import { AdminServer } from './admin.js';
 import { BuiltinProxy } from './builtin-proxy.js';
-import type { Endpoint } from '../config/index.js';
+import type { Endpoint } from '../net/index.js';
 import { resolveModel } from './model/index.js';
 import { StatsPageServer } from './observe/stats-page/server.js';
 import { ProxyWorkers, workerCount } from './cluster/primary.js';

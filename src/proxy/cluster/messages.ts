@@ -3,7 +3,7 @@
 import type { MainConfig } from '../../config/main.js';
 import type { ServerSpec } from '../../interfaces/pool-driver.js';
 import type { ServerHealth } from '../engine/backend.js';
-import type { Endpoint } from '../../config/index.js';
+import type { Endpoint } from '../../net/index.js';
 import type { StatusCounts } from '../observe/counters.js';
 
 /** One backend's servers as the control process has them: the list, admin state, weight, and health. */

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { sameToken } from '../../../config/token.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from '../../rebind.js';
 import type { Logger } from 'pino';
-import type { Endpoint } from '../../../config/index.js';
+import type { Endpoint } from '../../../net/index.js';
 import type { BuiltinProxy } from '../../builtin-proxy.js';
 import { collectStats } from '../stats.js';
 import type { StatsPageConfig } from './config.js';
