@@ -2,7 +2,7 @@
 // its admin API and stats page. The CLI runs this and starts the control plane (gossip node and controller) on
 // top of the returned handle's PoolDriver.
 import type { Logger } from 'pino';
-import type { MainConfig } from '../config/main.js';
+import type { MainConfig } from '../main-config/main.js';
 import type { PoolDriver } from '../interfaces/pool-driver.js';
 import { AdminServer } from './admin.js';
 import { BuiltinProxy } from './builtin-proxy.js';

@@ -19,10 +19,10 @@ export const balancer: Command = {
       import('../../config/index.js'),
       import('../../log/logger.js'),
       import('../../proxy/data-plane.js'),
-      import('../../controller/balancer.js'),
-      import('../../controller/validate.js'),
-      import('../../controller/reload.js'),
-      import('../../controller/state-dir.js'),
+      import('../../balancer/control-plane.js'),
+      import('../../balancer/validate.js'),
+      import('../../balancer/reload.js'),
+      import('../../balancer/state-dir.js'),
     ]);
     const file = values.config;
     if (!file) {

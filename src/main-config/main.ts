@@ -7,8 +7,8 @@ import { statsPageSchema } from '../proxy/observe/stats-page/config.js';
 import { haproxySchema } from '../drivers/haproxy/config.js';
 import { controllerSchema, gossipSchema } from '../controller/config.js';
 import { rolesFileSchema, unknownBackends } from '../controller/roles.js';
-import { loadConfigFile, parseConfigText } from './load.js';
-import type { ConfigResult, LoadOptions } from './index.js';
+import { loadConfigFile, parseConfigText } from '../config/load.js';
+import type { ConfigResult, LoadOptions } from '../config/index.js';
 
 export const mainShape = {
   ...proxySectionsShape,
