@@ -17,12 +17,12 @@ export const balancer: Command = {
     const [{ watch }, { formatConfigError }, { createLogger }, { startDataPlane }, { startControlPlane }, { validateBalancerFiles }, { createReloader }, { defaultStateDir }] = await Promise.all([
       import('chokidar'),
       import('../../config/index.js'),
-      import('../../log/logger.js'),
-      import('../../proxy/data-plane.js'),
-      import('../../balancer/control-plane.js'),
-      import('../../balancer/validate.js'),
-      import('../../balancer/reload.js'),
-      import('../../balancer/state-dir.js'),
+      import('../../log/index.js'),
+      import('../../proxy/index.js'),
+      import('../../balancer/index.js'),
+      import('../../balancer/index.js'),
+      import('../../balancer/index.js'),
+      import('../../balancer/index.js'),
     ]);
     const file = values.config;
     if (!file) {

@@ -2,7 +2,7 @@
 // HAProxy (dynamic servers: add / drain / maint / del, weights, states) and never by a reload; a periodic
 // reconcile rebuilds what HAProxy lost (a restart drops dynamic servers) and removes what is no longer wanted.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec, ServerStatus, ServerView } from '../../interfaces/pool-driver.js';
+import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec, ServerStatus, ServerView } from '../../interfaces/index.js';
 import PQueue from 'p-queue';
 import { RuntimeApi } from './runtime-api.js';
 import { errorMessage, HaproxyRefused, isLbaError } from '../../errors/index.js';

@@ -1,7 +1,7 @@
 // What the control process and its proxy workers say to each other over the cluster IPC channel
 // (structured clone: the config is plain data, compiled again on each side).
-import type { MainConfig } from '../../main-config/main.js';
-import type { ServerSpec } from '../../interfaces/pool-driver.js';
+import type { MainConfig } from '../../main-config/index.js';
+import type { ServerSpec } from '../../interfaces/index.js';
 import type { ServerHealth } from '../engine/backend.js';
 import type { Endpoint } from '../../net/index.js';
 import type { StatusCounts } from '../observe/counters.js';

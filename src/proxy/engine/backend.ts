@@ -1,6 +1,6 @@
 // A backend at run time: its servers, the balancing algorithm over the usable tier, the queue, and in-place list changes.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../../interfaces/pool-driver.js';
+import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../../interfaces/index.js';
 import { algorithmFor, type BalanceAlgorithm, type PickContext } from '../balance/index.js';
 import type { BackendDef } from '../model/defs.js';
 import { StatusCounts } from '../observe/counters.js';
