@@ -1,4 +1,4 @@
-// The controller's and gossip node's sections of lbagent.yml (composed with the others in config/main.ts).
+// The controller's and gossip node's sections of lbagent.yml (composed with the others in main-config/main.ts).
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
