@@ -9,7 +9,7 @@
 //            (health fails for shutdown_delay while it serves, then it drains and exits), crash = SIGKILL.
 // Env: BENCH_INTERVAL_MS (20, one request per interval on a new connection), BENCH_ADVERT (1 s), BENCH_CHECK (1 s,
 // fall 2 rise 2).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -154,5 +154,5 @@ for (const row of rows) {
   const cpu = ref && row.target.startsWith('builtin') ? fmt(row.r.cpuUsPerReq / ref.r.cpuUsPerReq, 2) : '';
   console.log(`| ${row.test} | ${row.target} | ${fmt(row.r.rps)} | ${fmt(row.r.mbps, 1)} | ${fmt(row.r.p50ms, 2)} | ${fmt(row.r.p99ms, 2)} | ${row.r.errors + row.r.non2xx} | ${fmt(row.r.cpuUsPerReq, 1)} | ${row.rss ?? '-'} | ${ratio} | ${p99} | ${cpu} |`);
 }
-console.log(`\nGoals: keep-alive ≥ 0.5× HAProxy (HTTP and HTTPS), TCP streaming ≥ 0.8×, p99 ≤ 2× (see ../shared/docs/anchors.md for reference figures).
+console.log(`\nGoals: keep-alive ≥ 0.5× HAProxy (HTTP and HTTPS), TCP streaming ≥ 0.8×, p99 ≤ 2× (what each run compares: README.md, "Benchmarks").
 *-paced: each connection waits ${paceMs} ms between requests (equal offered load for both); CPU µs/req: the proxy's own CPU time per request.`);

@@ -2,7 +2,7 @@
 // (join with retry and backoff, graceful leave on SIGINT/SIGTERM, exit when left).
 import type { Logger } from 'pino';
 import { createSerf, type KeyOp, type KeyOpResult, type QueryOptions, type Serf, type SerfConfig, type SerfEvent } from '../gossip/index.js';
-import { LogTap, type LogEntry } from '../log/tap.js';
+import { LogTap, type LogEntry } from '../log/index.js';
 import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
 import { AgentRpcServer } from './rpc.js';

@@ -1,7 +1,7 @@
 // The CLI's side of the agent RPC.
 import { request, type IncomingMessage } from 'node:http';
 import { AgentAnswer, AgentLost, answeredError, BadAddress, errorMessage, LbaError, NoAgent } from '../errors/index.js';
-import { formatHostPort, hostPortProblem, parseHostPort } from './host-port.js';
+import { formatHostPort, hostPortProblem, parseHostPort } from '../net/index.js';
 import { DEFAULT_RPC_ADDR } from './options.js';
 
 /** True for an error the agent answered with (any HTTP status): an agent is there, whatever it said. */

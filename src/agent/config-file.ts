@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { duration, loadConfigFile, oneOf, type ConfigError } from '../config/index.js';
 import { DEFAULT_GOSSIP_PORT } from '../gossip/index.js';
-import { hostPortProblem, parseHostPort } from './host-port.js';
+import { hostPortProblem, parseHostPort } from '../net/index.js';
 
 const hostPort = (defaultPort: number, defaultHost?: string) =>
   z.string().transform((v, ctx) => {

@@ -7,7 +7,7 @@ import { route, startNdjson, type Route } from '../http-api/index.js';
 import { errorMessage, RpcEvent, RpcEventFilter, RpcForceLeave, RpcJoin, RpcKeys, RpcLogLevel, RpcMemberFilter, RpcQuery, RpcTags } from '../errors/index.js';
 import type { SerfMember } from '../gossip/index.js';
 import { FilterRegex, isLbaError } from '../errors/index.js';
-import { formatLogLine, monitorLevel } from '../log/tap.js';
+import { formatLogLine, monitorLevel } from '../log/index.js';
 import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 import { filterMembers } from './member-filter.js';

@@ -2,11 +2,11 @@
 // JSON is YAML, so one loader gives file:line:col errors for both) overlaid by command-line flags.
 import { hostname } from 'node:os';
 import { BadAddress, RpcRemoteNoAuth } from '../errors/index.js';
-import { isLoopback } from '../config/loopback.js';
-import type { ConfigError, ConfigResult } from '../config/errors.js';
-import { DEFAULT_GOSSIP_PORT, encodeTags, META_MAX, NODE_NAME_MAX, nodeNameProblem, parseJoinAddr, portProblem, type Profile } from '../gossip/index.js';
+import { isLoopback } from '../config/index.js';
+import type { ConfigError, ConfigResult } from '../config/index.js';
+import { DEFAULT_GOSSIP_PORT, encodeTags, META_MAX, NODE_NAME_MAX, nodeNameProblem, parseJoinAddr, type Profile } from '../gossip/index.js';
 import type { AgentFile } from './config-file.js';
-import { formatHostPort, hostPortProblem, parseHostPort, type HostPort } from './host-port.js';
+import { formatHostPort, hostPortProblem, parseHostPort, type HostPort } from '../net/index.js';
 
 export { DEFAULT_GOSSIP_PORT, formatHostPort, hostPortProblem, parseHostPort, type HostPort };
 export const DEFAULT_RPC_ADDR = '127.0.0.1:7373';
@@ -184,7 +184,7 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     else errors.push(flagError('retry-max', `invalid number '${flags['retry-max']}'`, 'a whole number of attempts, 0 = no limit'));
   }
   if (flags['retry-interval'] !== undefined) {
-    const { parseDuration } = await import('../config/duration.js');
+    const { parseDuration } = await import('../config/index.js');
     const ms = parseDuration(flags['retry-interval']);
     if (typeof ms === 'number' && ms > 0) opts.retryMaxIntervalMs = ms;
     else errors.push(flagError('retry-interval', `invalid duration '${flags['retry-interval']}'`, 'a duration such as 30s'));

@@ -2,7 +2,7 @@
 // own, and the member shape the HTTP RPC answers with.
 import type { KeyOp, KeyOpResult } from '../gossip/index.js';
 import type { QueryOptions, SerfEvent, SerfMember } from '../gossip/index.js';
-import type { LogEntry } from '../log/tap.js';
+import type { LogEntry } from '../log/index.js';
 
 export interface RpcTarget {
   info(): { name: string; addr: string; port: number; tags: Record<string, string> };

@@ -4,11 +4,11 @@
 // tells them apart, see rpc.ts). Wire format: hashicorp/serf's client/const.go and agent/ipc.go (IPC version 1).
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { sameToken } from '../config/token.js';
+import { sameToken } from '../config/index.js';
 import type { Logger } from 'pino';
 import { asMap, bool, bytes, decode, encode, list, str, text, Truncated, uint, type MapValue, type Pack } from '../wire/msgpack/index.js';
 import { ipToBytes, type KeyOpResult, type QueryOptions, type SerfEvent, type SerfMember } from '../gossip/index.js';
-import { formatLogLine, monitorLevel } from '../log/tap.js';
+import { formatLogLine, monitorLevel } from '../log/index.js';
 import { DropGate } from './drop-gate.js';
 import { filterMatches, parseHandlerSpec } from './handlers.js';
 import { filterMembersSerf } from './member-filter.js';

@@ -1,6 +1,7 @@
 // zod building blocks shared by every config schema (main config, roles.yml, agent config).
 import { z } from 'zod';
 import { DURATION_EXPECTED, parseDuration } from './duration.js';
+import { endpointProblem, ENDPOINT_EXPECTED, parseEndpoint } from '../net/index.js';
 
 /** A duration in HAProxy's units, validated and converted to milliseconds. */
 export const duration = () =>
@@ -13,31 +14,7 @@ export const duration = () =>
     return ms;
   });
 
-/** An "addr:port" endpoint. IPv6 as "[::1]:80"; "*:80" or ":80" means every address. */
-export interface Endpoint {
-  host: string;
-  port: number;
-}
-
-export const ENDPOINT_EXPECTED = 'addr:port, e.g. 127.0.0.1:8080, [::1]:8080 or *:8080';
-
-export function parseEndpoint(v: string, defaultHost = '0.0.0.0'): Endpoint | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d{1,5})$/.exec(v.trim());
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port < 0 || port > 65535) return undefined;
-  let host = m[1] ?? m[2] ?? '';
-  if (host === '' || host === '*') host = defaultHost;
-  return { host, port };
-}
-
-/** What is wrong with an address parseEndpoint refused, in words: the port's problem when it has one (99999, "http"). */
-export function endpointProblem(v: string): string {
-  const port = /:([^:\]]*)$/.exec(v.trim())?.[1];
-  const why = port === undefined ? '' : !/^\d+$/.test(port) ? `: port '${port}' is not a number` : Number(port) > 65535 ? `: port ${port} is out of range (0 to 65535)` : '';
-  return `invalid address '${v}'${why}`;
-}
-
+/** An "addr:port" endpoint (net's parseEndpoint) as a zod type. */
 export const endpoint = (defaultHost = '0.0.0.0') =>
   z.string().transform((v, ctx) => {
     const ep = parseEndpoint(v, defaultHost);

@@ -1,9 +1,9 @@
-// The controller's and gossip node's sections of lbagent.yml (composed with the others in config/main.ts).
+// The controller's and gossip node's sections of lbagent.yml (composed with the others in main-config/main.ts).
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { duration, endpoint, oneOf } from '../config/index.js';
-import type { Endpoint } from '../config/index.js';
+import type { Endpoint } from '../net/index.js';
 import { parseJoinAddr } from '../gossip/index.js';
 
 const KEY_EXPECTED = 'a base64 key of 16, 24 or 32 bytes (lbagent keygen)';

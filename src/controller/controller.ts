@@ -3,8 +3,8 @@
 // A burst of events therefore costs a handful of applications, and two never run at once against one driver.
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import type { MemberSource, MemberSourceEvent, MemberStatus } from '../interfaces/member-source.js';
-import type { PoolDriver } from '../interfaces/pool-driver.js';
+import type { MemberSource, MemberSourceEvent, MemberStatus } from '../interfaces/index.js';
+import type { PoolDriver } from '../interfaces/index.js';
 import { desiredPools, toSpec, type DesiredOptions, type DesiredServer, type ObservedMember } from './desired.js';
 import { matchPauseTarget, PauseBook } from './pauses.js';
 import { loadPauseFile, savePauseFile } from './pause-store.js';

@@ -1,8 +1,8 @@
 // The desired pools as a pure function of what is known now: members (with how long they have been in their
 // status), pauses, roles.yml and the clock. Level-triggered: the controller calls it again after every change,
 // and it returns the whole picture, never a delta.
-import type { Member, MemberStatus } from '../interfaces/member-source.js';
-import type { AdminState, ServerCheckOverrides, ServerSpec } from '../interfaces/pool-driver.js';
+import type { Member, MemberStatus } from '../interfaces/index.js';
+import type { AdminState, ServerCheckOverrides, ServerSpec } from '../interfaces/index.js';
 import { pausesByMember, type PauseRecord } from './pauses.js';
 import { BALANCER_ROLE, type BackendRef, type CheckOverrides, type RoleDef, type RolesConfig } from './roles.js';
 

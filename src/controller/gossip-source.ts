@@ -1,6 +1,6 @@
 // The controller's MemberSource on a serf node (src/gossip/serf/api.ts). User events are passed on with their
 // LTime and replay flag, so pauses sent before this balancer started (learned with join -replay) count too.
-import type { Member, MemberSource, MemberSourceEvent } from '../interfaces/member-source.js';
+import type { Member, MemberSource, MemberSourceEvent } from '../interfaces/index.js';
 import type { Serf, SerfEvent, SerfMember } from '../gossip/index.js';
 
 function toMember(m: SerfMember): Member {

@@ -1,6 +1,6 @@
 // A MemberSource fed by hand: for a static list of backends (no gossip), for the demo before the gossip
 // stack is wired, and for driving the controller in tests through the same seam the gossip node uses.
-import type { Member, MemberSource, MemberSourceEvent } from '../interfaces/member-source.js';
+import type { Member, MemberSource, MemberSourceEvent } from '../interfaces/index.js';
 
 export class ManualMemberSource implements MemberSource {
   private readonly byName = new Map<string, Member>();

@@ -19,6 +19,7 @@ export const RESUME_EVENT = 'resume';
 export function parsePausePayload(payload: Buffer | string): string | undefined {
   const text = typeof payload === 'string' ? payload : payload.toString('utf8');
   const node = text.trim().split(/\s+/)[0];
+  // oxlint-disable-next-line no-control-regex -- refusing control characters in a node name is the point
   if (!node || node.length > 512 || /[\x00-\x1f]/.test(node)) return undefined;
   return node;
 }

@@ -7,6 +7,6 @@ export { encodeTags, decodeTags } from './serf/messages.js';
 export { compileFilterRegex, type CompiledRegex } from './serf/filter-regex.js';
 export type { Profile } from './memberlist/api.js';
 export { META_MAX, NODE_NAME_MAX, nodeNameProblem } from './memberlist/validate.js';
-export { DEFAULT_GOSSIP_PORT, parseJoinAddr, portProblem } from './memberlist/address.js';
+export { DEFAULT_GOSSIP_PORT, parseJoinAddr, portProblem } from '../net/index.js';
 /** serf's RPC sends a member's address as memberlist's bytes (4, or 16 for IPv6). */
 export { ipToBytes } from './memberlist/codec.js';

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from 'find-my-way';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { sameToken } from '../config/token.js';
+import { sameToken } from '../config/index.js';
 import { ApiInternal, ApiMethodNotAllowed, ApiNotFound, ApiUnauthorized, errorMessage, LbaError } from '../errors/index.js';
 import { parseJson, readBody, validate } from './body.js';
 import { JsonAnswer, sendJson, sendText, TextAnswer } from './send.js';

@@ -37,9 +37,15 @@ export function translateHttpCheck(check: Yaml, words: string[]): Verdict {
       if (v === undefined) problems.push(`'${k}' without value`);
       else if (k === 'meth') check.method = v.toUpperCase();
       else if (k === 'uri') check.path = v;
-      else if (k === 'hdr' && v.toLowerCase() === 'host' && rest[i + 2] !== undefined) (check.host = rest[i + 2], i++);
+      else if (k === 'hdr' && v.toLowerCase() === 'host' && rest[i + 2] !== undefined) {
+        check.host = rest[i + 2];
+        i++;
+      }
       else if (k === 'ver') continue;
-      else if (k === 'hdr') (problems.push(`header '${v}' (lbagent's http check sends Host only)`), i++);
+      else if (k === 'hdr') {
+        problems.push(`header '${v}' (lbagent's http check sends Host only)`);
+        i++;
+      }
       else problems.push(`'${k} ${v}'`);
     }
     check.type = 'http';

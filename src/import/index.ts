@@ -63,7 +63,10 @@ export function importHaproxy(opts: ImportOptions): ImportResult {
     // the roles file counts as one directive: carried over when `roles:` can name it
     const r = applyRoles(a.config, opts.roles, opts.out);
     directives++;
-    if (r.ref) (a.config.roles = r.ref), carried++;
+    if (r.ref) {
+      a.config.roles = r.ref;
+      carried++;
+    }
     leftovers.push(...r.leftovers);
     for (const name of r.added) notes.push({ file: opts.roles, line: 1, text: name, reason: `backend '${name}' named by the roles file added with no servers (gossip fills it)` });
   }

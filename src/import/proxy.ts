@@ -1,7 +1,7 @@
 // One `defaults`, `frontend`, `backend` or `listen` section → a draft of its lbagent entry, with a verdict for each
 // directive. A proxy starts from a copy of the defaults it inherits (HAProxy copies them the same way), then its
 // own lines apply in order.
-import { parseBalance } from '../proxy/balance/index.js';
+import { parseBalance } from '../proxy/model/index.js';
 import { AclTable, splitGuard, type AclContext } from './acl.js';
 import { translateBind, type BindDraft, type PathBase, type SslDefaults } from './bind.js';
 import { OTHER_CHECKS, translateHttpCheck, translateHttpchk, translateTcpCheck } from './check.js';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { loadRolesFor } from '../controller/roles.js';
+import { loadRolesFor } from '../controller/index.js';
 import { ImportUnreadable, errorMessage } from '../errors/index.js';
 import type { Leftover, Yaml } from './types.js';
 

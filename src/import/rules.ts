@@ -2,7 +2,7 @@
 // (`reqadd`, `reqdel`/`reqidel`, `reqrep`/`reqirep`, `rspadd`, `rspdel`/`rspidel`, `rsprep`) → lbagent's rule lists
 // (src/proxy/http/rules-config.ts). What needs a header-value match, a path rewrite or a fetch lbagent lacks is
 // left over with that reason.
-import { compileValue } from '../proxy/http/rules.js';
+import { compileValue } from '../proxy/model/index.js';
 import { splitGuard, type AclTable } from './acl.js';
 import { carried, left, noted, type Verdict, type Yaml } from './types.js';
 

@@ -3,11 +3,11 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Endpoint } from '../config/index.js';
+import type { Endpoint } from '../net/index.js';
 import { AdminNotFound, AdminRefused, NotFound } from '../errors/index.js';
 import { createApi, JsonAnswer, route, TextAnswer, type Route } from '../http-api/index.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
-import type { PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
+import type { PoolDriver, ServerSpec } from '../interfaces/index.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
 import { createMetrics } from './observe/metrics.js';
 import { collectStats } from './observe/stats.js';

@@ -1,6 +1,6 @@
 // The built-in data plane as a PoolDriver: frontends and backends from the config, pools changed in place.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec } from '../interfaces/pool-driver.js';
+import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec } from '../interfaces/index.js';
 import { BindFailed, errorMessage, NotFound } from '../errors/index.js';
 import { BackendRuntime } from './engine/backend.js';
 import type { EngineContext } from './engine/context.js';

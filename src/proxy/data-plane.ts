@@ -2,17 +2,17 @@
 // its admin API and stats page. The CLI runs this and starts the control plane (gossip node and controller) on
 // top of the returned handle's PoolDriver.
 import type { Logger } from 'pino';
-import type { MainConfig } from '../config/main.js';
-import type { PoolDriver } from '../interfaces/pool-driver.js';
+import type { MainConfig } from '../main-config/index.js';
+import type { PoolDriver } from '../interfaces/index.js';
 import { AdminServer } from './admin.js';
 import { Health } from './observe/health.js';
 import { BuiltinProxy } from './builtin-proxy.js';
-import type { Endpoint } from '../config/index.js';
+import type { Endpoint } from '../net/index.js';
 import { resolveModel } from './model/index.js';
 import { StatsPageServer } from './observe/stats-page/server.js';
 import { ProxyWorkers, workerCount } from './cluster/primary.js';
 import { availableParallelism } from 'node:os';
-import { isLoopback } from '../config/loopback.js';
+import { isLoopback } from '../config/index.js';
 import { errorMessage, ListenFailed } from '../errors/index.js';
 
 export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
@@ -145,7 +145,7 @@ function fmt(e: Endpoint): string {
  * changes HAProxy's pools; the built-in proxy opens no frontend.
  */
 async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promise<DataPlaneHandle> {
-  const { HaproxyDriver } = await import('../drivers/haproxy/driver.js');
+  const { HaproxyDriver } = await import('../drivers/haproxy/index.js');
   const h = config.haproxy;
   if (!h) throw new Error('proxy: haproxy needs a haproxy: section with the runtime API socket');
   const driver = new HaproxyDriver(

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import { contextFor } from './model/tls.js';
-import type { Endpoint } from '../config/index.js';
+import type { Endpoint } from '../net/index.js';
 import type { EngineContext } from './engine/context.js';
 import { FrontendStats } from './observe/counters.js';
 import { HttpSession } from './session/http/session.js';

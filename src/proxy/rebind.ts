@@ -2,7 +2,7 @@
 // opens before the old one closes. When the old socket holds the port (same port, another host), it is closed
 // first, and reopened if the new address cannot be bound, so a failed move leaves the old address serving.
 import type { Server } from 'node:http';
-import type { Endpoint } from '../config/index.js';
+import type { Endpoint } from '../net/index.js';
 
 export function listenOn(server: Server, ep: Endpoint): Promise<void> {
   return new Promise<void>((resolve, reject) => {

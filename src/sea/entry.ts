@@ -1,8 +1,8 @@
 // The single executables' entry point (`npm run build:sea` bundles it into one CommonJS file): bin/lbagent.js's
 // job, plus what a bundle cannot load from node_modules at run time.
 import pinoPretty from 'pino-pretty';
-import { main } from '../cli/main.js';
-import { PRETTY_OPTIONS, usePrettyInProcess } from '../log/logger.js';
+import { main } from '../cli/index.js';
+import { PRETTY_OPTIONS, usePrettyInProcess } from '../log/index.js';
 
 usePrettyInProcess(() => pinoPretty(PRETTY_OPTIONS));
 

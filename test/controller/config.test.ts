@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatConfigError } from '../../src/config/index.js';
 import { gossipSettings, rolesPath } from '../../src/controller/config.js';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 
 test('balancer config: gossip, controller and roles sections', () => {
   const r = parseMainConfig('/etc/lbagent/lbagent.yml', [

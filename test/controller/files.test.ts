@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { formatConfigError } from '../../src/config/index.js';
 import { rolesPath } from '../../src/controller/config.js';
-import { loadMainConfig } from '../../src/config/main.js';
+import { loadMainConfig } from '../../src/main-config/main.js';
 import { loadRoles, referencedBackends } from '../../src/controller/roles.js';
 import { repoRoot } from '../helpers/paths.js';
 

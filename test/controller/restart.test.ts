@@ -1,10 +1,10 @@
 // Which settings a reload cannot change in place: named, so a reload never claims to apply them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
-import { restartNeeded } from '../../src/controller/restart.js';
-import type { BalancerFiles } from '../../src/controller/validate.js';
+import { restartNeeded } from '../../src/balancer/restart.js';
+import type { BalancerFiles } from '../../src/balancer/validate.js';
 
 function files(yaml: string): BalancerFiles {
   const r = parseMainConfig('lb.yml', yaml);

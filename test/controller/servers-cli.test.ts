@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { Controller } from '../../src/controller/controller.js';
 import { ManualMemberSource } from '../../src/controller/manual-source.js';
 import { parseRoles } from '../../src/controller/roles.js';

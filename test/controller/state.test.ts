@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { defaultSnapshotPath, defaultStateDir, pauseFileFor } from '../../src/controller/state-dir.js';
+import { defaultSnapshotPath, defaultStateDir, pauseFileFor } from '../../src/balancer/state-dir.js';
 import { loadPauseFile, savePauseFile } from '../../src/controller/pause-store.js';
 import { PauseBook } from '../../src/controller/pauses.js';
 import { gossipSettings } from '../../src/controller/config.js';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { tempDir } from '../helpers/tmp.js';
 
 test('state directory: systemd\'s STATE_DIRECTORY, /var/lib/lbagent as root, else XDG_STATE_HOME or ~/.local/state', () => {

@@ -7,7 +7,6 @@
 import { test } from 'node:test';
 import { needNetns, needTool } from '../helpers/tools.js';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHosts, type Host } from '../helpers/netns.js';

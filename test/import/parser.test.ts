@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { importHaproxy, parseSections, tokenize } from '../../src/import/index.js';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { ImportNothing, ImportUnreadable, isLbaError } from '../../src/errors/index.js';

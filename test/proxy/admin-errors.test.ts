@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { startDataPlane } from '../../src/proxy/data-plane.js';
 
 test('admin API: routes, and errors as {error, code}', async (t) => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatConfigError } from '../../src/config/index.js';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { resolveModel } from '../../src/proxy/model/index.js';
 import { lbagentBin, repoRoot } from '../helpers/paths.js';
 
@@ -150,7 +150,7 @@ test('lbagent check also validates the roles: the roles.yml it names and inline 
 });
 
 test('a tcp-expect check without a pattern is refused with its position', async () => {
-  const { parseMainConfig } = await import('../../src/config/main.js');
+  const { parseMainConfig } = await import('../../src/main-config/main.js');
   const r = parseMainConfig('t.yml', 'backends:\n  b:\n    check: { type: tcp-expect, send: "PING" }\n    servers: []\n');
   assert.equal(r.ok, false);
   if (!r.ok) assert.ok(r.errors.some((e) => e.line === 3 && /tcp-expect check needs a pattern/.test(e.message)), JSON.stringify(r.errors));

@@ -2,7 +2,7 @@ import pino from 'pino';
 // Shared pieces of the proxy tests: real backends on 127.0.0.1, a proxy from YAML text, raw HTTP exchanges.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { BuiltinProxy } from '../../src/proxy/builtin-proxy.js';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AdminState, ServerSpec } from '../../src/interfaces/pool-driver.js';
 import type { TestContext } from 'node:test';
-import { parseMainConfig, type MainConfig } from '../../src/config/main.js';
+import { parseMainConfig, type MainConfig } from '../../src/main-config/main.js';
 import { startDataPlane } from '../../src/proxy/data-plane.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { freePort } from '../helpers/ports.js';

@@ -21,7 +21,6 @@ type Verdict = 'equal' | 'stricter';
 /** One raw request (or several, pipelined) under test; `$` in the text stands for the row's id, a path segment. */
 interface Row { name: string; raw: string; expect: Verdict; /** why the proxy is stricter than HAProxy */ why?: string }
 
-const CRLF = '\r\n';
 const smuggled = 'GET /$/smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
 const len = (s: string) => Buffer.byteLength(s.replaceAll('$', 'r00'));
 const h11 = (extra: string, body = '', method = 'POST', path = '/$/a') => `${method} ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n${body}`;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { startDataPlane } from '../../src/proxy/data-plane.js';
 import { freePort } from '../helpers/ports.js';

@@ -2,7 +2,7 @@
 // set/add/del-header on requests and responses, HAProxy variables; config errors with positions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { rawRequest, startBackend, startProxy } from './fixtures.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { startDataPlane } from '../../src/proxy/data-plane.js';
 import { CSV_FIELDS } from '../../src/proxy/observe/stats-page/csv.js';

@@ -8,7 +8,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import { createServer as createHttpsServer } from 'node:https';
 import pino from 'pino';
 import { Writable } from 'node:stream';
-import { parseMainConfig } from '../../src/config/main.js';
+import { parseMainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { BuiltinProxy } from '../../src/proxy/builtin-proxy.js';
 import { resolveModel } from '../../src/proxy/model/index.js';

@@ -44,7 +44,10 @@ function openWs(port: number): Promise<{ sock: Socket; head: string; echo(text: 
           let got = '';
           const on = (c: Buffer) => {
             got += c.toString();
-            if (got.length >= text.length) (sock.off('data', on), r(got));
+            if (got.length >= text.length) {
+              sock.off('data', on);
+              r(got);
+            }
           };
           sock.on('data', on);
           sock.write(text);

@@ -2,7 +2,7 @@
 // control process (pool changes, health, reloads reach every worker; counters add up).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMainConfig, type MainConfig } from '../../src/config/main.js';
+import { parseMainConfig, type MainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
 import { startDataPlane, type DataPlaneHandle } from '../../src/proxy/data-plane.js';
 import { silentLogger } from '../../src/log/logger.js';

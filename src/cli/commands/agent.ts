@@ -1,10 +1,10 @@
 // `lbagent agent` (serf agent) and the foreground half of `lbagent join`.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { agentFlagSpec, resolveAgentOptions, type AgentFlags } from '../../agent/options.js';
-import { formatConfigError } from '../../config/errors.js';
-import { createLogger } from '../../log/logger.js';
-import { LogTap } from '../../log/tap.js';
+import { agentFlagSpec, loadAgent, resolveAgentOptions, type AgentFlags } from '../../agent/index.js';
+import { formatConfigError } from '../../config/index.js';
+import { createLogger } from '../../log/index.js';
+import { LogTap } from '../../log/index.js';
 import { BadArgument, describeError, errorMessage } from '../../errors/index.js';
 
 export const AGENT_OPTIONS_HELP = `Options:
@@ -41,7 +41,7 @@ export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[])
   const logTap = new LogTap();
   const log = createLogger({ level: opts.logLevel, name: opts.nodeName, tap: logTap });
   for (const k of resolved.ignored ?? []) log.warn(`agent: config key ignored: ${k}`);
-  const { Agent } = await import('../../agent/agent.js');
+  const { Agent } = await loadAgent();
   let agent;
   try {
     agent = await Agent.start(opts, log, logTap);

@@ -6,7 +6,6 @@
 // the running config (controller/reload.ts).
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { startControlPlane } from '../../controller/balancer.js';
 import type { Command } from '../command.js';
 
 /** Long enough for keepalived's default fall (3) × interval (1 s) and one advert: the VIP moves before the stop. */
@@ -51,12 +50,12 @@ export const balancer: Command = {
     const [{ watch }, { formatConfigError }, { createLogger }, { startDataPlane }, { startControlPlane }, { validateBalancerFiles }, { createReloader }, { defaultStateDir }] = await Promise.all([
       import('chokidar'),
       import('../../config/index.js'),
-      import('../../log/logger.js'),
-      import('../../proxy/data-plane.js'),
-      import('../../controller/balancer.js'),
-      import('../../controller/validate.js'),
-      import('../../controller/reload.js'),
-      import('../../controller/state-dir.js'),
+      import('../../log/index.js'),
+      import('../../proxy/index.js'),
+      import('../../balancer/index.js'),
+      import('../../balancer/index.js'),
+      import('../../balancer/index.js'),
+      import('../../balancer/index.js'),
     ]);
     const file = values.config;
     if (!file) {

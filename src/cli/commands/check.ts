@@ -14,7 +14,7 @@ export const check: Command = {
       process.stderr.write(`${this.usage}\n`);
       return 2;
     }
-    const [{ formatConfigError }, { validateBalancerFiles }] = await Promise.all([import('../../config/index.js'), import('../../controller/validate.js')]);
+    const [{ formatConfigError }, { validateBalancerFiles }] = await Promise.all([import('../../config/index.js'), import('../../balancer/index.js')]);
     // The same validation the balancer applies at start and at every reload.
     const r = validateBalancerFiles(file);
     if (r.ok) {

@@ -1,8 +1,8 @@
 // `lbagent demo` (npm run demo): the demo cluster on 127.0.0.1. `--app NAME --port N` runs one of its app
 // servers (the demo starts them as child processes so they can be killed one by one).
 import { parseArgs } from 'node:util';
-import { startAppServer } from '../../demo/app-server.js';
-import { logTail, startDemo } from '../../demo/demo.js';
+import { startAppServer } from '../../demo/index.js';
+import { logTail, startDemo } from '../../demo/index.js';
 import type { Command } from '../command.js';
 import { BadArgument } from '../../errors/index.js';
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient } from '../../agent/client.js';
+import { AgentClient } from '../../agent/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 
 export const forceLeaveCommand: Command = {

@@ -1,6 +1,6 @@
 // `lbagent join ADDR...`: ask the running agent to join (serf join), or start the agent in the foreground and join.
 import type { Command } from '../command.js';
-import { AgentClient } from '../../agent/client.js';
+import { AgentClient } from '../../agent/index.js';
 import { AGENT_OPTIONS_HELP, parseAgentArgs, runAgentForeground } from './agent.js';
 
 export const joinCommand: Command = {

@@ -2,7 +2,7 @@
 // cluster (lbagent and serf nodes alike), through the local agent.
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient } from '../../agent/client.js';
+import { AgentClient } from '../../agent/index.js';
 import type { KeyOpResult } from '../../gossip/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient, isAnswer } from '../../agent/client.js';
+import { AgentClient, isAnswer } from '../../agent/index.js';
 import { isLbaError, NoAgent } from '../../errors/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 

@@ -7,7 +7,7 @@ export const proxyWorker: Command = {
   summary: 'A proxy worker process (started by `lbagent balancer` when global.workers > 1)',
   usage: 'Usage: lbagent proxy-worker (internal: started by lbagent balancer)',
   async run() {
-    const { runProxyWorker } = await import('../../proxy/cluster/worker.js');
+    const { runProxyWorker } = await import('../../proxy/index.js');
     const code = await runProxyWorker();
     // The IPC channel would keep the process alive: leave once the logs are written.
     setImmediate(() => process.exit(code));

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient } from '../../agent/client.js';
-import { durationMs } from '../../config/duration.js';
+import { AgentClient } from '../../agent/index.js';
+import { durationMs } from '../../config/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 import { BadArgument } from '../../errors/index.js';
 

@@ -1,7 +1,7 @@
 // `lbagent servers` (alias `pools`): the live pools from the balancer's admin API, and why each server is
 // in its state (the controller's reason, the health check's last result).
 import { parseArgs } from 'node:util';
-import type { BackendView, ServerView } from '../../interfaces/pool-driver.js';
+import type { BackendView, ServerView } from '../../interfaces/index.js';
 import type { Command } from '../command.js';
 import { answeredError, BadAddress, describeError, errorMessage, isLbaError, NoAgent } from '../../errors/index.js';
 

@@ -2,11 +2,12 @@
 // HAProxy (dynamic servers: add / drain / maint / del, weights, states) and never by a reload; a periodic
 // reconcile rebuilds what HAProxy lost (a restart drops dynamic servers) and removes what is no longer wanted.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec, ServerStatus, ServerView } from '../../interfaces/pool-driver.js';
+import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec, ServerStatus, ServerView } from '../../interfaces/index.js';
 import PQueue from 'p-queue';
 import { RuntimeApi } from './runtime-api.js';
 import { errorMessage, HaproxyRefused, isLbaError } from '../../errors/index.js';
 import { adminOf, parseServersState, parseStat, readStaticServers, sanitizeName, type ServerState, type StatRow } from './state.js';
+import { splitRuntimeAddr } from '../../net/index.js';
 
 export interface HaproxyDriverOptions {
   /** the admin stats socket: a unix path or ipv4@host:port */
@@ -215,7 +216,7 @@ export class HaproxyDriver implements PoolDriver {
   }
 
   private view(backend: string, r: StatRow): ServerView {
-    const [addr, port] = splitAddr(r.addr ?? '');
+    const { host: addr, port } = splitRuntimeAddr(r.addr ?? '');
     const status = statusOf(r.status ?? '');
     const spec = this.desired.get(backend)?.get(r.svname!);
     const checkStatus = r.check_status ?? '';
@@ -252,7 +253,3 @@ function statusOf(s: string): ServerStatus {
   return 'UP';
 }
 
-function splitAddr(a: string): [string, number] {
-  const i = a.lastIndexOf(':');
-  return i < 0 ? [a, 0] : [a.slice(0, i).replace(/^\[|\]$/g, ''), Number(a.slice(i + 1))];
-}

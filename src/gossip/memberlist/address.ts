@@ -7,7 +7,6 @@ import { isIP } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { BadAddress, errorCode, errorMessage, NoAdvertiseAddr, type LbaError, type LbaErrorClass } from '../../errors/index.js';
 
-export const DEFAULT_GOSSIP_PORT = 7946;
 
 /**
  * An address that cannot work (BadAddress: a bad port, a name that does not resolve; NoAdvertiseAddr). The agent
@@ -85,28 +84,6 @@ export function chooseAdvertiseAddr(
 }
 
 export const isUnspecified = (host: string | undefined) => !host || host === '0.0.0.0' || host === '::' || host === '*';
-
-/** A port as written: a number from `min` to 65535, or why not. */
-export function portProblem(port: string, min = 1): string | undefined {
-  if (!/^\d+$/.test(port)) return `port '${port}' is not a number`;
-  const n = Number(port);
-  if (n < min || n > 65535) return `port ${n} is out of range (${min} to 65535)`;
-  return undefined;
-}
-
-/** "host", "host:port", "[v6]:port" or a bare IPv6, as serf's join addresses; the port defaults to 7946. */
-export function parseJoinAddr(a: string): { host: string; port: number } | { error: string } {
-  const s = a.trim();
-  let host = s;
-  let port: string | undefined;
-  const v6 = /^\[([^\]]+)\](?::(.*))?$/.exec(s);
-  if (v6) [host, port] = [v6[1]!, v6[2]];
-  else if (s.indexOf(':') === s.lastIndexOf(':') && s.includes(':')) [host, port] = [s.slice(0, s.indexOf(':')), s.slice(s.indexOf(':') + 1)];
-  if (!host) return { error: `'${a}': no host` };
-  const bad = port === undefined ? undefined : portProblem(port);
-  if (bad) return { error: `'${a}': ${bad}` };
-  return { host, port: port === undefined ? DEFAULT_GOSSIP_PORT : Number(port) };
-}
 
 /** An IP for `host` (itself when it is one). A name that does not resolve is a BadAddress naming `what`. */
 export async function resolveHost(host: string, what: string): Promise<string> {

@@ -5,7 +5,8 @@
 import { encode } from '../../wire/msgpack/index.js';
 import { BadAddress, errorMessage, isLbaError } from '../../errors/index.js';
 import type { Memberlist, MemberlistConfig, MemberNode, MemberlistStats } from './api.js';
-import { addressError, chooseAdvertiseAddr, isUnspecified, parseJoinAddr, resolveHost } from './address.js';
+import { parseJoinAddr } from '../../net/index.js';
+import { addressError, chooseAdvertiseAddr, isUnspecified, resolveHost } from './address.js';
 import { encodeUser, MsgType } from './codec.js';
 import { Core } from './core.js';
 import { Receiver } from './net.js';

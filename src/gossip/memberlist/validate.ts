@@ -23,6 +23,7 @@ export function nodeNameProblem(name: string): string | undefined {
   if (name === '') return 'Node name is empty. Valid length is between 1 and 128 characters';
   const len = Buffer.byteLength(name);
   if (len > NODE_NAME_MAX) return `Node name is ${len} characters. Valid length is between 1 and ${NODE_NAME_MAX} characters`;
+  // oxlint-disable-next-line no-control-regex -- serf refuses control characters in node names; this is that check
   if (/[\x00-\x1f\x7f]/.test(name)) return 'Node name contains control characters';
   return undefined;
 }

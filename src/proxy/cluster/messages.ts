@@ -1,9 +1,9 @@
 // What the control process and its proxy workers say to each other over the cluster IPC channel
 // (structured clone: the config is plain data, compiled again on each side).
-import type { MainConfig } from '../../config/main.js';
-import type { ServerSpec } from '../../interfaces/pool-driver.js';
+import type { MainConfig } from '../../main-config/index.js';
+import type { ServerSpec } from '../../interfaces/index.js';
 import type { ServerHealth } from '../engine/backend.js';
-import type { Endpoint } from '../../config/index.js';
+import type { Endpoint } from '../../net/index.js';
 import type { StatusCounts } from '../observe/counters.js';
 
 /** One backend's servers as the control process has them: the list, admin state, weight, and health. */

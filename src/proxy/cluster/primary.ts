@@ -6,7 +6,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { MainConfig } from '../../config/main.js';
+import type { MainConfig } from '../../main-config/index.js';
 import { selfScript } from '../../self.js';
 import { errorMessage, WorkerFailed } from '../../errors/index.js';
 import type { BuiltinProxy } from '../builtin-proxy.js';

@@ -3,7 +3,7 @@
 // from a terminal are ignored (the control process stops it), and it exits if the control process goes away.
 import { resolveModel, type ProxyModel } from '../model/index.js';
 import { BuiltinProxy } from '../builtin-proxy.js';
-import { createLogger, type Logger } from '../../log/logger.js';
+import { createLogger, type Logger } from '../../log/index.js';
 import { errorMessage } from '../../errors/index.js';
 import { countersOf } from './counters.js';
 import type { FromWorker, PoolState, ToWorker } from './messages.js';

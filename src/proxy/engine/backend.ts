@@ -1,6 +1,6 @@
 // A backend at run time: its servers, the balancing algorithm over the usable tier, the queue, and in-place list changes.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../../interfaces/pool-driver.js';
+import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../../interfaces/index.js';
 import { algorithmFor, type BalanceAlgorithm, type PickContext } from '../balance/index.js';
 import type { BackendDef } from '../model/defs.js';
 import { StatusCounts } from '../observe/counters.js';
@@ -246,7 +246,10 @@ export class BackendRuntime {
   private readonly counts = () => {
     let active = 0;
     let backup = 0;
-    for (const x of this.servers.values()) if (x.usable) x.backup ? backup++ : active++;
+    for (const x of this.servers.values()) if (x.usable) {
+      if (x.backup) backup++;
+      else active++;
+    }
     return { active, backup };
   };
 

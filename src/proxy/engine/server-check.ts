@@ -1,6 +1,6 @@
 // Health checks of one server, from the backend's `check:` section and the server's overrides, wired to its state.
 import type { Logger } from 'pino';
-import type { ServerSpec } from '../../interfaces/pool-driver.js';
+import type { ServerSpec } from '../../interfaces/index.js';
 import type { CheckTiming } from '../check/api.js';
 import { checkKindOf } from '../check/config.js';
 import { checkFailedLine, checkSucceededLine, createHealthCheck, DEFAULT_TIMING, serverDownLine, serverUpLine, summarizeResult } from '../check/index.js';
@@ -40,7 +40,7 @@ export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRun
         log.info({ backend, server: server.name }, line);
       }
     },
-    onTransition(up, r) {
+    onTransition(up) {
       const before = server.status;
       server.checkUp = up;
       server.noteTransition(before);

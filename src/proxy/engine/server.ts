@@ -2,7 +2,7 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ConnectTimeout } from '../../errors/index.js';
-import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../../interfaces/pool-driver.js';
+import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../../interfaces/index.js';
 import type { BalanceTarget } from '../balance/api.js';
 import type { HealthCheckHandle } from '../check/api.js';
 import { StatusCounts } from '../observe/counters.js';

@@ -1,10 +1,11 @@
 // The proxy sections of lbagent.yml (global, defaults, frontends, backends, listen, admin), in HAProxy's words.
-// Exported as a zod object shape so the top-level schema (src/config/main.ts) can extend it with other sections.
+// Exported as a zod object shape so the top-level schema (src/main-config/main.ts) can extend it with other sections.
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { duration, endpoint, endpointProblem, ENDPOINT_EXPECTED, oneOf, parseEndpoint } from '../../config/index.js';
-import type { Endpoint } from '../../config/index.js';
+import { duration, endpoint, oneOf } from '../../config/index.js';
+import { endpointProblem, ENDPOINT_EXPECTED, parseEndpoint } from '../../net/index.js';
+import type { Endpoint } from '../../net/index.js';
 import { parseBalance } from '../balance/index.js';
 import { checkKindOf, checkSchema } from '../check/config.js';
 import { checkKindError } from '../check/index.js';

@@ -1,7 +1,7 @@
 // The runtime model's definitions: what a frontend and a backend are once defaults are applied. Types only,
 // at the bottom of the proxy: every other part reads them, they import nothing of the engine or the sessions.
-import type { Endpoint } from '../../config/index.js';
-import type { ServerSpec } from '../../interfaces/pool-driver.js';
+import type { Endpoint } from '../../net/index.js';
+import type { ServerSpec } from '../../interfaces/index.js';
 import type { CheckConfig } from '../check/config.js';
 import type { CompiledRules } from '../http/rules.js';
 import type { CookieConfig } from '../http/cookie.js';

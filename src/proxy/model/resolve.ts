@@ -1,5 +1,5 @@
 // Resolve the proxy sections into the runtime model: defaults applied, `listen` split into a frontend and a backend.
-import type { ServerSpec } from '../../interfaces/pool-driver.js';
+import type { ServerSpec } from '../../interfaces/index.js';
 import { compileRules } from '../http/rules.js';
 import type { ProxySections, Timeouts } from './config.js';
 import type { BackendDef, FrontendDef, ProxyModel, ResolvedTimeouts } from './defs.js';

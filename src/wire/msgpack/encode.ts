@@ -61,16 +61,20 @@ class Writer {
   }
 }
 
-function writeRaw(w: Writer, b: Buffer): void {
-  const n = b.length;
-  if (n < 32) w.byte(0xa0 | n);
+/** A length header: the fix form (`fix | n`) below `fixLimit`, else a 16-bit or a 32-bit length after its type byte. */
+function writeLength(w: Writer, n: number, fix: number, fixLimit: number, type16: number): void {
+  if (n < fixLimit) w.byte(fix | n);
   else if (n < 0x10000) {
-    w.byte(0xda);
+    w.byte(type16);
     w.u16(n);
   } else {
-    w.byte(0xdb);
+    w.byte(type16 + 1);
     w.u32(n);
   }
+}
+
+function writeRaw(w: Writer, b: Buffer): void {
+  writeLength(w, b.length, 0xa0, 32, 0xda); // fixraw, raw 16, raw 32
   w.bytes(b);
 }
 
@@ -129,18 +133,14 @@ function write(w: Writer, v: Pack): void {
   }
   if (Array.isArray(v)) {
     const n = v.length;
-    if (n < 16) w.byte(0x90 | n);
-    else if (n < 0x10000) (w.byte(0xdc), w.u16(n));
-    else (w.byte(0xdd), w.u32(n));
+    writeLength(w, n, 0x90, 16, 0xdc); // fixarray, array 16, array 32
     for (const x of v) write(w, x);
     return;
   }
   // A struct: Go writes its fields sorted by name; undefined fields are omitted (omitempty).
   const keys = Object.keys(v).filter((k) => (v as Record<string, Pack>)[k] !== undefined).sort();
   const n = keys.length;
-  if (n < 16) w.byte(0x80 | n);
-  else if (n < 0x10000) (w.byte(0xde), w.u16(n));
-  else (w.byte(0xdf), w.u32(n));
+  writeLength(w, n, 0x80, 16, 0xde); // fixmap, map 16, map 32
   for (const k of keys) {
     writeRaw(w, Buffer.from(k, 'utf8'));
     write(w, (v as Record<string, Pack>)[k]!);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHealthCheck, checkFailedLine, checkSucceededLine, REASON, spread } from '../../../src/proxy/check/index.js';
-import { parseMainConfig } from '../../../src/config/main.js';
+import { parseMainConfig } from '../../../src/main-config/index.js';
 import { formatConfigError } from '../../../src/config/index.js';
 import { resolveModel } from '../../../src/proxy/model/index.js';
 import type { CheckKind, CheckResult, CheckTiming, HealthCheckHandle } from '../../../src/proxy/check/api.js';

@@ -1,10 +1,10 @@
 // The stats page on its own bind (HAProxy's `listen stats` with `stats uri`, `stats auth`, `stats refresh`):
 // HTML at the URI, HAProxy's CSV at URI;csv (and URI?csv), behind optional basic auth.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { sameToken } from '../../../config/token.js';
+import { sameToken } from '../../../config/index.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from '../../rebind.js';
 import type { Logger } from 'pino';
-import type { Endpoint } from '../../../config/index.js';
+import type { Endpoint } from '../../../net/index.js';
 import type { BuiltinProxy } from '../../builtin-proxy.js';
 import { collectStats } from '../stats.js';
 import type { StatsPageConfig } from './config.js';

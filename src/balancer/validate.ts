@@ -2,9 +2,9 @@
 // reload of lbagent.yml or roles.yml: what check refuses is never applied at run time.
 import { NoListener } from '../errors/index.js';
 import { type ConfigError, type ConfigResult, type LoadOptions } from '../config/index.js';
-import { knownBackends, loadMainConfig, type MainConfig } from '../config/main.js';
-import { rolesPath } from './config.js';
-import { loadRoles, loadRolesFor, type RolesConfig } from './roles.js';
+import { knownBackends, loadMainConfig, type MainConfig } from '../main-config/index.js';
+import { rolesPath } from '../controller/index.js';
+import { loadRoles, loadRolesFor, type RolesConfig } from '../controller/index.js';
 
 export interface BalancerFiles {
   /** lbagent.yml, read once: the data plane's sections and the control plane's */

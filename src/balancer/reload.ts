@@ -3,8 +3,8 @@
 // can change are named in the log and keep their running value.
 import type { Logger } from 'pino';
 import { formatConfigError } from '../config/index.js';
-import type { DataPlaneHandle } from '../proxy/data-plane.js';
-import type { ControlPlane } from './balancer.js';
+import type { DataPlaneHandle } from '../proxy/index.js';
+import type { ControlPlane } from './control-plane.js';
 import { DATA_PLANE_KEY, restartNeeded, restartReason } from './restart.js';
 import { validateBalancerFiles, type BalancerFiles } from './validate.js';
 

@@ -2,13 +2,12 @@
 // puts them together, so the file is read and validated once, by `lbagent check`, at the balancer's start and at
 // each reload, and the data plane and the control plane get their sections from that one value.
 import { z } from 'zod';
-import { crossCheck, proxySectionsShape } from '../proxy/model/config.js';
-import { statsPageSchema } from '../proxy/observe/stats-page/config.js';
-import { haproxySchema } from '../drivers/haproxy/config.js';
-import { controllerSchema, gossipSchema } from '../controller/config.js';
-import { rolesFileSchema, unknownBackends } from '../controller/roles.js';
-import { loadConfigFile, parseConfigText } from './load.js';
-import type { ConfigResult, LoadOptions } from './index.js';
+import { crossCheck, proxySectionsShape, statsPageSchema } from '../proxy/model/index.js';
+import { haproxySchema } from '../drivers/haproxy/index.js';
+import { controllerSchema, gossipSchema } from '../controller/index.js';
+import { rolesFileSchema, unknownBackends } from '../controller/index.js';
+import { loadConfigFile, parseConfigText } from '../config/index.js';
+import type { ConfigResult, LoadOptions } from '../config/index.js';
 
 export const mainShape = {
   ...proxySectionsShape,

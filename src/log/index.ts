@@ -1,0 +1,3 @@
+// The door of log/: the pino logger and the tap `lbagent monitor` streams from.
+export * from './logger.js';
+export * from './tap.js';
