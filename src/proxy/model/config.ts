@@ -176,29 +176,20 @@ export function crossCheck(cfg: ProxySections): Issue[] {
   const backendNames = new Set([...Object.keys(cfg.backends ?? {}), ...Object.keys(cfg.listen ?? {})]);
   const scope: Scope = { issues: [], backendNames, known: [...backendNames].join(', ') || 'none defined' };
   checkListenNames(cfg, scope.issues);
-  for (const [section, map] of [['frontends', cfg.frontends], ['listen', cfg.listen]] as const) {
-    for (const [name, fe] of Object.entries(map ?? {})) {
-      const at: At = [section, name];
-      checkUseBackends(fe, at, scope);
-      checkAclNames(fe, at, scope.issues);
-      checkCertificate(fe, at, scope.issues);
-      checkRuleValues(fe, at, scope.issues);
-    }
-  }
+  eachProxy([['frontends', cfg.frontends], ['listen', cfg.listen]], FRONTEND_CHECKS, scope);
   for (const [name, fe] of Object.entries(cfg.frontends ?? {})) checkDefaultBackend(fe, name, scope);
-  const sections: [string, Record<string, BackendLike> | undefined][] = [['backends', cfg.backends], ['listen', cfg.listen]];
-  for (const [section, map] of sections) {
-    for (const [name, be] of Object.entries(map ?? {})) {
-      const at: At = [section, name];
-      checkSorry(be, at, scope);
-      checkCaFile(be, at, scope.issues);
-      checkServerNames(be, at, scope.issues);
-      checkHealthCheck(be, at, scope.issues);
-      checkBalance(be, at, scope.issues);
-    }
-  }
+  eachProxy<BackendLike>([['backends', cfg.backends], ['listen', cfg.listen]], BACKEND_CHECKS, scope);
   checkBinds(cfg, scope.issues);
   return scope.issues;
+}
+
+type Check<T> = (proxy: T, at: At, scope: Scope) => void;
+
+/** Each proxy of the sections, through each check in turn (so its issues stay together, in this order). */
+function eachProxy<T>(sections: [string, Record<string, T> | undefined][], checks: Check<T>[], scope: Scope): void {
+  for (const [section, map] of sections) {
+    for (const [name, proxy] of Object.entries(map ?? {})) for (const check of checks) check(proxy, [section, name], scope);
+  }
 }
 
 /** A listen is a frontend and a backend at once: its name must be free in both. */
@@ -217,7 +208,7 @@ function checkUseBackends(fe: FrontendLike, at: At, { issues, backendNames, know
 }
 
 /** Every ACL a rule's `if`/`unless` names is defined in the same proxy. */
-function checkAclNames(fe: FrontendLike, at: At, issues: Issue[]): void {
+function checkAclNames(fe: FrontendLike, at: At, { issues }: Scope): void {
   const acls = new Set(Object.keys(fe.acl ?? {}));
   const guarded: [string, { if?: unknown; unless?: unknown }[]][] = [['use_backend', fe.use_backend ?? []], ['http-request', fe['http-request'] ?? []], ['http-response', fe['http-response'] ?? []]];
   for (const [key, rules] of guarded) {
@@ -231,7 +222,7 @@ function checkAclNames(fe: FrontendLike, at: At, issues: Issue[]): void {
   }
 }
 
-function checkCertificate(fe: FrontendLike, at: At, issues: Issue[]): void {
+function checkCertificate(fe: FrontendLike, at: At, { issues }: Scope): void {
   if (!fe.ssl) return;
   try {
     loadCertStore(fe.ssl);
@@ -241,7 +232,7 @@ function checkCertificate(fe: FrontendLike, at: At, issues: Issue[]): void {
 }
 
 /** Values with HAProxy variables (%[src] …) must name fetches we have. */
-function checkRuleValues(fe: FrontendLike, at: At, issues: Issue[]): void {
+function checkRuleValues(fe: FrontendLike, at: At, { issues }: Scope): void {
   for (const key of ['http-request', 'http-response'] as const) {
     (fe[key] ?? []).forEach((rule, i) => {
       const action = Object.keys(rule).find((k) => k !== 'if' && k !== 'unless')!;
@@ -273,7 +264,7 @@ function checkSorry(be: BackendLike, at: At, { issues, backendNames, known }: Sc
   else if (sorry.backend === at[1]) issues.push({ path: [...at, 'sorry', 'backend'], message: `backend '${at[1]}' cannot be its own sorry backend` });
 }
 
-function checkCaFile(be: BackendLike, at: At, issues: Issue[]): void {
+function checkCaFile(be: BackendLike, at: At, { issues }: Scope): void {
   const caFile = be.server_ssl?.ca_file;
   if (!caFile) return;
   try {
@@ -283,7 +274,7 @@ function checkCaFile(be: BackendLike, at: At, issues: Issue[]): void {
   }
 }
 
-function checkServerNames(be: BackendLike, at: At, issues: Issue[]): void {
+function checkServerNames(be: BackendLike, at: At, { issues }: Scope): void {
   const seen = new Map<string, number>();
   (be.servers ?? []).forEach((s, i) => {
     if (seen.has(s.name)) issues.push({ path: [...at, 'servers', i, 'name'], message: `server '${s.name}' already defined in backend '${at[1]}' (servers[${seen.get(s.name)}])`, expected: 'unique server names' });
@@ -291,7 +282,7 @@ function checkServerNames(be: BackendLike, at: At, issues: Issue[]): void {
   });
 }
 
-function checkHealthCheck(be: BackendLike, at: At, issues: Issue[]): void {
+function checkHealthCheck(be: BackendLike, at: At, { issues }: Scope): void {
   if (be.check?.type === 'tcp-expect' && be.check.expect === undefined) {
     issues.push({ path: [...at, 'check'], message: 'a tcp-expect check needs a pattern', expected: "expect: REGEX, e.g. '^SSH-'" });
   }
@@ -299,10 +290,13 @@ function checkHealthCheck(be: BackendLike, at: At, issues: Issue[]): void {
   if (checkError) issues.push({ path: [...at, 'check'], message: checkError.error, expected: checkError.expected });
 }
 
-function checkBalance(be: BackendLike, at: At, issues: Issue[]): void {
+function checkBalance(be: BackendLike, at: At, { issues }: Scope): void {
   const balance = be.balance !== undefined ? parseBalance(be.balance) : undefined;
   if (balance && 'error' in balance) issues.push({ path: [...at, 'balance'], message: balance.error, expected: balance.expected });
 }
+
+const FRONTEND_CHECKS: Check<FrontendLike>[] = [checkUseBackends, checkAclNames, checkCertificate, checkRuleValues];
+const BACKEND_CHECKS: Check<BackendLike>[] = [checkSorry, checkCaFile, checkServerNames, checkHealthCheck, checkBalance];
 
 /** Two listeners on one address:port would fail at bind time; say so here with a position. */
 function checkBinds(cfg: ProxySections, issues: Issue[]): void {
