@@ -105,7 +105,22 @@ const flagError = (key: string, message: string, expected: string): ConfigError 
  * reader (YAML + zod) loads only when a file is given: an agent started from flags stays small.
  */
 export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResult<AgentOptions> & { ignored?: string[] }> {
-  const opts: AgentOptions = {
+  const opts = defaultOptions();
+  const errors: ConfigError[] = [];
+  const ignored: string[] = [];
+  if (flags.config?.length) await applyFiles(opts, flags.config, errors, ignored);
+  applyAddressFlags(opts, flags, errors);
+  applyNodeFlags(opts, flags, errors);
+  await applyJoinFlags(opts, flags, errors);
+  checkJoinAddresses(opts, errors);
+  checkNodeLimits(opts, errors);
+  checkRpcExposure(opts, errors);
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, value: opts, ignored };
+}
+
+function defaultOptions(): AgentOptions {
+  return {
     nodeName: hostname(),
     bind: { host: '0.0.0.0', port: DEFAULT_GOSSIP_PORT },
     rpcAddr: parseHostPort(DEFAULT_RPC_ADDR, 7373)!,
@@ -125,21 +140,24 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     retryMaxIntervalMs: 30_000,
     rejoinAfterLeave: false,
   };
-  const errors: ConfigError[] = [];
-  const ignored: string[] = [];
-  if (flags.config?.length) {
-    const { readAgentFile } = await import('./config-file.js');
-    for (const file of flags.config) {
-      const r = readAgentFile(file);
-      if (!r.ok) {
-        errors.push(...r.errors);
-        continue;
-      }
-      ignored.push(...r.ignored.map((k) => `${file}: ${k}`));
-      applyFile(opts, r.value);
-    }
-  }
+}
 
+/** The file layer: each config file in order, a later one winning. */
+async function applyFiles(opts: AgentOptions, files: string[], errors: ConfigError[], ignored: string[]): Promise<void> {
+  const { readAgentFile } = await import('./config-file.js');
+  for (const file of files) {
+    const r = readAgentFile(file);
+    if (!r.ok) {
+      errors.push(...r.errors);
+      continue;
+    }
+    ignored.push(...r.ignored.map((k) => `${file}: ${k}`));
+    applyFile(opts, r.value);
+  }
+}
+
+/** Flags: the node's name, its gossip and RPC addresses and the RPC's access. */
+function applyAddressFlags(opts: AgentOptions, flags: AgentFlags, errors: ConfigError[]): void {
   if (flags.node) opts.nodeName = flags.node;
   if (flags.bind) {
     const b = parseHostPort(flags.bind, DEFAULT_GOSSIP_PORT);
@@ -159,6 +177,10 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
   if (flags['rpc-auth']) opts.rpcAuth = flags['rpc-auth'];
   if (flags['rpc-allow-remote']) opts.rpcAllowRemote = true;
   if (flags['rpc-allow-unauthenticated']) opts.rpcAllowUnauthenticated = true;
+}
+
+/** Flags: what the node says about itself (role, tags), its key, logging, handlers and timer profile. */
+function applyNodeFlags(opts: AgentOptions, flags: AgentFlags, errors: ConfigError[]): void {
   if (flags.role !== undefined) opts.tags.role = flags.role;
   for (const t of flags.tag ?? []) {
     const eq = t.indexOf('=');
@@ -172,6 +194,10 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     if (flags.profile === 'lan' || flags.profile === 'wan' || flags.profile === 'local') opts.profile = flags.profile;
     else errors.push(flagError('profile', `invalid profile '${flags.profile}'`, 'one of lan, wan, local'));
   }
+}
+
+/** Flags: joining, rejoining and retrying, the snapshot and event replay. */
+async function applyJoinFlags(opts: AgentOptions, flags: AgentFlags, errors: ConfigError[]): Promise<void> {
   if (flags.replay) opts.replayOnJoin = true;
   if (flags.coalesce !== undefined) opts.coalesce = flags.coalesce;
   if (flags.join) opts.startJoin.push(...flags.join);
@@ -189,23 +215,31 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
     if (typeof ms === 'number' && ms > 0) opts.retryMaxIntervalMs = ms;
     else errors.push(flagError('retry-interval', `invalid duration '${flags['retry-interval']}'`, 'a duration such as 30s'));
   }
-  // A join address that can never work is refused here, not retried: a port out of range or not a number.
+}
+
+/** A join address that can never work is refused here, not retried: a port out of range or not a number. */
+function checkJoinAddresses(opts: AgentOptions, errors: ConfigError[]): void {
   for (const [key, list] of [['join', opts.startJoin], ['retry-join', opts.retryJoin]] as const) {
     for (const a of list) {
       const j = parseJoinAddr(a);
       if ('error' in j) errors.push({ ...flagError(key, `join address ${j.error}`, 'host[:port], e.g. 10.0.0.10 or 10.0.0.10:7946'), code: BadAddress.code });
     }
   }
+}
 
+/** The limits peers hold us to (they would drop our alive messages): refused here, before anything binds. */
+function checkNodeLimits(opts: AgentOptions, errors: ConfigError[]): void {
   if (opts.encryptKey !== undefined) {
     const len = Buffer.from(opts.encryptKey, 'base64').length;
     if (![16, 24, 32].includes(len)) errors.push(flagError('encrypt', `key must be 16, 24 or 32 bytes base64-encoded, got ${len} bytes`, 'the output of `lbagent keygen`'));
   }
-  // The limits peers hold us to (they would drop our alive messages): refused here, before anything binds.
   const nameProblem = nodeNameProblem(opts.nodeName);
   if (nameProblem) errors.push(flagError('node', nameProblem, `a name of 1 to ${NODE_NAME_MAX} bytes without control characters`));
   const meta = encodeTags(opts.tags).length;
   if (meta > META_MAX) errors.push(flagError('tag', `Encoded length of tags exceeds limit of ${META_MAX} bytes (${meta})`, 'fewer or shorter tags'));
+}
+
+function checkRpcExposure(opts: AgentOptions, errors: ConfigError[]): void {
   if (!opts.rpcAllowRemote && !isLoopback(opts.rpcAddr.host)) {
     errors.push(flagError('rpc-addr', `RPC address ${opts.rpcAddr.host} is not loopback`, 'a loopback address, or --rpc-allow-remote with --rpc-auth'));
   }
@@ -217,8 +251,6 @@ export async function resolveAgentOptions(flags: AgentFlags): Promise<ConfigResu
       code: RpcRemoteNoAuth.code,
     });
   }
-  if (errors.length) return { ok: false, errors };
-  return { ok: true, value: opts, ignored };
 }
 
 function applyFile(opts: AgentOptions, f: AgentFile): void {

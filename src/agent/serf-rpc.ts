@@ -37,6 +37,15 @@ const MAX_REQUEST = 1 << 20;
 const strMap = (m: MapValue, k: string): Record<string, string> =>
   m[k] === undefined || m[k] === null ? {} : Object.fromEntries(Object.entries(asMap(m[k]!, k)).map(([name, v]) => [name, text(v)]));
 
+function filteredMembers(t: RpcTarget, body: MapValue): SerfMember[] {
+  try {
+    return filterMembersSerf(t.members(), { name: str(body, 'Name') || undefined, status: str(body, 'Status') || undefined, tags: strMap(body, 'Tags') });
+  } catch (err) {
+    // serf's words for a pattern that does not compile (here: one RE2 refuses)
+    throw new SerfRpcRefusal(E.regexCompile, errorMessage(err));
+  }
+}
+
 export class SerfRpcSession {
   private buf: Buffer;
   private handshaken = false;
@@ -113,73 +122,66 @@ export class SerfRpcSession {
       throw new SerfRpcRefusal(E.invalidAuthToken);
     }
     if (!this.authed) throw new SerfRpcRefusal(E.authRequired);
-    const t = this.target;
-    switch (command) {
-      case 'members':
-        return this.reply(seq, '', { Members: t.members().map(memberMsg) });
-      case 'members-filtered': {
-        let members: SerfMember[];
-        try {
-          members = filterMembersSerf(t.members(), { name: str(body, 'Name') || undefined, status: str(body, 'Status') || undefined, tags: strMap(body, 'Tags') });
-        } catch (err) {
-          // serf's words for a pattern that does not compile (here: one RE2 refuses)
-          throw new SerfRpcRefusal(E.regexCompile, errorMessage(err));
-        }
-        return this.reply(seq, '', { Members: members.map(memberMsg) });
-      }
-      case 'join': {
-        const num = await t.join(list(body, 'Existing').map(text), bool(body, 'Replay'));
-        return this.reply(seq, '', { Num: num });
-      }
-      case 'leave':
-        this.reply(seq, '');
-        setImmediate(() => void t.leave());
-        return;
-      case 'force-leave':
-        await t.forceLeave(str(body, 'Node'), bool(body, 'Prune'));
-        return this.reply(seq, '');
-      case 'event': {
-        await t.userEvent(str(body, 'Name'), bytes(body, 'Payload'), bool(body, 'Coalesce'));
-        return this.reply(seq, '');
-      }
-      case 'tags': {
-        await t.setTags(strMap(body, 'Tags'), list(body, 'DeleteTags').map(text));
-        return this.reply(seq, '');
-      }
-      case 'stats':
-        return this.reply(seq, '', this.stats());
-      case 'install-key':
-      case 'use-key':
-      case 'remove-key':
-      case 'list-keys': {
-        const op = command.split('-')[0] as 'install' | 'use' | 'remove' | 'list';
-        const r = await t.keyOp(op, op === 'list' ? undefined : bytes(body, 'Key').toString('utf8'));
-        return this.reply(seq, r.numErr || r.numResp < r.numNodes ? `${r.numResp - r.numErr}/${r.numNodes} nodes reported success` : '', keysMsg(r));
-      }
-      case 'stream':
-        return this.stream(seq, str(body, 'Type') || '*');
-      case 'query':
-        return this.query(seq, body);
-      case 'monitor':
-        return this.monitor(seq, str(body, 'LogLevel') || 'INFO');
-      case 'respond': {
-        const id = uint(body, 'ID');
-        const respond = this.pendingQueries.get(id);
-        if (!respond) throw new SerfRpcRefusal(E.invalidQueryId);
-        this.pendingQueries.delete(id);
-        await respond(bytes(body, 'Payload'));
-        return this.reply(seq, '');
-      }
-      case 'stop': {
-        const stream = uint(body, 'Stop');
-        this.streams.get(stream)?.();
-        this.streams.delete(stream);
-        return this.reply(seq, '');
-      }
-      default:
-        // get-coordinate: lbagent keeps no network coordinates.
-        throw new SerfRpcRefusal(E.unsupportedCommand);
-    }
+    const run = SerfRpcSession.COMMANDS.get(command);
+    // get-coordinate among others: lbagent keeps no network coordinates.
+    if (!run) throw new SerfRpcRefusal(E.unsupportedCommand);
+    return run(this, seq, body);
+  }
+
+  /** serf's RPC commands after the handshake and auth, one handler each. */
+  private static readonly COMMANDS = new Map<string, (s: SerfRpcSession, seq: number, body: MapValue) => void | Promise<void>>([
+    ['members', (s, seq) => s.reply(seq, '', { Members: s.target.members().map(memberMsg) })],
+    ['members-filtered', (s, seq, body) => s.reply(seq, '', { Members: filteredMembers(s.target, body).map(memberMsg) })],
+    ['join', async (s, seq, body) => {
+      const num = await s.target.join(list(body, 'Existing').map(text), bool(body, 'Replay'));
+      s.reply(seq, '', { Num: num });
+    }],
+    ['leave', (s, seq) => {
+      s.reply(seq, '');
+      setImmediate(() => void s.target.leave());
+    }],
+    ['force-leave', async (s, seq, body) => {
+      await s.target.forceLeave(str(body, 'Node'), bool(body, 'Prune'));
+      s.reply(seq, '');
+    }],
+    ['event', async (s, seq, body) => {
+      await s.target.userEvent(str(body, 'Name'), bytes(body, 'Payload'), bool(body, 'Coalesce'));
+      s.reply(seq, '');
+    }],
+    ['tags', async (s, seq, body) => {
+      await s.target.setTags(strMap(body, 'Tags'), list(body, 'DeleteTags').map(text));
+      s.reply(seq, '');
+    }],
+    ['stats', (s, seq) => s.reply(seq, '', s.stats())],
+    ['install-key', (s, seq, body) => s.keyOp('install', seq, body)],
+    ['use-key', (s, seq, body) => s.keyOp('use', seq, body)],
+    ['remove-key', (s, seq, body) => s.keyOp('remove', seq, body)],
+    ['list-keys', (s, seq, body) => s.keyOp('list', seq, body)],
+    ['stream', (s, seq, body) => s.stream(seq, str(body, 'Type') || '*')],
+    ['query', (s, seq, body) => s.query(seq, body)],
+    ['monitor', (s, seq, body) => s.monitor(seq, str(body, 'LogLevel') || 'INFO')],
+    ['respond', (s, seq, body) => s.respond(seq, body)],
+    ['stop', (s, seq, body) => {
+      const stream = uint(body, 'Stop');
+      s.streams.get(stream)?.();
+      s.streams.delete(stream);
+      s.reply(seq, '');
+    }],
+  ]);
+
+  private async keyOp(op: 'install' | 'use' | 'remove' | 'list', seq: number, body: MapValue): Promise<void> {
+    const r = await this.target.keyOp(op, op === 'list' ? undefined : bytes(body, 'Key').toString('utf8'));
+    this.reply(seq, r.numErr || r.numResp < r.numNodes ? `${r.numResp - r.numErr}/${r.numNodes} nodes reported success` : '', keysMsg(r));
+  }
+
+  /** The answer to a query this session was streamed, by its ID. */
+  private async respond(seq: number, body: MapValue): Promise<void> {
+    const id = uint(body, 'ID');
+    const respond = this.pendingQueries.get(id);
+    if (!respond) throw new SerfRpcRefusal(E.invalidQueryId);
+    this.pendingQueries.delete(id);
+    await respond(bytes(body, 'Payload'));
+    this.reply(seq, '');
   }
 
   /** serf's event stream: an ack, then one header + record per event that passes the filter. */

@@ -329,23 +329,14 @@ export function describeChanges(backend: string, before: readonly DesiredServer[
   const next = new Map(after.map((s) => [s.name, s]));
   for (const s of after) {
     const p = prev.get(s.name);
-    const state = s.state && s.state !== 'ready' ? ` ${s.state}` : '';
-    const mon = s.monitorOnly ? ' monitor' : '';
     if (!p) {
+      const state = s.state && s.state !== 'ready' ? ` ${s.state}` : '';
+      const mon = s.monitorOnly ? ' monitor' : '';
       lines.push(`${backend}: +${s.name} ${hostPort(s)}${state}${mon} (${s.cause})`);
       continue;
     }
-    const what: string[] = [];
-    if (p.addr !== s.addr || p.port !== s.port) what.push(hostPort(s));
-    if ((p.state ?? 'ready') !== (s.state ?? 'ready')) what.push(s.state ?? 'ready');
-    if ((p.weight ?? 1) !== (s.weight ?? 1)) what.push(`weight ${s.weight ?? 1}`);
-    if (Boolean(p.backup) !== Boolean(s.backup)) what.push(s.backup ? 'backup' : 'not backup');
-    if (Boolean(p.monitorOnly) !== Boolean(s.monitorOnly)) what.push(s.monitorOnly ? 'monitor only' : 'in rotation');
-    if (JSON.stringify(p.check) !== JSON.stringify(s.check)) what.push('check settings');
-    if (what.length) {
-      const cause = s.cause === 'join' && (p.state ?? 'ready') !== 'ready' ? 'resume' : s.cause === 'join' ? 'update' : s.cause;
-      lines.push(`${backend}: ~${s.name} ${what.join(', ')} (${cause})`);
-    }
+    const what = serverDifferences(p, s);
+    if (what.length) lines.push(`${backend}: ~${s.name} ${what.join(', ')} (${changeCause(p, s)})`);
   }
   for (const p of before) {
     if (next.has(p.name)) continue;
@@ -353,6 +344,24 @@ export function describeChanges(backend: string, before: readonly DesiredServer[
     lines.push(`${backend}: -${p.name} (${cause})`);
   }
   return lines;
+}
+
+/** What changed on a server that stays, in the words of `lbagent servers`. */
+function serverDifferences(p: DesiredServer, s: DesiredServer): string[] {
+  const what: string[] = [];
+  if (p.addr !== s.addr || p.port !== s.port) what.push(hostPort(s));
+  if ((p.state ?? 'ready') !== (s.state ?? 'ready')) what.push(s.state ?? 'ready');
+  if ((p.weight ?? 1) !== (s.weight ?? 1)) what.push(`weight ${s.weight ?? 1}`);
+  if (Boolean(p.backup) !== Boolean(s.backup)) what.push(s.backup ? 'backup' : 'not backup');
+  if (Boolean(p.monitorOnly) !== Boolean(s.monitorOnly)) what.push(s.monitorOnly ? 'monitor only' : 'in rotation');
+  if (JSON.stringify(p.check) !== JSON.stringify(s.check)) what.push('check settings');
+  return what;
+}
+
+/** A server that joined again after a pause resumes; one that was there and is still in the role was updated. */
+function changeCause(p: DesiredServer, s: DesiredServer): string {
+  if (s.cause !== 'join') return s.cause;
+  return (p.state ?? 'ready') !== 'ready' ? 'resume' : 'update';
 }
 
 function hostPort(s: { addr: string; port: number }): string {

@@ -71,65 +71,81 @@ function headerAcl(name: string, match: Match, ci: boolean, patterns: string[]):
 
 const SUFFIX = /^(.*?)_(beg|end|sub|reg|dom|dir|len|cnt|val|ip|found)$/;
 
+/** An ACL's words, read: the fetch as written, its first argument, the flags and the patterns. */
+interface AclExpr {
+  fetch: string;
+  arg: string | undefined;
+  match: Match | undefined;
+  ci: boolean;
+  patterns: string[];
+}
+
 /** The words after `acl NAME` (or inside `{ … }`): fetch, flags, patterns. */
 export function translateAclExpr(words: string[], ctx: AclContext): AclValue {
   const [fetch, ...rest] = words;
   if (!fetch) return { left: 'an ACL without a fetch' };
+  const flags = readAclFlags(rest);
+  if ('left' in flags) return flags;
+  const m = /^([A-Za-z0-9_.]+)(?:\((.*)\))?$/.exec(fetch);
+  if (!m) return { left: `cannot read the fetch '${fetch}'` };
+  let base = m[1]!.replace(/^req\./, '');
+  if (base === 'ssl_fc') return { constant: ctx.ssl };
+  if (base === 'always_true') return { constant: true };
+  if (base === 'always_false') return { constant: false };
+  const e: AclExpr = { fetch, arg: m[2]?.split(',')[0]?.trim(), ...flags };
+  // path_beg, hdr_sub(host) …: a fetch with its match method in its name
+  const suffix = SUFFIX.exec(base);
+  if (suffix && ['hdr', 'path', 'url', 'fhdr'].includes(suffix[1]!)) {
+    if (['len', 'cnt', 'val', 'ip'].includes(suffix[2]!)) return { left: `fetch '${fetch}' has no lbagent equivalent` };
+    base = suffix[1]!;
+    e.match ??= suffix[2]!;
+  }
+  if (base === 'fhdr') base = 'hdr';
+  if (e.match !== 'found' && e.patterns.length === 0) return { left: `ACL '${fetch}' has no pattern` };
+  const translate = FETCHES.get(base);
+  return translate ? translate(e) : { left: `fetch '${fetch}' has no lbagent equivalent` };
+}
+
+/** The flags before the patterns (`-i`, `-m beg`, `--` …); the first word that is not a flag starts the patterns. */
+function readAclFlags(rest: string[]): Pick<AclExpr, 'ci' | 'match' | 'patterns'> | { left: string } {
   let ci = false;
   let match: Match | undefined;
   const patterns: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const w = rest[i]!;
-    if (patterns.length === 0 && w.startsWith('-') && w !== '-') {
-      if (w === '--') {
-        patterns.push(...rest.slice(i + 1));
-        break;
-      }
-      if (w === '-i') ci = true;
-      else if (w === '-m') match = rest[++i];
-      else if (w === '-f') return { left: `patterns read from a file ('-f ${rest[i + 1] ?? ''}') are not supported; list them in the ACL` };
-      else if (w === '-n' || w === '-M') continue;
-      else if (w === '-u') i++;
-      else return { left: `ACL flag '${w}' has no lbagent equivalent` };
+    if (patterns.length > 0 || !w.startsWith('-') || w === '-') {
+      patterns.push(w);
       continue;
     }
-    patterns.push(w);
+    if (w === '--') {
+      patterns.push(...rest.slice(i + 1));
+      break;
+    }
+    if (w === '-i') ci = true;
+    else if (w === '-m') match = rest[++i];
+    else if (w === '-f') return { left: `patterns read from a file ('-f ${rest[i + 1] ?? ''}') are not supported; list them in the ACL` };
+    else if (w === '-u') i++;
+    else if (w !== '-n' && w !== '-M') return { left: `ACL flag '${w}' has no lbagent equivalent` };
   }
-  const m = /^([A-Za-z0-9_.]+)(?:\((.*)\))?$/.exec(fetch);
-  if (!m) return { left: `cannot read the fetch '${fetch}'` };
-  let base = m[1]!.replace(/^req\./, '');
-  const arg = m[2]?.split(',')[0]?.trim();
-  if (base === 'ssl_fc') return { constant: ctx.ssl };
-  if (base === 'always_true') return { constant: true };
-  if (base === 'always_false') return { constant: false };
-  const suffix = SUFFIX.exec(base);
-  if (suffix && ['hdr', 'path', 'url', 'fhdr'].includes(suffix[1]!)) {
-    if (['len', 'cnt', 'val', 'ip'].includes(suffix[2]!)) return { left: `fetch '${fetch}' has no lbagent equivalent` };
-    base = suffix[1]!;
-    match ??= suffix[2]!;
-  }
-  if (base === 'fhdr') base = 'hdr';
-  const needPatterns = match !== 'found';
-  if (needPatterns && patterns.length === 0 && base !== 'ssl_fc') return { left: `ACL '${fetch}' has no pattern` };
-  switch (base) {
-    case 'path':
-      return pathAcl(match ?? 'str', ci, patterns);
-    case 'url':
-      // the path is the URL up to '?': url_beg without a '?' in its patterns is path_beg
-      if ((match ?? 'str') === 'beg' && !patterns.some((p) => p.includes('?'))) return pathAcl('beg', ci, patterns);
-      return { left: `'${fetch}' looks at the query string too; lbagent's path ACLs see the path only` };
-    case 'hdr':
-      if (!arg) return { left: `'${fetch}' without a header name has no lbagent equivalent` };
-      if (['len', 'cnt', 'val', 'ip'].includes(match ?? '')) return { left: `header match '${match}' has no lbagent equivalent` };
-      return headerAcl(arg, match ?? 'str', ci, patterns);
-    case 'method':
-      return { acl: { method: patterns.map((p) => p.toUpperCase()) } };
-    case 'src':
-      return { acl: { src: patterns } };
-    default:
-      return { left: `fetch '${fetch}' has no lbagent equivalent` };
-  }
+  return { ci, match, patterns };
 }
+
+/** The fetches lbagent has an ACL for, by their base name (suffix taken off, `req.` and `fhdr` folded). */
+const FETCHES = new Map<string, (e: AclExpr) => AclValue>([
+  ['path', (e) => pathAcl(e.match ?? 'str', e.ci, e.patterns)],
+  ['url', (e) => {
+    // the path is the URL up to '?': url_beg without a '?' in its patterns is path_beg
+    if ((e.match ?? 'str') === 'beg' && !e.patterns.some((p) => p.includes('?'))) return pathAcl('beg', e.ci, e.patterns);
+    return { left: `'${e.fetch}' looks at the query string too; lbagent's path ACLs see the path only` };
+  }],
+  ['hdr', (e) => {
+    if (!e.arg) return { left: `'${e.fetch}' without a header name has no lbagent equivalent` };
+    if (['len', 'cnt', 'val', 'ip'].includes(e.match ?? '')) return { left: `header match '${e.match}' has no lbagent equivalent` };
+    return headerAcl(e.arg, e.match ?? 'str', e.ci, e.patterns);
+  }],
+  ['method', (e) => ({ acl: { method: e.patterns.map((p) => p.toUpperCase()) } })],
+  ['src', (e) => ({ acl: { src: e.patterns } })],
+]);
 
 /** The ACLs of one lbagent frontend, with HAProxy's rule that several `acl` lines of one name are ORed. */
 export class AclTable {

@@ -44,45 +44,20 @@ function combine(a: Verdict | undefined, b: Verdict): Verdict {
   return typeof a === 'object' ? a : b;
 }
 
+type SetVerdict = (d: Directive, v: Verdict) => void;
+
 export function assemble(text: string, file: string, env?: Env): Assembled {
   const parsed = parseSections(text, file, env);
   const verdicts = new Map<Directive, Verdict>();
   const notes: Note[] = [];
-  const set = (d: Directive, v: Verdict) => verdicts.set(d, combine(verdicts.get(d), v));
+  const set: SetVerdict = (d, v) => verdicts.set(d, combine(verdicts.get(d), v));
   for (const e of parsed.errors) set(e.directive, left(`cannot read this line: ${e.reason}`));
 
   const globals = parsed.sections.filter((s) => s.kind === 'global');
   const g = translateGlobal(globals.flatMap((s) => s.directives), file);
   for (const s of globals) set(s.header, carried);
   for (const [d, v] of g.verdicts) set(d, v);
-  const ctx: Omit<ProxyContext, 'ssl'> = { paths: g.paths, sslDefaults: g.sslDefaults };
-
-  const named = new Map<string, ProxyDraft>();
-  let last: ProxyDraft | undefined;
-  const proxies: Proxy[] = [];
-  for (const section of parsed.sections) {
-    if (section.kind === 'global') continue;
-    if (section.kind === 'foreign') {
-      const why = `the '${section.keyword}' section has no lbagent equivalent`;
-      for (const d of [section.header, ...section.directives]) set(d, left(why));
-      continue;
-    }
-    const words = section.header.words;
-    const fromAt = words.indexOf('from');
-    const fromName = fromAt > 0 ? words[fromAt + 1] : undefined;
-    // a defaults section starts afresh unless it names another; a proxy takes the last one above it
-    const from = fromName !== undefined ? named.get(fromName) : section.kind === 'defaults' ? undefined : last;
-    if (fromName !== undefined && !from) set(section.header, left(`defaults '${fromName}' is not defined above`));
-    if (section.kind === 'defaults') {
-      const draft = translateProxy(section, 'defaults', { ...ctx, ssl: false }, from);
-      for (const [d, v] of draft.verdicts) set(d, v);
-      set(section.header, carried);
-      if (section.name && section.name !== 'from') named.set(section.name, draft);
-      last = draft;
-      continue;
-    }
-    proxies.push(translateSection(section, section.kind, ctx, from, set));
-  }
+  const { proxies, last } = translateSections(parsed.sections, { paths: g.paths, sslDefaults: g.sslDefaults }, set);
 
   const config: Yaml = {};
   if (Object.keys(g.yaml).length) config.global = g.yaml;
@@ -94,26 +69,70 @@ export function assemble(text: string, file: string, env?: Env): Assembled {
   if (shared) config.defaults = pick(shared.yaml, DEFAULT_KEYS);
 
   unboundFrontends(proxies, set);
+  Object.assign(config, proxyEntries(proxies, shared, g.paths, set, backendsNeeded));
+  if (!config.frontends && !config.listen) {
+    const at = parsed.sections[0]?.header ?? { file, line: 1, words: [] };
+    notes.push({ file, line: at.line, text: at.words.join(' '), reason: "no frontend or listen: lbagent check says the config will not start (no listener), as lbagent's balancer would refuse it; add a frontend" });
+  }
+  return { config, verdicts, notes, sections: parsed.sections.length };
+}
+
+/** The proxy sections in order, each started from the defaults it inherits; `last` is the last defaults section. */
+function translateSections(sections: Section[], ctx: Omit<ProxyContext, 'ssl'>, set: SetVerdict): { proxies: Proxy[]; last: ProxyDraft | undefined } {
+  const named = new Map<string, ProxyDraft>();
+  let last: ProxyDraft | undefined;
+  const proxies: Proxy[] = [];
+  for (const section of sections) {
+    if (section.kind === 'global') continue;
+    if (section.kind === 'foreign') {
+      const why = `the '${section.keyword}' section has no lbagent equivalent`;
+      for (const d of [section.header, ...section.directives]) set(d, left(why));
+      continue;
+    }
+    const from = inheritedDefaults(section, named, last, set);
+    if (section.kind !== 'defaults') {
+      proxies.push(translateSection(section, section.kind, ctx, from, set));
+      continue;
+    }
+    const draft = translateProxy(section, 'defaults', { ...ctx, ssl: false }, from);
+    for (const [d, v] of draft.verdicts) set(d, v);
+    set(section.header, carried);
+    if (section.name && section.name !== 'from') named.set(section.name, draft);
+    last = draft;
+  }
+  return { proxies, last };
+}
+
+/** A defaults section starts afresh unless it names another (`from NAME`); a proxy takes the last one above it. */
+function inheritedDefaults(section: Section, named: Map<string, ProxyDraft>, last: ProxyDraft | undefined, set: SetVerdict): ProxyDraft | undefined {
+  const words = section.header.words;
+  const fromAt = words.indexOf('from');
+  const fromName = fromAt > 0 ? words[fromAt + 1] : undefined;
+  if (fromName === undefined) return section.kind === 'defaults' ? undefined : last;
+  const from = named.get(fromName);
+  if (!from) set(section.header, left(`defaults '${fromName}' is not defined above`));
+  return from;
+}
+
+/** The `frontends`, `backends` and `listen` maps, each only when it has an entry. */
+function proxyEntries(proxies: Proxy[], shared: ProxyDraft | undefined, paths: PathBase, set: SetVerdict, backendsNeeded: boolean): Yaml {
   const frontends: Yaml = {};
   const backends: Yaml = {};
   const listen: Yaml = {};
   for (const p of proxies) {
     p.drafts.forEach((draft, i) => {
-      const yaml = sectionYaml(draft, p.binds[i]!, shared, g.paths, set);
+      const yaml = sectionYaml(draft, p.binds[i]!, shared, paths, set);
       if (p.kind === 'frontend') frontends[draft.name] = pick(yaml, FRONTEND_KEYS);
       else if (p.kind === 'backend') backends[draft.name] = pick(yaml, BACKEND_KEYS);
       else listen[draft.name] = pick(yaml, [...new Set([...FRONTEND_KEYS, ...BACKEND_KEYS])]);
     });
   }
   if (backendsNeeded && !backends[NO_BACKEND]) backends[NO_BACKEND] = { mode: 'http' };
-  if (Object.keys(frontends).length) config.frontends = frontends;
-  if (Object.keys(backends).length) config.backends = backends;
-  if (Object.keys(listen).length) config.listen = listen;
-  if (!config.frontends && !config.listen) {
-    const at = parsed.sections[0]?.header ?? { file, line: 1, words: [] };
-    notes.push({ file, line: at.line, text: at.words.join(' '), reason: "no frontend or listen: lbagent check says the config will not start (no listener), as lbagent's balancer would refuse it; add a frontend" });
-  }
-  return { config, verdicts, notes, sections: parsed.sections.length };
+  const out: Yaml = {};
+  if (Object.keys(frontends).length) out.frontends = frontends;
+  if (Object.keys(backends).length) out.backends = backends;
+  if (Object.keys(listen).length) out.listen = listen;
+  return out;
 }
 
 function translateSection(section: Section, kind: Proxy['kind'], ctx: Omit<ProxyContext, 'ssl'>, from: ProxyDraft | undefined, set: (d: Directive, v: Verdict) => void): Proxy {

@@ -47,16 +47,26 @@ export function translateBind(words: string[], base: PathBase, sslDefaults: SslD
   const [list, ...opts] = words;
   const b: BindDraft = { addrs: [], unsupported: [] };
   for (const text of (list ?? '').split(',').filter(Boolean)) {
-    const range = /^(.*):(\d+)-(\d+)$/.exec(text);
-    const texts = range && Number(range[3]) - Number(range[2]) < 64 && Number(range[3]) >= Number(range[2])
-      ? Array.from({ length: Number(range[3]) - Number(range[2]) + 1 }, (_, i) => `${range[1]}:${Number(range[2]) + i}`)
-      : [text];
-    for (const t of texts) {
+    for (const t of expandPortRange(text)) {
       const a = translateAddress(t, { listen: true });
       if ('addr' in a) b.addrs.push(a.addr);
       else b.unsupported.push(a.left);
     }
   }
+  const { ssl, crts, tls } = readBindOptions(opts, b);
+  if (ssl) tlsSettings(b, crts, tls, base, sslDefaults);
+  return b;
+}
+
+/** `ADDR:8000-8010` → one address per port; a range of 64 ports or more (or backwards) stays as written. */
+function expandPortRange(text: string): string[] {
+  const range = /^(.*):(\d+)-(\d+)$/.exec(text);
+  if (!(range && Number(range[3]) - Number(range[2]) < 64 && Number(range[3]) >= Number(range[2]))) return [text];
+  return Array.from({ length: Number(range[3]) - Number(range[2]) + 1 }, (_, i) => `${range[1]}:${Number(range[2]) + i}`);
+}
+
+/** The words after the addresses: TLS settings are collected, anything lbagent lacks goes to `b.unsupported`. */
+function readBindOptions(opts: string[], b: BindDraft): { ssl: boolean; crts: string[]; tls: Yaml } {
   const crts: string[] = [];
   let ssl = false;
   const tls: Yaml = {};
@@ -83,20 +93,23 @@ export function translateBind(words: string[], base: PathBase, sslDefaults: SslD
       i += n;
     }
   }
-  if (!ssl) return b;
+  return { ssl, crts, tls };
+}
+
+/** A TLS bind: `b.ssl` with its one certificate and the global defaults, or `b.dropped` saying why not. */
+function tlsSettings(b: BindDraft, crts: string[], tls: Yaml, base: PathBase, sslDefaults: SslDefaults): void {
   if (crts.length !== 1) {
     b.dropped = crts.length === 0 ? 'a TLS bind without crt' : `several crt files (${crts.join(', ')}); lbagent takes one file or a directory of them`;
-    return b;
+    return;
   }
   const crt = isAbsolute(crts[0]!) ? crts[0]! : join(base.crtBase ?? base.dir, crts[0]!);
   if (!existsSync(crt)) {
     b.dropped = `certificate '${crt}' not found`;
-    return b;
+    return;
   }
   b.ssl = { crt, ...tls };
   if (sslDefaults.ciphers && b.ssl.ciphers === undefined) b.ssl.ciphers = sslDefaults.ciphers;
   if (sslDefaults.minVersion) b.ssl.min_version = maxVersion(b.ssl.min_version as string | undefined, sslDefaults.minVersion);
-  return b;
 }
 
 export function maxVersion(a: string | undefined, b: string): string {

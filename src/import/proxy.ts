@@ -76,95 +76,101 @@ function onlyIn(p: ProxyDraft, kinds: ProxyKind[], what: string): Verdict | unde
   return kinds.includes(p.kind) ? undefined : left(`'${what}' is not for a ${p.kind} section (HAProxy ignores it there too)`);
 }
 
+/** `undefined` when the proxy is in HTTP mode, else why `kw` cannot be carried over. */
+function httpOnly(p: ProxyDraft, kw: string): Verdict | undefined {
+  return (p.yaml.mode ?? 'tcp') === 'http' ? undefined : left(`'${kw}' needs mode http (this proxy is in TCP mode)`);
+}
+
+type DirectiveHandler = (p: ProxyDraft, d: Directive, args: string[], kw: string) => Verdict;
+
+const ERROR_PAGES = 'lbagent serves its own error pages (HAProxy\'s wording); custom error files are not supported';
+
+/** What a rule directive does depends on the section it is in; the one handler of `redirect`, `http-*`, `block`. */
+const rule: DirectiveHandler = (p, d, args, kw) => {
+  if (p.kind === 'defaults') return left(`'${kw}' rules in a defaults section have no lbagent equivalent`);
+  if (p.kind === 'backend') return p.backendRules.push(d), carried; // decided by the assembler
+  return httpOnly(p, kw) ?? frontendRule(p, kw, args);
+};
+
+const legacyTimeout: DirectiveHandler = (p, _d, args, kw) => timeout(p, LEGACY_TIMEOUTS[kw]!, args[0]);
+
+/** One handler per directive of a proxy section; a directive not named here is left over (or a legacy header rule). */
+const DIRECTIVES = new Map<string, DirectiveHandler>([
+  ['bind', (p, _d, _args, kw) => onlyIn(p, ['frontend', 'listen'], kw) ?? carried], // the assembler decides per bind
+  ['mode', (p, _d, args) => {
+    if (args[0] === 'http' || args[0] === 'tcp') return (p.yaml.mode = args[0]), carried;
+    return left(`mode '${args[0] ?? ''}' has no lbagent equivalent (http and tcp do)`);
+  }],
+  ['balance', (p, _d, args) => {
+    const text = args.join(' ');
+    const parsed = parseBalance(text);
+    if ('error' in parsed) return left(`balance '${text}': lbagent lacks it (${parsed.expected}); roundrobin is used`);
+    p.yaml.balance = text;
+    return carried;
+  }],
+  ['maxconn', (p, _d, args) => {
+    const n = Number(args[0]);
+    if (!(Number.isInteger(n) && n >= 1)) return left(`maxconn '${args[0] ?? ''}'`);
+    if (p.kind === 'backend') return left('maxconn in a backend is not used by HAProxy either (fullconn is)');
+    p.yaml.maxconn = n;
+    return carried;
+  }],
+  ['retries', (p, _d, args) => {
+    const n = Number(args[0]);
+    if (!(Number.isInteger(n) && n >= 0 && n <= 100)) return left(`retries '${args[0] ?? ''}'`);
+    return (p.yaml.retries = n), carried;
+  }],
+  ['timeout', (p, _d, args) => timeout(p, args[0] ?? '', args[1])],
+  ['contimeout', legacyTimeout],
+  ['clitimeout', legacyTimeout],
+  ['srvtimeout', legacyTimeout],
+  ['option', (p, d, args) => {
+    if (p.kind === 'backend' && args[0] === 'forwardfor') return p.backendRules.push(d), carried; // a frontend key in lbagent
+    return option(p, args, true);
+  }],
+  ['no', (p, _d, args) => (args[0] === 'option' ? option(p, args.slice(1), false) : left(`'no ${args[0] ?? ''}' has no lbagent equivalent`))],
+  ['default_backend', (p, _d, args, kw) => {
+    if (!args[0]) return left('default_backend without a name');
+    return onlyIn(p, ['frontend', 'listen', 'defaults'], kw) ?? ((p.yaml.default_backend = args[0]), carried);
+  }],
+  ['use_backend', (p, _d, args, kw) => onlyIn(p, ['frontend', 'listen'], kw) ?? httpOnly(p, kw) ?? translateUseBackend(p.rules, args, p.acls)],
+  ['acl', (p, d, args) => {
+    if (p.kind === 'defaults') return left('an ACL in a defaults section has no lbagent equivalent');
+    if (p.kind === 'backend') return p.backendRules.push(d), carried; // goes where the backend's rules go
+    return aclVerdict(p.acls.define(args[0] ?? '', args.slice(1)));
+  }],
+  ['redirect', rule],
+  ['http-request', rule],
+  ['http-response', rule],
+  ['block', rule],
+  ['server', (p, d, args) => {
+    if (p.kind === 'frontend' || p.kind === 'defaults') return left(`a server in a ${p.kind} section is ignored by HAProxy`);
+    return server(p, d, args);
+  }],
+  ['default-server', (p, _d, args) => {
+    if (p.kind === 'frontend') return left('default-server in a frontend is ignored by HAProxy');
+    p.serverDefaults.push(...args);
+    return carried; // problems show on each server line that uses them
+  }],
+  ['cookie', (p, _d, args, kw) => httpOnly(p, kw) ?? cookie(p, args)],
+  ['http-check', (p, _d, args) => translateHttpCheck(checkOf(p), args)],
+  ['tcp-check', (p, _d, args) => translateTcpCheck(checkOf(p), args)],
+  ['stats', (p, d, args) => stats(p, d, args)],
+  ['log', (_p, _d, args) => {
+    if (args[0] === 'global') return noted("the proxy's requests are logged where lbagent logs (stdout, JSON)");
+    return left('lbagent logs to stdout (JSON); a syslog target is not available yet (issue 19)');
+  }],
+  ['server-template', () => left('lbagent takes servers from gossip roles (roles.yml) instead of DNS templates')],
+  ...['errorfile', 'errorloc', 'errorloc302', 'errorloc303', 'errorfiles'].map((kw): [string, DirectiveHandler] => [kw, () => left(ERROR_PAGES)]),
+]);
+
 function translateDirective(p: ProxyDraft, d: Directive): Verdict {
   const [kw, ...args] = d.words as [string, ...string[]];
-  const http = (p.yaml.mode ?? 'tcp') === 'http';
-  const httpOnly = (): Verdict | undefined => (http ? undefined : left(`'${kw}' needs mode http (this proxy is in TCP mode)`));
-  switch (kw) {
-    case 'bind':
-      return onlyIn(p, ['frontend', 'listen'], kw) ?? carried; // the assembler decides per bind
-    case 'mode':
-      if (args[0] === 'http' || args[0] === 'tcp') return (p.yaml.mode = args[0]), carried;
-      return left(`mode '${args[0] ?? ''}' has no lbagent equivalent (http and tcp do)`);
-    case 'balance': {
-      const text = args.join(' ');
-      const parsed = parseBalance(text);
-      if ('error' in parsed) return left(`balance '${text}': lbagent lacks it (${parsed.expected}); roundrobin is used`);
-      p.yaml.balance = text;
-      return carried;
-    }
-    case 'maxconn': {
-      const n = Number(args[0]);
-      if (!(Number.isInteger(n) && n >= 1)) return left(`maxconn '${args[0] ?? ''}'`);
-      if (p.kind === 'backend') return left('maxconn in a backend is not used by HAProxy either (fullconn is)');
-      p.yaml.maxconn = n;
-      return carried;
-    }
-    case 'retries': {
-      const n = Number(args[0]);
-      if (!(Number.isInteger(n) && n >= 0 && n <= 100)) return left(`retries '${args[0] ?? ''}'`);
-      return (p.yaml.retries = n), carried;
-    }
-    case 'timeout':
-      return timeout(p, args[0] ?? '', args[1]);
-    case 'contimeout':
-    case 'clitimeout':
-    case 'srvtimeout':
-      return timeout(p, LEGACY_TIMEOUTS[kw]!, args[0]);
-    case 'option':
-      if (p.kind === 'backend' && args[0] === 'forwardfor') return p.backendRules.push(d), carried; // a frontend key in lbagent
-      return option(p, args, true);
-    case 'no':
-      return args[0] === 'option' ? option(p, args.slice(1), false) : left(`'no ${args[0] ?? ''}' has no lbagent equivalent`);
-    case 'default_backend':
-      if (!args[0]) return left('default_backend without a name');
-      return onlyIn(p, ['frontend', 'listen', 'defaults'], kw) ?? ((p.yaml.default_backend = args[0]), carried);
-    case 'use_backend':
-      return onlyIn(p, ['frontend', 'listen'], kw) ?? httpOnly() ?? translateUseBackend(p.rules, args, p.acls);
-    case 'acl':
-      if (p.kind === 'defaults') return left('an ACL in a defaults section has no lbagent equivalent');
-      if (p.kind === 'backend') return p.backendRules.push(d), carried; // goes where the backend's rules go
-      return aclVerdict(p.acls.define(args[0] ?? '', args.slice(1)));
-    case 'redirect':
-    case 'http-request':
-    case 'http-response':
-    case 'block':
-      if (p.kind === 'defaults') return left(`'${kw}' rules in a defaults section have no lbagent equivalent`);
-      if (p.kind === 'backend') return p.backendRules.push(d), carried; // decided by the assembler
-      return httpOnly() ?? frontendRule(p, kw, args);
-    case 'server':
-      if (p.kind === 'frontend' || p.kind === 'defaults') return left(`a server in a ${p.kind} section is ignored by HAProxy`);
-      return server(p, d, args);
-    case 'default-server':
-      if (p.kind === 'frontend') return left('default-server in a frontend is ignored by HAProxy');
-      p.serverDefaults.push(...args);
-      return carried; // problems show on each server line that uses them
-    case 'cookie':
-      return httpOnly() ?? cookie(p, args);
-    case 'http-check':
-      return translateHttpCheck(checkOf(p), args);
-    case 'tcp-check':
-      return translateTcpCheck(checkOf(p), args);
-    case 'stats':
-      return stats(p, d, args);
-    case 'log':
-      if (args[0] === 'global') return noted("the proxy's requests are logged where lbagent logs (stdout, JSON)");
-      return left('lbagent logs to stdout (JSON); a syslog target is not available yet (issue 19)');
-    case 'server-template':
-      return left('lbagent takes servers from gossip roles (roles.yml) instead of DNS templates');
-    case 'errorfile':
-    case 'errorloc':
-    case 'errorloc302':
-    case 'errorloc303':
-    case 'errorfiles':
-      return left('lbagent serves its own error pages (HAProxy\'s wording); custom error files are not supported');
-    default:
-      if (LEGACY_HEADER.test(kw)) {
-        if (p.kind === 'backend') return p.backendRules.push(d), carried;
-        return httpOnly() ?? frontendRule(p, kw, args);
-      }
-      return left(`'${kw}' has no lbagent equivalent`);
-  }
+  const handler = DIRECTIVES.get(kw);
+  if (handler) return handler(p, d, args, kw);
+  if (!LEGACY_HEADER.test(kw)) return left(`'${kw}' has no lbagent equivalent`);
+  if (p.kind === 'backend') return p.backendRules.push(d), carried;
+  return httpOnly(p, kw) ?? frontendRule(p, kw, args);
 }
 
 function aclVerdict(problem: string | undefined): Verdict {

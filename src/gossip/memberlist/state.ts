@@ -55,36 +55,47 @@ export class NodeStates {
     const isLocal = a.node === c.name;
     const existing = this.nodes.get(a.node);
     if (c.leaving && isLocal) return;
-    if (!existing) {
-      const n: NodeEntry = { name: a.node, addr: a.addr, addrBytes: a.addrBytes, port: a.port, meta: a.meta, state: 'alive', incarnation: a.incarnation, vsn: toVsn(a.vsn), stateChange: Date.now() };
-      this.nodes.set(a.node, n);
-      // A newcomer goes at a random place of the probe order so it is probed fairly soon.
-      this.probeOrder.splice(Math.floor(Math.random() * (this.probeOrder.length + 1)), 0, a.node);
-      this.broadcast(a.node, encodeAlive(a));
-      c.log?.info({ node: a.node, addr: `${a.addr}:${a.port}` }, `memberlist: EventMemberJoin: ${a.node} ${a.addr}`);
-      c.safely(() => c.cfg.events.notifyJoin(publicNode(n)));
-      return;
-    }
-    if (isLocal && !bootstrap) {
-      // Someone gossips about us: refute anything that is not exactly what we said.
-      if (a.incarnation < existing.incarnation) return;
-      if (a.incarnation === existing.incarnation && a.meta.equals(existing.meta) && sameVsn(a.vsn, existing.vsn)) return;
-      this.refute(existing, a.incarnation);
-      return;
-    }
+    if (!existing) return this.addNode(a);
+    if (isLocal && !bootstrap) return this.refuteAlive(existing, a);
     const wasDown = existing.state === 'dead' || existing.state === 'left';
     // Another address under a known name: only a dead node past DeadNodeReclaimTime may be taken over.
-    let reclaimed = false;
-    // byte for byte, as memberlist: 10.0.0.5 in 4 bytes and in 16 are two addresses to serf
-    if (!isLocal && (!wireAddr(existing).equals(wireAddr(a)) || existing.port !== a.port)) {
-      reclaimed = wasDown && c.t.deadNodeReclaimTimeMs > 0 && Date.now() - existing.stateChange > c.t.deadNodeReclaimTimeMs;
-      if (!reclaimed) {
-        c.st.dropReasons['address conflict'] = (c.st.dropReasons['address conflict'] ?? 0) + 1;
-        c.log?.warn({ node: a.node }, `memberlist: Conflicting address for ${a.node}. Mine: ${existing.addr}:${existing.port} Theirs: ${a.addr}:${a.port} Old state: ${existing.state}`);
-        return;
-      }
-    }
+    const reclaimed = !isLocal && !sameAddress(existing, a);
+    if (reclaimed && !this.mayReclaim(existing, a, wasDown)) return;
     if (a.incarnation <= existing.incarnation && !bootstrap && !reclaimed) return;
+    this.reviveOrUpdate(existing, a, wasDown);
+  }
+
+  /** A node we did not know: into the table, the probe order and the gossip. */
+  private addNode(a: Alive): void {
+    const { c } = this;
+    const n: NodeEntry = { name: a.node, addr: a.addr, addrBytes: a.addrBytes, port: a.port, meta: a.meta, state: 'alive', incarnation: a.incarnation, vsn: toVsn(a.vsn), stateChange: Date.now() };
+    this.nodes.set(a.node, n);
+    // A newcomer goes at a random place of the probe order so it is probed fairly soon.
+    this.probeOrder.splice(Math.floor(Math.random() * (this.probeOrder.length + 1)), 0, a.node);
+    this.broadcast(a.node, encodeAlive(a));
+    c.log?.info({ node: a.node, addr: `${a.addr}:${a.port}` }, `memberlist: EventMemberJoin: ${a.node} ${a.addr}`);
+    c.safely(() => c.cfg.events.notifyJoin(publicNode(n)));
+  }
+
+  /** Someone gossips about us: refute anything that is not exactly what we said. */
+  private refuteAlive(me: NodeEntry, a: Alive): void {
+    if (a.incarnation < me.incarnation) return;
+    if (a.incarnation === me.incarnation && a.meta.equals(me.meta) && sameVsn(a.vsn, me.vsn)) return;
+    this.refute(me, a.incarnation);
+  }
+
+  /** A known name at another address: true if the node is dead for long enough to be taken over, else counted and logged. */
+  private mayReclaim(existing: NodeEntry, a: Alive, wasDown: boolean): boolean {
+    const { c } = this;
+    if (wasDown && c.t.deadNodeReclaimTimeMs > 0 && Date.now() - existing.stateChange > c.t.deadNodeReclaimTimeMs) return true;
+    c.st.dropReasons['address conflict'] = (c.st.dropReasons['address conflict'] ?? 0) + 1;
+    c.log?.warn({ node: a.node }, `memberlist: Conflicting address for ${a.node}. Mine: ${existing.addr}:${existing.port} Theirs: ${a.addr}:${a.port} Old state: ${existing.state}`);
+    return false;
+  }
+
+  /** A newer alive of a known node: take it, gossip it, and tell of a rejoin or changed meta. */
+  private reviveOrUpdate(existing: NodeEntry, a: Alive, wasDown: boolean): void {
+    const { c } = this;
     this.suspicions.get(a.node)?.stop();
     this.suspicions.delete(a.node);
     const metaChanged = !existing.meta.equals(a.meta);
@@ -184,4 +195,9 @@ function toVsn(v: number[]): MemberNode['vsn'] {
 
 function sameVsn(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Byte for byte, as memberlist: 10.0.0.5 in 4 bytes and in 16 are two addresses to serf. */
+function sameAddress(n: NodeEntry, a: Alive): boolean {
+  return wireAddr(n).equals(wireAddr(a)) && n.port === a.port;
 }

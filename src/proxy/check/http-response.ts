@@ -29,32 +29,44 @@ export function parseResponse(buf: Buffer, ended: boolean, head: boolean): Parse
   if (!status) return { done: true, invalid: true };
   const code = Number(status[1]);
   const reason = status[2] ?? '';
+  const framing = readFraming(lines);
+  if (!framing) return { done: true, invalid: true };
+  const raw = buf.subarray(headerEnd + 4);
+  const noBody = head || code === 204 || code === 304 || (code >= 100 && code < 200);
+  if (noBody) return done(code, reason, '');
+  const body = bodyOf(raw, framing, ended || buf.length >= MAX_CHECK_RESPONSE);
+  return body === undefined ? { done: false } : done(code, reason, body);
+}
+
+interface Framing {
+  length: number | undefined;
+  chunked: boolean;
+}
+
+/** The header lines after the status line: how the body is framed; undefined for a malformed header. */
+function readFraming(lines: string[]): Framing | undefined {
   let length: number | undefined;
   let chunked = false;
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
-    if (colon <= 0) return { done: true, invalid: true };
+    if (colon <= 0) return undefined;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === 'content-length') {
-      if (!/^\d+$/.test(value)) return { done: true, invalid: true };
+      if (!/^\d+$/.test(value)) return undefined;
       length = Number(value);
     } else if (name === 'transfer-encoding' && /chunked/i.test(value)) chunked = true;
   }
-  const raw = buf.subarray(headerEnd + 4);
-  const noBody = head || code === 204 || code === 304 || (code >= 100 && code < 200);
-  if (noBody) return done(code, reason, '');
-  const full = ended || buf.length >= MAX_CHECK_RESPONSE;
+  return { length, chunked };
+}
+
+/** The body once complete; `full` (server closed, or the cap reached): whatever arrived. Undefined: wait for more. */
+function bodyOf(raw: Buffer, { length, chunked }: Framing, full: boolean): string | undefined {
   if (chunked) {
     const body = dechunk(raw);
-    if (body !== undefined) return done(code, reason, body);
-    return full ? done(code, reason, raw.toString('utf8')) : { done: false };
-  }
-  if (length !== undefined) {
-    if (raw.length >= length) return done(code, reason, raw.subarray(0, length).toString('utf8'));
-    return full ? done(code, reason, raw.toString('utf8')) : { done: false };
-  }
-  return full ? done(code, reason, raw.toString('utf8')) : { done: false };
+    if (body !== undefined) return body;
+  } else if (length !== undefined && raw.length >= length) return raw.subarray(0, length).toString('utf8');
+  return full ? raw.toString('utf8') : undefined;
 }
 
 function done(code: number, reason: string, body: string): ParseState {

@@ -164,94 +164,147 @@ export type ProxySections = z.output<typeof proxySectionsSchema>;
 
 type Issue = { path: (string | number)[]; message: string; expected?: string };
 
+type FrontendLike = NonNullable<ProxySections['frontends']>[string] | NonNullable<ProxySections['listen']>[string];
+type BackendLike = z.output<typeof backendSchema>;
+/** A proxy's place in the config: `[section, name]`, the start of each issue's path. */
+type At = [string, string];
+/** What every check of a reference needs: the proxies that can serve as backends, and where issues go. */
+interface Scope {
+  issues: Issue[];
+  backendNames: Set<string>;
+  /** the backend names, for `expected` */
+  known: string;
+}
+
 /** Cross-references a schema cannot express: names exist and are unique. Paths point at the offending key. */
 export function crossCheck(cfg: ProxySections): Issue[] {
-  const issues: Issue[] = [];
   const backendNames = new Set([...Object.keys(cfg.backends ?? {}), ...Object.keys(cfg.listen ?? {})]);
+  const scope: Scope = { issues: [], backendNames, known: [...backendNames].join(', ') || 'none defined' };
+  checkListenNames(cfg, scope.issues);
+  eachProxy([['frontends', cfg.frontends], ['listen', cfg.listen]], FRONTEND_CHECKS, scope);
+  for (const [name, fe] of Object.entries(cfg.frontends ?? {})) checkDefaultBackend(fe, name, scope);
+  eachProxy<BackendLike>([['backends', cfg.backends], ['listen', cfg.listen]], BACKEND_CHECKS, scope);
+  checkBinds(cfg, scope.issues);
+  return scope.issues;
+}
+
+type Check<T> = (proxy: T, at: At, scope: Scope) => void;
+
+/** Each proxy of the sections, through each check in turn (so its issues stay together, in this order). */
+function eachProxy<T>(sections: [string, Record<string, T> | undefined][], checks: Check<T>[], scope: Scope): void {
+  for (const [section, map] of sections) {
+    for (const [name, proxy] of Object.entries(map ?? {})) for (const check of checks) check(proxy, [section, name], scope);
+  }
+}
+
+/** A listen is a frontend and a backend at once: its name must be free in both. */
+function checkListenNames(cfg: ProxySections, issues: Issue[]): void {
   const frontendNames = new Set(Object.keys(cfg.frontends ?? {}));
   for (const name of Object.keys(cfg.listen ?? {})) {
     if (cfg.backends?.[name]) issues.push({ path: ['listen', name], message: `listen '${name}' has the same name as backend '${name}'`, expected: 'unique proxy names' });
     if (frontendNames.has(name)) issues.push({ path: ['listen', name], message: `listen '${name}' has the same name as frontend '${name}'`, expected: 'unique proxy names' });
   }
-  const known = [...backendNames].join(', ') || 'none defined';
-  for (const [section, map] of [['frontends', cfg.frontends], ['listen', cfg.listen]] as const) {
-    for (const [name, fe] of Object.entries(map ?? {})) {
-      (fe.use_backend ?? []).forEach((u, i) => {
-        if (!backendNames.has(u.backend)) issues.push({ path: [section, name, 'use_backend', i, 'backend'], message: `unable to find backend '${u.backend}'`, expected: `one of: ${known}` });
-      });
-      const acls = new Set(Object.keys(fe.acl ?? {}));
-      const guarded: [string, { if?: unknown; unless?: unknown }[]][] = [['use_backend', fe.use_backend ?? []], ['http-request', fe['http-request'] ?? []], ['http-response', fe['http-response'] ?? []]];
-      for (const [key, rules] of guarded) {
-        rules.forEach((rule, i) => {
-          for (const which of ['if', 'unless'] as const) {
-            for (const acl of aclNamesIn(rule[which] as never)) {
-              if (!acls.has(acl)) issues.push({ path: [section, name, key, i, which], message: `unknown ACL '${acl}'`, expected: acls.size ? `one of: ${[...acls].join(', ')}` : 'an ACL defined under acl:' });
-            }
-          }
-        });
+}
+
+function checkUseBackends(fe: FrontendLike, at: At, { issues, backendNames, known }: Scope): void {
+  (fe.use_backend ?? []).forEach((u, i) => {
+    if (!backendNames.has(u.backend)) issues.push({ path: [...at, 'use_backend', i, 'backend'], message: `unable to find backend '${u.backend}'`, expected: `one of: ${known}` });
+  });
+}
+
+/** Every ACL a rule's `if`/`unless` names is defined in the same proxy. */
+function checkAclNames(fe: FrontendLike, at: At, { issues }: Scope): void {
+  const acls = new Set(Object.keys(fe.acl ?? {}));
+  const guarded: [string, { if?: unknown; unless?: unknown }[]][] = [['use_backend', fe.use_backend ?? []], ['http-request', fe['http-request'] ?? []], ['http-response', fe['http-response'] ?? []]];
+  for (const [key, rules] of guarded) {
+    rules.forEach((rule, i) => {
+      for (const which of ['if', 'unless'] as const) {
+        for (const acl of aclNamesIn(rule[which] as never)) {
+          if (!acls.has(acl)) issues.push({ path: [...at, key, i, which], message: `unknown ACL '${acl}'`, expected: acls.size ? `one of: ${[...acls].join(', ')}` : 'an ACL defined under acl:' });
+        }
       }
-      if (fe.ssl) {
+    });
+  }
+}
+
+function checkCertificate(fe: FrontendLike, at: At, { issues }: Scope): void {
+  if (!fe.ssl) return;
+  try {
+    loadCertStore(fe.ssl);
+  } catch (err) {
+    issues.push({ path: [...at, 'ssl', 'crt'], message: `cannot load certificate: ${errorMessage(err)}`, expected: 'a PEM file with certificate and key, or a directory of them' });
+  }
+}
+
+/** Values with HAProxy variables (%[src] …) must name fetches we have. */
+function checkRuleValues(fe: FrontendLike, at: At, { issues }: Scope): void {
+  for (const key of ['http-request', 'http-response'] as const) {
+    (fe[key] ?? []).forEach((rule, i) => {
+      const action = Object.keys(rule).find((k) => k !== 'if' && k !== 'unless')!;
+      const arg = (rule as Record<string, { value?: string; location?: string }>)[action]!;
+      for (const field of ['value', 'location'] as const) {
+        const text = arg[field];
+        if (text === undefined) continue;
         try {
-          loadCertStore(fe.ssl);
+          compileValue(text);
         } catch (err) {
-          issues.push({ path: [section, name, 'ssl', 'crt'], message: `cannot load certificate: ${errorMessage(err)}`, expected: 'a PEM file with certificate and key, or a directory of them' });
+          if (err instanceof RuleError) issues.push({ path: [...at, key, i, action, field], message: err.message });
         }
       }
-      // Values with HAProxy variables (%[src] …) must name fetches we have.
-      for (const key of ['http-request', 'http-response'] as const) {
-        (fe[key] ?? []).forEach((rule, i) => {
-          const action = Object.keys(rule).find((k) => k !== 'if' && k !== 'unless')!;
-          const arg = (rule as Record<string, { value?: string; location?: string }>)[action]!;
-          for (const field of ['value', 'location'] as const) {
-            const text = arg[field];
-            if (text === undefined) continue;
-            try {
-              compileValue(text);
-            } catch (err) {
-              if (err instanceof RuleError) issues.push({ path: [section, name, key, i, action, field], message: err.message });
-            }
-          }
-        });
-      }
-    }
+    });
   }
-  for (const [name, fe] of Object.entries(cfg.frontends ?? {})) {
-    if (!fe.default_backend) issues.push({ path: ['frontends', name], message: `frontend '${name}' has no default_backend`, expected: 'default_backend: NAME' });
-    else if (!backendNames.has(fe.default_backend)) {
-      issues.push({ path: ['frontends', name, 'default_backend'], message: `unable to find required default_backend '${fe.default_backend}'`, expected: `one of: ${known}` });
-    }
+}
+
+function checkDefaultBackend(fe: NonNullable<ProxySections['frontends']>[string], name: string, { issues, backendNames, known }: Scope): void {
+  if (!fe.default_backend) issues.push({ path: ['frontends', name], message: `frontend '${name}' has no default_backend`, expected: 'default_backend: NAME' });
+  else if (!backendNames.has(fe.default_backend)) {
+    issues.push({ path: ['frontends', name, 'default_backend'], message: `unable to find required default_backend '${fe.default_backend}'`, expected: `one of: ${known}` });
   }
-  const sections: [string, Record<string, z.output<typeof backendSchema>> | undefined][] = [['backends', cfg.backends], ['listen', cfg.listen]];
-  for (const [section, map] of sections) {
-    for (const [name, be] of Object.entries(map ?? {})) {
-      const sorry = be.sorry;
-      if (sorry && 'backend' in sorry) {
-        if (!backendNames.has(sorry.backend)) issues.push({ path: [section, name, 'sorry', 'backend'], message: `unable to find sorry backend '${sorry.backend}'`, expected: `one of: ${known}` });
-        else if (sorry.backend === name) issues.push({ path: [section, name, 'sorry', 'backend'], message: `backend '${name}' cannot be its own sorry backend` });
-      }
-      const caFile = be.server_ssl?.ca_file;
-      if (caFile) {
-        try {
-          accessSync(caFile, fsConstants.R_OK);
-        } catch {
-          issues.push({ path: [section, name, 'server_ssl', 'ca_file'], message: `cannot read CA file '${caFile}'`, expected: 'a readable PEM file of CA certificates' });
-        }
-      }
-      const seen = new Map<string, number>();
-      (be.servers ?? []).forEach((s, i) => {
-        if (seen.has(s.name)) issues.push({ path: [section, name, 'servers', i, 'name'], message: `server '${s.name}' already defined in backend '${name}' (servers[${seen.get(s.name)}])`, expected: 'unique server names' });
-        else seen.set(s.name, i);
-      });
-      if (be.check?.type === 'tcp-expect' && be.check.expect === undefined) {
-        issues.push({ path: [section, name, 'check'], message: 'a tcp-expect check needs a pattern', expected: "expect: REGEX, e.g. '^SSH-'" });
-      }
-      const checkError = be.check ? checkKindError(checkKindOf(be.check)) : undefined;
-      if (checkError) issues.push({ path: [section, name, 'check'], message: checkError.error, expected: checkError.expected });
-      const balance = be.balance !== undefined ? parseBalance(be.balance) : undefined;
-      if (balance && 'error' in balance) issues.push({ path: [section, name, 'balance'], message: balance.error, expected: balance.expected });
-    }
+}
+
+function checkSorry(be: BackendLike, at: At, { issues, backendNames, known }: Scope): void {
+  const sorry = be.sorry;
+  if (!sorry || !('backend' in sorry)) return;
+  if (!backendNames.has(sorry.backend)) issues.push({ path: [...at, 'sorry', 'backend'], message: `unable to find sorry backend '${sorry.backend}'`, expected: `one of: ${known}` });
+  else if (sorry.backend === at[1]) issues.push({ path: [...at, 'sorry', 'backend'], message: `backend '${at[1]}' cannot be its own sorry backend` });
+}
+
+function checkCaFile(be: BackendLike, at: At, { issues }: Scope): void {
+  const caFile = be.server_ssl?.ca_file;
+  if (!caFile) return;
+  try {
+    accessSync(caFile, fsConstants.R_OK);
+  } catch {
+    issues.push({ path: [...at, 'server_ssl', 'ca_file'], message: `cannot read CA file '${caFile}'`, expected: 'a readable PEM file of CA certificates' });
   }
-  // Two listeners on one address:port would fail at bind time; say so here with a position.
+}
+
+function checkServerNames(be: BackendLike, at: At, { issues }: Scope): void {
+  const seen = new Map<string, number>();
+  (be.servers ?? []).forEach((s, i) => {
+    if (seen.has(s.name)) issues.push({ path: [...at, 'servers', i, 'name'], message: `server '${s.name}' already defined in backend '${at[1]}' (servers[${seen.get(s.name)}])`, expected: 'unique server names' });
+    else seen.set(s.name, i);
+  });
+}
+
+function checkHealthCheck(be: BackendLike, at: At, { issues }: Scope): void {
+  if (be.check?.type === 'tcp-expect' && be.check.expect === undefined) {
+    issues.push({ path: [...at, 'check'], message: 'a tcp-expect check needs a pattern', expected: "expect: REGEX, e.g. '^SSH-'" });
+  }
+  const checkError = be.check ? checkKindError(checkKindOf(be.check)) : undefined;
+  if (checkError) issues.push({ path: [...at, 'check'], message: checkError.error, expected: checkError.expected });
+}
+
+function checkBalance(be: BackendLike, at: At, { issues }: Scope): void {
+  const balance = be.balance !== undefined ? parseBalance(be.balance) : undefined;
+  if (balance && 'error' in balance) issues.push({ path: [...at, 'balance'], message: balance.error, expected: balance.expected });
+}
+
+const FRONTEND_CHECKS: Check<FrontendLike>[] = [checkUseBackends, checkAclNames, checkCertificate, checkRuleValues];
+const BACKEND_CHECKS: Check<BackendLike>[] = [checkSorry, checkCaFile, checkServerNames, checkHealthCheck, checkBalance];
+
+/** Two listeners on one address:port would fail at bind time; say so here with a position. */
+function checkBinds(cfg: ProxySections, issues: Issue[]): void {
   const binds = new Map<string, string>();
   for (const [section, map] of [['frontends', cfg.frontends], ['listen', cfg.listen]] as const) {
     for (const [name, fe] of Object.entries(map ?? {})) {
@@ -264,5 +317,4 @@ export function crossCheck(cfg: ProxySections): Issue[] {
       });
     }
   }
-  return issues;
 }

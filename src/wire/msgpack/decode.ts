@@ -46,6 +46,13 @@ export class Reader {
     if (b >= 0xa0 && b < 0xc0) return this.raw(b & 0x1f);
     if (b >= 0x90 && b < 0xa0) return this.array(b & 0x0f, depth);
     if (b >= 0x80 && b < 0x90) return this.map(b & 0x0f, depth);
+    // 0xc0-0xdf: a type byte; bin, str and the long array and map forms carry a length, the rest a fixed size
+    if ((b >= 0xc4 && b <= 0xc6) || b >= 0xd9) return this.prefixed(b, depth);
+    return this.fixed(b);
+  }
+
+  /** nil, booleans and numbers: types whose size the type byte gives. */
+  private fixed(b: number): Unpacked {
     const buf = this.buf;
     switch (b) {
       case 0xc0:
@@ -54,17 +61,6 @@ export class Reader {
         return false;
       case 0xc3:
         return true;
-      case 0xc4:
-      case 0xd9:
-        return this.raw(this.u8());
-      case 0xc5:
-      case 0xda:
-        this.need(2);
-        return this.raw(((this.pos += 2), buf.readUInt16BE(this.pos - 2)));
-      case 0xc6:
-      case 0xdb:
-        this.need(4);
-        return this.raw(((this.pos += 4), buf.readUInt32BE(this.pos - 4)));
       case 0xca:
         this.need(4);
         return ((this.pos += 4), buf.readFloatBE(this.pos - 4));
@@ -100,6 +96,26 @@ export class Reader {
         this.pos += 8;
         return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
       }
+      default:
+        throw new DecodeError(`unsupported msgpack byte 0x${b.toString(16)}`);
+    }
+  }
+
+  /** bin, str, array and map with a length of 1, 2 or 4 bytes after the type byte. */
+  private prefixed(b: number, depth: number): Unpacked {
+    const buf = this.buf;
+    switch (b) {
+      case 0xc4:
+      case 0xd9:
+        return this.raw(this.u8());
+      case 0xc5:
+      case 0xda:
+        this.need(2);
+        return this.raw(((this.pos += 2), buf.readUInt16BE(this.pos - 2)));
+      case 0xc6:
+      case 0xdb:
+        this.need(4);
+        return this.raw(((this.pos += 4), buf.readUInt32BE(this.pos - 4)));
       case 0xdc:
         this.need(2);
         return this.array(((this.pos += 2), buf.readUInt16BE(this.pos - 2)), depth);

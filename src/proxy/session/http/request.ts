@@ -17,16 +17,7 @@ export function readHead(c: HttpConn, now = Date.now()): void {
   // Empty lines before a request line are ignored (RFC 9112 2.2); they would otherwise read as an empty head.
   if (c.buf[0] === 0x0d) c.buf = skipEmptyLines(c.buf);
   const end = headEnd(c.buf, c.scanned);
-  if (end < 0) {
-    const from = c.scanned;
-    c.scanned = c.buf.length;
-    if (c.buf.length > MAX_HEAD) reject(c, 431, 'PR', 'header block too large');
-    // A head never completes with bare LF line ends: refuse it now rather than at `timeout http-request`.
-    else if (hasBareLf(c.buf, from)) reject(c, 400, 'PR', 'bare LF line end');
-    else if (c.clientEnded) c.close(true);
-    else if (c.buf.length) c.state = 'head';
-    return;
-  }
+  if (end < 0) return incompleteHead(c);
   if (end > MAX_HEAD + 4) return reject(c, 431, 'PR', 'header block too large');
   let head: RequestHead;
   let framing: Framing;
@@ -70,6 +61,17 @@ export function readHead(c: HttpConn, now = Date.now()): void {
     x.rawHead = whole.subarray(0, end);
   }
   route(c, x, now);
+}
+
+/** No blank line yet: wait for more (from where the scan stopped), or refuse a head that cannot complete. */
+function incompleteHead(c: HttpConn): void {
+  const from = c.scanned;
+  c.scanned = c.buf.length;
+  if (c.buf.length > MAX_HEAD) reject(c, 431, 'PR', 'header block too large');
+  // A head never completes with bare LF line ends: refuse it now rather than at `timeout http-request`.
+  else if (hasBareLf(c.buf, from)) reject(c, 400, 'PR', 'bare LF line end');
+  else if (c.clientEnded) c.close(true);
+  else if (c.buf.length) c.state = 'head';
 }
 
 /** A request we refuse before choosing a backend (400, 408, 431): answer, log, close. */

@@ -55,11 +55,8 @@ export function onServerData(c: HttpConn, x: Exchange, conn: Socket, chunk: Buff
       x.server!.failedResp++;
       return serverFailed(c, x, 502, 'PH');
     }
-    const srvConn = rh.facts.connection;
-    x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
-    x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
-    if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
-    if (!rh.facts.endToEnd) rh.headers = withoutHopByHop(rh.headers, srvConn);
+    noteConnection(x, rh, framing);
+    if (!rh.facts.endToEnd) rh.headers = withoutHopByHop(rh.headers, rh.facts.connection);
     const cookie = x.backend!.def.cookie;
     const rules = c.fe.def.rules;
     if (cookie) rewriteResponseCookies(rh.headers, cookie, x.server!.name, x.cookieHeld === true);
@@ -73,6 +70,14 @@ export function onServerData(c: HttpConn, x: Exchange, conn: Socket, chunk: Buff
     x.pendingHead = rh;
     return forwardResponseBody(c, x, rbuf, end, now);
   }
+}
+
+/** What the response's framing and Connection header mean for both connections: reuse, dechunking, keep-alive. */
+function noteConnection(x: Exchange, rh: ResponseHead, framing: Framing): void {
+  const srvConn = rh.facts.connection;
+  x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
+  x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
+  if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
 }
 
 /** The response head as the client gets it: hop-by-hop headers dropped, framing and connection set by us. */
