@@ -74,7 +74,10 @@ function readBindOptions(opts: string[], b: BindDraft): { ssl: boolean; crts: st
     const w = opts[i]!;
     const v = opts[i + 1];
     if (w === 'ssl') ssl = true;
-    else if (w === 'crt' && v !== undefined) (crts.push(v), i++);
+    else if (w === 'crt' && v !== undefined) {
+      crts.push(v);
+      i++;
+    }
     else if (w === 'alpn' && v !== undefined) {
       const protos = v.split(',');
       if (protos.some((p) => p !== 'http/1.1')) b.unsupported.push(`alpn ${v} (lbagent speaks HTTP/1.1 only: alpn http/1.1)`);
@@ -85,7 +88,10 @@ function readBindOptions(opts: string[], b: BindDraft): { ssl: boolean; crts: st
       else b.unsupported.push(`ssl-min-ver ${v}`);
       i++;
     } else if (w in MIN_VERSION) tls.min_version = maxVersion(tls.min_version as string | undefined, MIN_VERSION[w]!);
-    else if (w === 'ciphers' && v !== undefined) (tls.ciphers = v, i++);
+    else if (w === 'ciphers' && v !== undefined) {
+      tls.ciphers = v;
+      i++;
+    }
     else if (w in IGNORED_ARGS) i += IGNORED_ARGS[w]!;
     else {
       const n = UNSUPPORTED_ARGS[w] ?? 0;
