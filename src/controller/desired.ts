@@ -25,7 +25,7 @@ export interface DesiredOptions {
   /** Backends the data plane has; refs to others are reported, not used. Undefined: all allowed. */
   knownBackends?: ReadonlySet<string>;
   /**
-   * Fail static: when more than `pct` % of a pool's members are failed in gossip, those of them whose servers still
+   * Fail static: when more than `pct` % of a pool's members (two at least) are failed in gossip, those of them whose servers still
    * pass their health checks (`passing`: "backend/server") stay in rotation. That is how a partition between the
    * balancer and the gossip cluster looks (Envoy's panic threshold is the same idea); a server failing its checks
    * goes as before.
@@ -125,6 +125,9 @@ export function desiredPools(
  * Failed members of a pool over the fail-static share: those passing their checks are put back in rotation;
  * otherwise (and for pools under the share) failed members past failed_grace leave the pool.
  */
+/** The fewest failed members of a pool that can mean a partition rather than failures. */
+const FAIL_STATIC_MIN = 2;
+
 function applyFailStatic(
   pools: Map<string, DesiredServer[]>,
   failed: ReadonlySet<string>,
@@ -134,7 +137,8 @@ function applyFailStatic(
   const out: DesiredResult['failStatic'] = new Map();
   for (const [backend, list] of pools) {
     const failedHere = list.filter((s) => failed.has(s.member)).length;
-    const over = fs !== undefined && list.length > 0 && failedHere * 100 > fs.pct * list.length;
+    // one member failing is a failure, not a partition: fail static needs several failed at once
+    const over = fs !== undefined && failedHere >= FAIL_STATIC_MIN && failedHere * 100 > fs.pct * list.length;
     let kept = 0;
     const next: DesiredServer[] = [];
     for (const s of list) {

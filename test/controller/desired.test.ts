@@ -115,4 +115,7 @@ test('fail static: over the share, failed members passing their checks stay in r
   assert.equal(states(under), 'w3:maint w4:ready');
   assert.equal(under.failStatic.size, 0);
   assert.equal(states(desiredPools(members, new Map(), R, OPTS, NOW)), 'w3:maint w4:ready');
+  // one failed member of one (an agent that died, its app still up) is a failure: it goes as before
+  const alone = desiredPools([member('w1', 'web', 'failed', longAgo)], new Map(), R, { ...OPTS, failStatic: { pct: 50, passing: new Set(['web/w1']) } }, NOW);
+  assert.equal(states(alone), '');
 });
