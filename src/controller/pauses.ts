@@ -69,14 +69,23 @@ export class PauseBook {
  */
 export function pausesByMember(memberNames: Iterable<string>, pauses: ReadonlyMap<string, PauseRecord>): Map<string, PauseRecord> {
   const names = new Set(memberNames);
-  const byLower = new Map<string, string[]>();
-  for (const n of names) byLower.set(n.toLowerCase(), [...(byLower.get(n.toLowerCase()) ?? []), n]);
+  const byLower = namesByLowerCase(names);
   const out = new Map<string, PauseRecord>();
   for (const [payloadName, record] of pauses) {
     const target = names.has(payloadName) ? payloadName : singleCaseMatch(byLower, payloadName);
     if (target === undefined) continue;
     const cur = out.get(target);
     if (!cur || cur.ltime < record.ltime) out.set(target, record);
+  }
+  return out;
+}
+
+/** Member names grouped by their lower-case spelling (two members may differ only by case). */
+function namesByLowerCase(names: Iterable<string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const n of names) {
+    const key = n.toLowerCase();
+    out.set(key, [...(out.get(key) ?? []), n]);
   }
   return out;
 }
@@ -89,9 +98,7 @@ function singleCaseMatch(byLower: ReadonlyMap<string, string[]>, name: string): 
 /** How a pause/resume payload's node name relates to the members: for the controller's log line. */
 export function matchPauseTarget(node: string, memberNames: readonly string[]): { member: string; exact: boolean } | { close: string[] } {
   if (memberNames.includes(node)) return { member: node, exact: true };
-  const byLower = new Map<string, string[]>();
-  for (const n of memberNames) byLower.set(n.toLowerCase(), [...(byLower.get(n.toLowerCase()) ?? []), n]);
-  const single = singleCaseMatch(byLower, node);
+  const single = singleCaseMatch(namesByLowerCase(memberNames), node);
   if (single !== undefined) return { member: single, exact: false };
   // names that were close: same letters in another case, or at most two edits away
   const lower = node.toLowerCase();
