@@ -13,7 +13,6 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-const join2 = join;
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildHosts, type Host } from '../test/helpers/netns.js';
@@ -101,19 +100,19 @@ function startHaproxy(host: Host, dir: string, apps: Host[]): Balancer {
 }
 
 /** An lbagent balancer: frontend *:80, admin on its default 127.0.0.1:9901, gossip on the default port. */
-function startLbagent(host: Host, dir: string, join: string[]): Balancer {
-  const cfg = join2(dir, `lbagent-${host.name}.yml`);
+function startLbagent(host: Host, dir: string, peers: string[]): Balancer {
+  const cfg = join(dir, `lbagent-${host.name}.yml`);
   writeFileSync(cfg, [
     'frontends: { www: { bind: "*:80", default_backend: web } }',
     'backends: { web: { balance: roundrobin, retries: 3, redispatch: true, check: { type: http, path: / } } }',
     'roles:',
     '  defaults: { check: { interval: 1s, rise: 1, fall: 2 } }',
     '  roles: { web: { lb: [web], port: 8080 } }',
-    `gossip: { node: ${host.name}${join.length ? `, join: [${join.join(', ')}]` : ''} }`,
+    `gossip: { node: ${host.name}${peers.length ? `, join: [${peers.join(', ')}]` : ''} }`,
     'global: { shutdown_delay: 5s }',
     '',
   ].join('\n'));
-  const proc = host.spawn(process.execPath, [BIN, 'balancer', '-c', cfg], { stdio: 'ignore', env: { ...process.env, STATE_DIRECTORY: join2(dir, `state-${host.name}`) } });
+  const proc = host.spawn(process.execPath, [BIN, 'balancer', '-c', cfg], { stdio: 'ignore', env: { ...process.env, STATE_DIRECTORY: join(dir, `state-${host.name}`) } });
   return { proc, pidFile: '' };
 }
 
