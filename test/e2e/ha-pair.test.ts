@@ -86,10 +86,14 @@ test('keepalived pair: a planned stop loses nothing, a crash is served again wit
   await waitFor('the client reaches the VIP', async () => (await client.run('curl', ['-sf', '-m', '2', `http://${vip}/`]).then(() => true, () => false)), { timeoutMs: 30_000 });
 
   const stream = () => {
-    const p = client.spawn(process.execPath, [CLIENT, `http://${vip}/`, '20', '3000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = client.spawn(process.execPath, [CLIENT, `http://${vip}/`, '20', '3000'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     p.stdout!.on('data', (c) => (out += c));
+    p.stderr!.on('data', (c) => (err += c));
     return {
+      /** the stream is flowing: its first request was answered */
+      flowing: () => waitFor('the client stream flowing', () => err.includes('first answer'), { timeoutMs: 30_000 }),
       async stop(): Promise<StreamReport> {
         p.kill('SIGTERM');
         await waitFor('the client report', () => out.includes('\n'), { timeoutMs: 15_000 });
@@ -100,7 +104,7 @@ test('keepalived pair: a planned stop loses nothing, a crash is served again wit
 
   // 1. Planned stop of the VIP holder (systemd stop: SIGTERM): not one request lost.
   let s = stream();
-  await waitFor('some traffic first', async () => true);
+  await s.flowing();
   const firstProc = balancers.get(first)!;
   firstProc.proc.kill('SIGTERM');
   await waitFor(`${name(second)} holds the VIP`, () => keepalived.get(second)!.holdsVip(), { timeoutMs: 30_000 });
@@ -123,7 +127,7 @@ test('keepalived pair: a planned stop loses nothing, a crash is served again wit
 
   // 3. Crash of the VIP holder (SIGKILL): served again within advert_int × 3 + fall × interval = 3 s + 2 s.
   s = stream();
-  await waitFor('traffic before the crash', async () => true);
+  await s.flowing();
   const t0 = Date.now();
   balancers.get(second)!.proc.kill('SIGKILL');
   await waitFor(`${name(first)} holds the VIP again`, () => keepalived.get(first)!.holdsVip(), { timeoutMs: 30_000 });

@@ -1,6 +1,7 @@
 // A client sending a steady stream of HTTP requests, each on a new connection (as users arriving through a VIP),
 // one every INTERVAL ms, each with a TIMEOUT ms deadline. Runs until SIGTERM, then prints one JSON line:
-// {ok, failed, firstFailAt, lastFailAt, longestGapMs, failures: [{at, why}]} (times in ms since epoch).
+// {ok, failed, firstFailAt, lastFailAt, longestGapMs, failures: [{at, why}]} (times in ms since epoch). It says
+// `steady-client: first answer` on stderr once the first request has succeeded.
 // Usage: node steady-client.mjs URL [INTERVAL_MS=20] [TIMEOUT_MS=1000]
 import { request } from 'node:http';
 
@@ -19,7 +20,8 @@ function one() {
     res.resume();
     res.on('end', () => {
       if (res.statusCode === 200) {
-        ok++;
+        // said once on stderr, so a test can wait for the stream to be flowing before it acts
+        if (ok++ === 0) process.stderr.write('steady-client: first answer\n');
         longestGapMs = Math.max(longestGapMs, sentAt - lastOk);
         lastOk = Math.max(lastOk, sentAt);
       } else fail(sentAt, `status ${res.statusCode}`);
