@@ -69,23 +69,24 @@ test('/v1/health: 200 while serving, without the token; nothing else is open wit
 });
 
 test('SIGTERM: 503 for shutdown_delay while serving, then in-flight requests finish, a leave, exit 0', { timeout: 120_000 }, async (t) => {
-  const lb = await startBalancer(t, '3s');
+  // a delay long enough for a busy machine to see each step inside it
+  const lb = await startBalancer(t, '8s');
   const t0 = Date.now();
   lb.proc.kill('SIGTERM');
-  await waitFor('health says 503 at once', async () => (await lb.health()).status === 503, { timeoutMs: 2000, intervalMs: 20 });
+  await waitFor('health says 503 at once', async () => (await lb.health()).status === 503, { timeoutMs: 6000, intervalMs: 20 });
   const h = await lb.health();
   assert.deepEqual(h.body.why, ['stopping: SIGTERM received']);
   // everything still serves during the delay, new connections included
   for (let i = 0; i < 5; i++) assert.equal(await lb.get(), '200 app');
   // a request in flight when the stop begins is finished
-  const slow = lb.get(`/?delay=${Math.max(0, 3000 - (Date.now() - t0)) + 1500}`);
+  const slow = lb.get(`/?delay=${Math.max(0, 8000 - (Date.now() - t0)) + 1500}`);
   const code = await exit(lb.proc);
   assert.equal(await slow, '200 app');
   assert.equal(code, 0, lb.out());
-  assert.ok(Date.now() - t0 >= 3000, 'not before the delay');
+  assert.ok(Date.now() - t0 >= 8000, 'not before the delay');
   const lines = lb.out().split('\n');
   const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
-  assert.ok(at(/SIGTERM received: health check now failing; stopping in 3000 ms/) >= 0, lb.out());
+  assert.ok(at(/SIGTERM received: health check now failing; stopping in 8000 ms/) >= 0, lb.out());
   assert.ok(at(/stopping: no new connections/) > at(/SIGTERM received/), 'the stop comes after the delay');
   assert.ok(at(/Proxy stopped/) > at(/stopping: no new connections/));
 });
