@@ -9,7 +9,8 @@ import { createApi, JsonAnswer, route, TextAnswer, type Route } from '../http-ap
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
 import type { PoolDriver, ServerSpec } from '../interfaces/index.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
-import { createMetrics } from './observe/metrics.js';
+import { registerProxyMetrics } from './observe/metrics.js';
+import { MetricsHub } from '../metrics/index.js';
 import { collectStats } from './observe/stats.js';
 import type { Health } from './observe/health.js';
 
@@ -20,14 +21,17 @@ export interface AdminOptions {
   pools?: PoolDriver;
   /** GET /v1/health: 200 while serving, 503 with why not */
   health?: Health;
+  /** what GET /metrics answers (the proxy's families are added here); by default a registry of its own */
+  metrics?: MetricsHub;
 }
 
 export class AdminServer {
   private server?: Server;
-  private readonly metrics;
+  private readonly metrics: MetricsHub;
 
   constructor(private readonly proxy: BuiltinProxy, private readonly opts: AdminOptions, private readonly log: Logger) {
-    this.metrics = createMetrics(proxy);
+    this.metrics = opts.metrics ?? new MetricsHub();
+    registerProxyMetrics(this.metrics, proxy);
   }
 
   async start(): Promise<Endpoint> {
@@ -102,7 +106,7 @@ export class AdminServer {
           return new JsonAnswer(r.status === 'serving' ? 200 : 503, r);
         },
       }),
-      route({ method: 'GET', path: '/metrics', handler: fresh(async () => new TextAnswer(await this.metrics.metrics(), this.metrics.contentType)) }),
+      route({ method: 'GET', path: '/metrics', handler: async () => new TextAnswer(await this.metrics.text(), this.metrics.contentType) }),
       route({ method: 'GET', path: '/v1/stats', handler: fresh(() => collectStats(p)) }),
       route({ method: 'GET', path: '/v1/frontends', handler: fresh(() => collectStats(p).frontends) }),
       route({

@@ -14,6 +14,7 @@ import { ProxyWorkers, workerCount } from './cluster/primary.js';
 import { availableParallelism } from 'node:os';
 import { isLoopback } from '../config/index.js';
 import { errorMessage, ListenFailed } from '../errors/index.js';
+import { MetricsHub } from '../metrics/index.js';
 
 export const DEFAULT_ADMIN_BIND: Endpoint = { host: '127.0.0.1', port: 9901 };
 
@@ -30,6 +31,8 @@ export interface DataPlaneHandle {
   stop(graceMs?: number): Promise<void>;
   /** what GET /v1/health answers: the data plane's probe is in; the control plane adds its own */
   health: Health;
+  /** what GET /metrics answers: the proxy's families are in; the control plane adds gossip's and the controller's */
+  metrics: MetricsHub;
 }
 
 export async function startDataPlane(config: MainConfig, logger: Logger): Promise<DataPlaneHandle> {
@@ -56,7 +59,8 @@ export async function startDataPlane(config: MainConfig, logger: Logger): Promis
   }
   const health = new Health();
   health.add('listeners', () => listenerProblem(proxy));
-  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, health }, logger);
+  const metrics = new MetricsHub();
+  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, health, metrics }, logger);
   try {
     await adminServer.start();
   } catch (err) {
@@ -78,6 +82,7 @@ export async function startDataPlane(config: MainConfig, logger: Logger): Promis
     driver: proxy,
     proxy,
     health,
+    metrics,
     get admin() {
       return adminServer.address();
     },
@@ -157,7 +162,9 @@ async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promis
   // HAProxy serves the traffic: this balancer serves while its runtime API answers
   const health = new Health();
   health.add('haproxy', async () => ((await driver.backends().then(() => true, () => false)) ? undefined : 'runtime API not answering'));
-  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, pools: driver, health }, logger);
+  // (HAProxy's own exporter has its traffic; /metrics here has the gossip node's, the controller's and the process's)
+  const metrics = new MetricsHub();
+  const adminServer = new AdminServer(proxy, { bind: config.admin?.bind ?? DEFAULT_ADMIN_BIND, token: config.admin?.token, pools: driver, health, metrics }, logger);
   try {
     await adminServer.start();
   } catch (err) {
@@ -171,6 +178,7 @@ async function startHaproxyDataPlane(config: MainConfig, logger: Logger): Promis
     driver,
     proxy,
     health,
+    metrics,
     get admin() {
       return adminServer.address();
     },

@@ -5,6 +5,7 @@
 import type { BuiltinProxy } from '../builtin-proxy.js';
 import { StatusCounts } from '../observe/counters.js';
 import type { RateCounter } from '../observe/rate.js';
+import { Timings } from '../observe/timings.js';
 import type { Rate, ServerCounters, Statuses, WorkerCounters } from './messages.js';
 
 const rateOf = (r: RateCounter, now: number): Rate => [r.rate(now), r.max];
@@ -28,12 +29,13 @@ export function countersOf(proxy: BuiltinProxy, now = Date.now()): WorkerCounter
       const c: ServerCounters = {
         active: s.active, maxActive: s.maxActive, total: s.total, sessionRate: rateOf(s.sessionRate, now), bytesIn: s.bytesIn,
         bytesOut: s.bytesOut, failedConns: s.failedConns, failedResp: s.failedResp, statuses: statusesOf(s.statuses),
+        timings: s.timings.toJSON(),
       };
       servers[s.name] = servers[s.name] ? add(servers[s.name]!, c) : c;
     }
     backends[b.name] = {
       total: b.total, sessionRate: rateOf(b.sessionRate, now), bytesIn: b.bytesIn, bytesOut: b.bytesOut, deniedReq: b.deniedReq,
-      errors: b.errors, statuses: statusesOf(b.statuses), queued: b.queued, maxQueue: b.maxQueue, servers,
+      errors: b.errors, statuses: statusesOf(b.statuses), queued: b.queued, maxQueue: b.maxQueue, timings: b.timings.toJSON(), servers,
     };
   }
   let sessions = 0;
@@ -94,11 +96,13 @@ export function absorbCounters(proxy: BuiltinProxy, sum: WorkerCounters, settle:
     Object.assign(b, { total: c.total, bytesIn: c.bytesIn, bytesOut: c.bytesOut, deniedReq: c.deniedReq, errors: c.errors, maxQueue: c.maxQueue, queuedElsewhere: c.queued });
     b.sessionRate.absorb(...c.sessionRate);
     absorbStatuses(b.statuses, c.statuses);
+    b.timings.absorb(c.timings);
     for (const s of [...b.servers.values(), ...b.removing]) {
       const sc = sum.backends[b.name]?.servers[s.name] ?? ZERO_SERVER;
       Object.assign(s, { active: sc.active, maxActive: sc.maxActive, total: sc.total, bytesIn: sc.bytesIn, bytesOut: sc.bytesOut, failedConns: sc.failedConns, failedResp: sc.failedResp });
       s.sessionRate.absorb(...sc.sessionRate);
       absorbStatuses(s.statuses, sc.statuses);
+      s.timings.absorb(sc.timings);
     }
     if (settle) b.settleRemovals();
   }
@@ -106,4 +110,5 @@ export function absorbCounters(proxy: BuiltinProxy, sum: WorkerCounters, settle:
 
 const ZERO_SERVER: ServerCounters = {
   active: 0, maxActive: 0, total: 0, sessionRate: [0, 0], bytesIn: 0, bytesOut: 0, failedConns: 0, failedResp: 0, statuses: statusesOf(new StatusCounts()),
+  timings: new Timings().toJSON(),
 };

@@ -5,6 +5,7 @@ import type { ServerSpec } from '../../interfaces/index.js';
 import type { ServerHealth } from '../engine/backend.js';
 import type { Endpoint } from '../../net/index.js';
 import type { StatusCounts } from '../observe/counters.js';
+import type { TimingCounts } from '../observe/timings.js';
 
 /** One backend's servers as the control process has them: the list, admin state, weight, and health. */
 export interface PoolState {
@@ -65,6 +66,8 @@ export interface ServerCounters {
   failedConns: number;
   failedResp: number;
   statuses: Statuses;
+  /** latency bucket counts (with `metrics.server_histograms`; zeros otherwise) */
+  timings: TimingCounts;
 }
 
 export interface BackendCounters {
@@ -77,6 +80,8 @@ export interface BackendCounters {
   statuses: Statuses;
   queued: number;
   maxQueue: number;
+  /** latency bucket counts, summed bucket by bucket */
+  timings: TimingCounts;
   /** by server name; a removed server still finishing its sessions adds to the entry of its name */
   servers: Record<string, ServerCounters>;
 }

@@ -5,7 +5,9 @@ import { algorithmFor, type BalanceAlgorithm, type PickContext } from '../balanc
 import type { BackendDef } from '../model/defs.js';
 import { StatusCounts } from '../observe/counters.js';
 import { RateCounter } from '../observe/rate.js';
+import { Timings } from '../observe/timings.js';
 import { NotFound } from '../../errors/index.js';
+import { Buckets } from '../../metrics/index.js';
 import { ServerRuntime } from './server.js';
 import { attachCheck, checkTimingOf } from './server-check.js';
 import { serverTlsOptions } from '../model/tls.js';
@@ -58,6 +60,10 @@ export class BackendRuntime {
   /** responses to requests routed here (from servers or written by the proxy), by class */
   readonly statuses = new StatusCounts();
   lastChange = Date.now();
+  /** latency histograms of the requests routed here (unless `metrics.histograms: false`) */
+  readonly timings = new Timings();
+  /** how long its servers' health checks took */
+  readonly checkTimes = new Buckets();
   /** requests waiting in the workers' queues (control process of a multi-worker proxy) */
   queuedElsewhere = 0;
   private tier: 'active' | 'backup' | 'none' = 'none';
@@ -254,7 +260,7 @@ export class BackendRuntime {
   };
 
   private startCheck(s: ServerRuntime, spec: ServerSpec): void {
-    attachCheck(this.def, spec, s, this.log, this.counts, () => this.refresh());
+    attachCheck(this.def, spec, s, this.log, this.counts, () => this.refresh(), this.checkTimes);
   }
 
   /** Checks follow the spec in place: switched on or off, retimed when inter/rise/fall change. */

@@ -6,6 +6,7 @@ import { checkKindOf } from '../check/config.js';
 import { checkFailedLine, checkSucceededLine, createHealthCheck, DEFAULT_TIMING, serverDownLine, serverUpLine, summarizeResult } from '../check/index.js';
 import type { BackendDef } from '../model/defs.js';
 import type { ServerRuntime } from './server.js';
+import type { Buckets } from '../../metrics/index.js';
 
 export function checkTimingOf(def: BackendDef, spec: ServerSpec): CheckTiming {
   const o = spec.check ?? {};
@@ -20,7 +21,7 @@ export function checkTimingOf(def: BackendDef, spec: ServerSpec): CheckTiming {
 }
 
 /** Start checking `server`; transitions flip its health and call `changed` so the backend re-balances. */
-export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRuntime, log: Logger, counts: () => { active: number; backup: number }, changed: () => void): void {
+export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRuntime, log: Logger, counts: () => { active: number; backup: number }, changed: () => void, times?: Buckets): void {
   // spec.check.port: check another port than the traffic port
   const backend = def.name;
   const handle = createHealthCheck({
@@ -34,6 +35,8 @@ export function attachCheck(def: BackendDef, spec: ServerSpec, server: ServerRun
     tls: server.tls,
     onResult(r, health) {
       server.check = { status: r.ok ? 'passed' : 'failed', lastResult: summarizeResult(r), durationMs: r.durationMs };
+      if (!r.ok) server.checksFailed++;
+      times?.record(r.durationMs);
       // One line when the health counter moves, as HAProxy logs it (option log-health-checks).
       if (health.changed) {
         const line = r.ok ? checkSucceededLine(backend, server.name, r, health, { backup: server.backup }) : checkFailedLine(backend, server.name, r, health, { backup: server.backup });

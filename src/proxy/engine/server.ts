@@ -7,6 +7,7 @@ import type { BalanceTarget } from '../balance/api.js';
 import type { HealthCheckHandle } from '../check/api.js';
 import { StatusCounts } from '../observe/counters.js';
 import { RateCounter } from '../observe/rate.js';
+import { Timings } from '../observe/timings.js';
 import { ActiveList, type Slotted } from './active-list.js';
 
 /**
@@ -136,6 +137,10 @@ export class ServerRuntime implements BalanceTarget {
   downtimeMs = 0;
   /** new sessions (or requests) per second on this server */
   readonly sessionRate = new RateCounter();
+  /** latency histograms (kept with `metrics.server_histograms`) */
+  readonly timings = new Timings();
+  /** health checks that failed (HAProxy's chkfail) */
+  checksFailed = 0;
   private downSince?: number;
 
   healthCheck?: HealthCheckHandle;

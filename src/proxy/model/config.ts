@@ -149,6 +149,14 @@ export const adminSchema = strict({
   token: z.string().min(1).optional(),
 });
 
+/** What /metrics exposes beyond the counters: latency histograms per backend, and per server on request. */
+export const metricsSchema = strict({
+  /** request, queue, connect and response time histograms per backend (default true; off saves a little CPU per request) */
+  histograms: z.boolean().optional(),
+  /** the same histograms per server too (default false: one set of series per server, so mind the pool sizes) */
+  server_histograms: z.boolean().optional(),
+});
+
 /** The proxy's top-level keys, for the main schema to compose. */
 export const proxySectionsShape = {
   global: globalSchema.optional(),
@@ -157,6 +165,7 @@ export const proxySectionsShape = {
   backends: z.record(z.string(), backendSchema).optional(),
   listen: z.record(z.string(), listenSchema).optional(),
   admin: adminSchema.optional(),
+  metrics: metricsSchema.optional(),
 };
 
 export const proxySectionsSchema = strict(proxySectionsShape);

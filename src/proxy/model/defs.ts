@@ -56,6 +56,8 @@ export interface BackendDef {
   serverSsl?: ServerSsl;
   /** cookie persistence */
   cookie?: CookieConfig;
+  /** latency histograms kept for /metrics (`metrics:` in lbagent.yml): none, this backend's, or its servers' too */
+  histograms: 'off' | 'backend' | 'server';
 }
 
 export interface ProxyModel {

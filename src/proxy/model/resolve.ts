@@ -38,6 +38,8 @@ const DEFAULT_SPREAD_CHECKS_PCT = 5;
 export function resolveModel(cfg: ProxySections): ProxyModel {
   const d = cfg.defaults ?? {};
   const maxconn = cfg.global?.maxconn ?? DEFAULT_MAXCONN;
+  const m = cfg.metrics;
+  const histograms = m?.histograms === false ? 'off' : m?.server_histograms ? 'server' : 'backend';
   const frontends: FrontendDef[] = [];
   const backends: BackendDef[] = [];
 
@@ -86,6 +88,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       timeouts: resolveTimeouts(b.timeout, d.timeout),
       serverSsl: b.server_ssl,
       cookie: b.cookie,
+      histograms,
     });
   };
 

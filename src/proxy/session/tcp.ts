@@ -6,6 +6,7 @@ import type { EngineContext, FrontendRef } from '../engine/context.js';
 import { setConnHandler, type ServerRuntime } from '../engine/server.js';
 import { logAccess } from '../observe/access-log.js';
 import type { Termination } from '../observe/termination.js';
+import { recordTimings } from '../observe/timings.js';
 import { clientAddress } from './client.js';
 import { ServerToClient } from './relay.js';
 
@@ -108,6 +109,7 @@ export class TcpSession implements Connecting {
       this.server.sessions.delete(this);
       this.backend!.release(this.server);
     }
+    recordTimings(this.backend, this.server, this.Tw, this.Tc, -1, Date.now() - this.start);
     logAccess(this.ctx.accessLog, {
       client: this.client,
       frontend: this.fe.def.name,

@@ -14,6 +14,7 @@ import { clientAddress } from '../client.js';
 import { EMPTY, lastExchange, type ConnState, type Exchange, type HttpConn } from './exchange.js';
 import { forwardRequestBody } from './forward.js';
 import { logExchange } from './log.js';
+import { recordTimings } from '../../observe/timings.js';
 import { readHead, reject } from './request.js';
 import { onServerData, serverClosed, serverTimeout } from './response.js';
 import { tunnelUp } from './tunnel.js';
@@ -150,6 +151,7 @@ export class HttpSession implements HttpConn {
       x.backend!.release(x.server);
     } else conn?.destroy();
     logExchange(this, x, term, now);
+    recordTimings(x.backend, x.server, x.Tw, x.Tc, x.Tr, now - x.start);
     this.x = undefined;
     // A client that closed its side after pipelining still gets an answer to each request it sent, as HAProxy does.
     if (!x.keepAlive || lastExchange(this) || this.state === 'closed') return this.close(true);
