@@ -112,7 +112,9 @@ export function registerProxyMetrics(hub: MetricsHub, proxy: BuiltinProxy): void
       for (const x of live) {
         const st = stateOf(x.status);
         byState.set(st, (byState.get(st) ?? 0) + 1);
-        if (st === 'UP' && !x.monitor) x.backup ? backup++ : active++;
+        if (st !== 'UP' || x.monitor) continue;
+        if (x.backup) backup++;
+        else active++;
       }
       for (const [state, n] of byState) be.byState.set({ ...l, state }, n);
       be.active.set(l, active);
