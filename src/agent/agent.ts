@@ -8,6 +8,7 @@ import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handl
 import { AgentRpcServer } from './rpc.js';
 import type { RpcTarget } from './rpc-target.js';
 import { BadEventHandler, errorMessage, RpcListen } from '../errors/index.js';
+import { MetricsHub, registerGossipMetrics } from '../metrics/index.js';
 
 const SERF_COALESCE = { quantumMs: 3000, quiescentMs: 1000 };
 
@@ -29,10 +30,20 @@ export class Agent implements RpcTarget {
   /** Resolves when the agent has left (or shut down) and closed its RPC. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
   rpcPort = 0;
+  private readonly hub = new MetricsHub();
 
   private constructor(readonly serf: Serf, readonly opts: AgentOptions, private readonly log: Logger, private readonly logTap: LogTap) {
     this.handlers = new ScriptEventHandlers(parseHandlers(opts.eventHandlers), () => this.self(), log);
     serf.subscribe((e) => this.onEvent(e));
+    registerGossipMetrics(this.hub, () => serf.stats());
+    const runs = this.hub.counter('lbagent_agent_event_handler_runs_total', 'Event handler scripts run, by outcome (ok: exit status 0)', ['result']);
+    this.hub.onScrape(() => {
+      for (const [result, n] of Object.entries(this.handlers.runs)) runs.set({ result }, n);
+    });
+  }
+
+  async metrics(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.hub.text(), contentType: this.hub.contentType };
   }
 
   /** `logTap`: the tap the logger writes to (createLogger's `tap`), for `monitor`; without one, monitors see nothing. */

@@ -115,6 +115,8 @@ export function runScript(script: string, env: Record<string, string>, stdin: Bu
 export class ScriptEventHandlers {
   private specs: HandlerSpec[];
   private chain: Promise<void> = Promise.resolve();
+  /** scripts run, by outcome (exit 0 or not), for /metrics */
+  readonly runs = { ok: 0, failed: 0 };
 
   constructor(specs: HandlerSpec[], private readonly self: () => { name: string; tags: Record<string, string> }, private readonly log: Logger) {
     this.specs = specs;
@@ -141,6 +143,7 @@ export class ScriptEventHandlers {
   private async invoke(spec: HandlerSpec, e: SerfEvent): Promise<void> {
     const r = await runScript(spec.script, handlerEnv(e, this.self()), handlerStdin(e));
     if (r.durationMs > SLOW_HANDLER_MS) this.log.warn(`agent: Script '${spec.script}' slow, execution exceeding ${SLOW_HANDLER_MS}ms`);
+    this.runs[r.code === 0 ? 'ok' : 'failed']++;
     if (r.code !== 0) this.log.error({ script: spec.script, code: r.code }, `agent: Error invoking script '${spec.script}': exit status ${r.code}`);
     if (e.type === 'query' && r.stdout.length > 0) {
       await e.respond(r.stdout.subarray(0, QUERY_RESPONSE_LIMIT)).catch((err: Error) => this.log.warn(`agent: failed to respond to query '${e.name}': ${err.message}`));

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { route, startNdjson, type Route } from '../http-api/index.js';
+import { route, startNdjson, TextAnswer, type Route } from '../http-api/index.js';
 import { errorMessage, RpcEvent, RpcEventFilter, RpcForceLeave, RpcJoin, RpcKeys, RpcLogLevel, RpcMemberFilter, RpcQuery, RpcTags } from '../errors/index.js';
 import type { SerfMember } from '../gossip/index.js';
 import { FilterRegex, isLbaError } from '../errors/index.js';
@@ -89,6 +89,8 @@ export function httpRpcRoutes(t: RpcTarget, log: Logger): Route[] {
       handler: async ({ body }) => (await as(RpcTags, () => t.setTags(body.set ?? {}, body.delete ?? [])), { tags: t.info().tags }),
     }),
     route({ method: 'GET', path: '/v1/stats', handler: () => t.stats() }),
+    // Prometheus' scrape (with --rpc-auth, its bearer token like every route: `authorization` in the scrape config)
+    ...(t.metrics ? [route({ method: 'GET', path: '/metrics', handler: async () => ((m) => new TextAnswer(m.text, m.contentType))(await t.metrics!()) })] : []),
     // Cluster-wide, as `serf keys`: the answer counts nodes, responses and errors (200 even when some failed,
     // as serf reports per node); 400 when the request itself is refused (no encryption, bad key).
     route({ method: 'GET', path: '/v1/keys', handler: () => as(RpcKeys, () => t.keyOp('list')) }),

@@ -13,6 +13,8 @@ export interface RpcTarget {
   userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void>;
   setTags(set: Record<string, string>, del: string[]): Promise<void>;
   stats(): unknown;
+  /** GET /metrics: Prometheus' text and its content type */
+  metrics?(): Promise<{ text: string; contentType: string }>;
   /** `serf monitor`: the kept log lines at `minLevel` or above, then each new one; returns the unsubscribe */
   monitor(minLevel: number, onLine: (e: LogEntry) => void): () => void;
   /** `serf query`: acks and responses go to the options' callbacks as they arrive */

@@ -10,7 +10,8 @@ import { gossipSettings } from '../controller/index.js';
 import type { MainConfig } from '../main-config/index.js';
 import { CONTROLLER_DEFAULTS, Controller } from '../controller/index.js';
 import { GossipMemberSource } from '../controller/index.js';
-import { watchRoles, type RolesWatcher } from '../controller/index.js';
+import { registerControllerMetrics, watchRoles, type RolesWatcher } from '../controller/index.js';
+import { registerGossipMetrics, type MetricsHub } from '../metrics/index.js';
 import { loadRolesChecked, type BalancerFiles } from './validate.js';
 import { defaultSnapshotPath, pauseFileFor } from './state-dir.js';
 import { errorMessage } from '../errors/index.js';
@@ -33,7 +34,12 @@ export interface ControlPlane {
  * `stateDir`: where the default snapshot goes (`lbagent balancer` passes one; without it, only a configured
  * `gossip.snapshot` is kept). `configDir`: a relative `gossip.snapshot` is relative to the config file, as roles.yml.
  */
-export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger, opts: { stateDir?: string; configDir?: string } = {}): Promise<ControlPlane | undefined> {
+export async function startControlPlane(
+  files: BalancerFiles,
+  driver: PoolDriver,
+  log: Logger,
+  opts: { stateDir?: string; configDir?: string; metrics?: MetricsHub } = {},
+): Promise<ControlPlane | undefined> {
   if (files.roles === undefined) return undefined;
   let current = files;
   const clog = log.child({ part: 'controller' });
@@ -59,9 +65,15 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
   const source = new GossipMemberSource(serf);
   const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.config), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();
+  if (opts.metrics) {
+    registerGossipMetrics(opts.metrics, () => serf.stats());
+    registerControllerMetrics(opts.metrics, () => controller);
+  }
   // roles.yml edits are checked as `lbagent check` would, against the backends running now.
   const follow = (rolesFile: string | undefined) =>
-    rolesFile ? watchRoles(rolesFile, (next) => controller.setRoles(next), clog, (f) => loadRolesChecked(f, current.config)) : undefined;
+    rolesFile
+      ? watchRoles(rolesFile, (next) => controller.setRoles(next), clog, (f) => loadRolesChecked(f, current.config), () => controller.stats.rolesRefused++)
+      : undefined;
   let watcher: RolesWatcher | undefined = follow(files.rolesFile);
 
   if (g.join.length) {

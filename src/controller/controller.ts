@@ -10,6 +10,7 @@ import { matchPauseTarget, PauseBook } from './pauses.js';
 import { loadPauseFile, savePauseFile } from './pause-store.js';
 import type { RolesConfig } from './roles.js';
 import { errorMessage } from '../errors/index.js';
+import { Buckets } from '../metrics/index.js';
 
 export interface ControllerOptions {
   pauseState: 'drain' | 'maint';
@@ -47,6 +48,13 @@ export interface ControllerStats {
   applyErrors: number;
   /** user events that were not pause/resume or named no node */
   ignoredEvents: number;
+  /** roles applied in place (roles.yml saved, a reload), and roles.yml saves refused (the last good roles stayed) */
+  rolesAccepted: number;
+  rolesRefused: number;
+  /** how long each run took, from the recompute to the last backend applied (ms) */
+  applyTime: Buckets;
+  /** per managed backend: servers whose desired state the data plane does not have yet (a failed apply; 0 when in step) */
+  pending: Map<string, number>;
 }
 
 export class Controller {
@@ -67,7 +75,7 @@ export class Controller {
   private stopped = false;
   /** the next run re-applies every managed backend even if unchanged here (drift repair, data plane reset) */
   private forceNext = false;
-  readonly stats: ControllerStats = { recomputes: 0, applications: 0, applyErrors: 0, ignoredEvents: 0 };
+  readonly stats: ControllerStats = { recomputes: 0, applications: 0, applyErrors: 0, ignoredEvents: 0, rolesAccepted: 0, rolesRefused: 0, applyTime: new Buckets(), pending: new Map() };
   private readonly opts: ControllerOptions;
 
   constructor(
@@ -122,6 +130,7 @@ export class Controller {
   /** roles.yml changed (already validated): apply in place. */
   setRoles(roles: RolesConfig): void {
     this.roles = roles;
+    this.stats.rolesAccepted++;
     this.warnedRoles.clear();
     this.schedule(true);
   }
@@ -237,6 +246,21 @@ export class Controller {
     this.forceNext = false;
     this.stats.recomputes++;
     const now = Date.now();
+    try {
+      await this.recompute(force, now);
+    } finally {
+      this.stats.applyTime.record(Date.now() - now);
+    }
+  }
+
+  /** Members paused now (by a `pause` event not yet resumed), for /metrics. */
+  pausedCount(): number {
+    let n = 0;
+    for (const r of this.pauses.view().values()) if (r.paused) n++;
+    return n;
+  }
+
+  private async recompute(force: boolean, now: number): Promise<void> {
     let known: Set<string>;
     try {
       known = new Set(await this.driver.backends());
@@ -281,12 +305,17 @@ export class Controller {
         await this.driver.setServers(backend, servers.map(toSpec));
       } catch (err) {
         this.stats.applyErrors++;
+        this.stats.pending.set(backend, describeChanges(backend, before ?? [], servers).length);
         failed = true;
         this.log.error({ backend, err }, `${backend}: applying the server list failed: ${errorMessage(err)}; retrying`);
         continue;
       }
       for (const line of describeChanges(backend, before ?? [], servers)) this.log.info({ backend }, line);
-      if (servers.length === 0 && !hasRef(this.roles, backend)) this.applied.delete(backend);
+      this.stats.pending.set(backend, 0);
+      if (servers.length === 0 && !hasRef(this.roles, backend)) {
+        this.applied.delete(backend);
+        this.stats.pending.delete(backend);
+      }
       else this.applied.set(backend, servers);
     }
     if (failed) {

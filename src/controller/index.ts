@@ -5,3 +5,4 @@ export * from './roles.js';
 export * from './controller.js';
 export * from './gossip-source.js';
 export * from './roles-watch.js';
+export { registerControllerMetrics } from './metrics.js';

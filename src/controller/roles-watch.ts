@@ -20,6 +20,7 @@ export function watchRoles(
   onValid: (roles: RolesConfig) => void,
   log: Logger,
   load: (file: string) => ConfigResult<RolesConfig> = loadRoles,
+  onRefused?: () => void,
 ): RolesWatcher {
   const watcher: FSWatcher = watch(file, { ignoreInitial: true, awaitWriteFinish: { stabilityThreshold: 100, pollInterval: 50 } });
   const reload = () => {
@@ -27,6 +28,7 @@ export function watchRoles(
     if (!r.ok) {
       for (const e of r.errors) log.error({ file }, `roles rejected: ${formatConfigError(e)}`);
       log.warn({ file }, `keeping the last good roles from ${file}`);
+      onRefused?.();
       return;
     }
     log.info({ file, roles: Object.keys(r.value.roles) }, `roles ${file} applied`);

@@ -11,6 +11,8 @@ type LabelValues<L extends string> = Partial<Record<L, string | number>>;
 export interface BucketSeries<L extends string> {
   labels: LabelValues<L>;
   buckets: BucketCounts;
+  /** the upper bounds these counts were kept with (ms), when not the histogram's own */
+  boundsMs?: readonly number[];
 }
 
 export interface BucketHistogramOptions<L extends string> {
@@ -39,11 +41,11 @@ export class BucketHistogram<L extends string> extends Histogram<L> {
   override async get(): Promise<Exported<L>> {
     const { name, help } = this.id;
     const values: Value<L>[] = [];
-    for (const { labels, buckets } of this.read()) {
+    for (const { labels, buckets, boundsMs } of this.read()) {
       let acc = 0;
       let total = 0;
       for (const n of buckets.counts) total += n;
-      this.boundsS.forEach((le, i) => {
+      (boundsMs ? boundsMs.map((b) => b / 1000) : this.boundsS).forEach((le, i) => {
         acc += buckets.counts[i] ?? 0;
         values.push({ metricName: `${name}_bucket`, labels: { ...labels, le } as Value<L>['labels'], value: acc });
       });

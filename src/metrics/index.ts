@@ -3,3 +3,4 @@
 export { MetricsHub, type Family } from './registry.js';
 export { Buckets, LATENCY_BOUNDS_MS, type BucketCounts } from './buckets.js';
 export type { BucketSeries } from './histogram.js';
+export { registerGossipMetrics } from './gossip.js';

@@ -35,6 +35,7 @@ const TOOLS: Record<string, ToolInfo> = {
   'systemd-analyze': { names: ['systemd-analyze'], pkg: 'systemd' },
   'systemd-nspawn': { names: ['systemd-nspawn'], pkg: 'systemd-container' },
   debootstrap: { names: ['debootstrap'], pkg: 'debootstrap' },
+  prometheus: { names: ['prometheus'], pkg: 'prometheus' },
 };
 
 type Env = Record<string, string | undefined>;

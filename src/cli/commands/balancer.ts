@@ -74,7 +74,7 @@ export const balancer: Command = {
     const handle = await startDataPlane(started.config, log);
     let plane: Awaited<ReturnType<typeof startControlPlane>>;
     try {
-      plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir(), configDir: dirname(file) });
+      plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir(), configDir: dirname(file), metrics: handle.metrics });
     } catch (err) {
       await handle.stop(0);
       throw err;

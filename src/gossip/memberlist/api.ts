@@ -74,12 +74,34 @@ export interface MemberlistConfig {
   logger?: import('pino').Logger;
 }
 
-/** Counters of dropped input, visible in metrics and `lbagent members --verbose`. */
+/** Counters of what came and went, and of dropped input by reason: `/v1/stats`, `lbagent members --verbose`, /metrics. */
 export interface MemberlistStats {
   packetsReceived: number;
   packetsDropped: number; // malformed, truncated, wrong key, plain when encrypted, unknown type
   streamsDropped: number;
   dropReasons: Record<string, number>;
+  /** UDP packets and their bytes (as on the wire: compounded, encrypted) */
+  packetsSent: number;
+  packetBytesSent: number;
+  packetBytesReceived: number;
+  /** TCP streams (push/pull, TCP pings, reliable messages): dialled, accepted, and their bytes */
+  streamsOpened: number;
+  streamsAccepted: number;
+  streamBytesSent: number;
+  streamBytesReceived: number;
+  /** probes of the failure detector, those that ended in a suspicion, and the round trip of those answered */
+  probes: number;
+  probesFailed: number;
+  probeRtt: RttBuckets;
+  /** members this node marked suspect (its own probes or a peer's suspect message) */
+  suspicions: number;
+}
+
+/** Round-trip times in buckets (ms, not cumulative; the last is over every bound), for /metrics. */
+export interface RttBuckets {
+  boundsMs: readonly number[];
+  counts: number[];
+  sum: number;
 }
 
 export interface Memberlist {

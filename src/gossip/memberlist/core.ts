@@ -13,7 +13,11 @@ export class Core {
   readonly ring: Keyring;
   readonly awareness: Awareness;
   readonly log: Logger | undefined;
-  readonly st: MemberlistStats = { packetsReceived: 0, packetsDropped: 0, streamsDropped: 0, dropReasons: {} };
+  readonly st: MemberlistStats = {
+    packetsReceived: 0, packetsDropped: 0, streamsDropped: 0, dropReasons: {}, packetsSent: 0, packetBytesSent: 0, packetBytesReceived: 0,
+    streamsOpened: 0, streamsAccepted: 0, streamBytesSent: 0, streamBytesReceived: 0, probes: 0, probesFailed: 0,
+    probeRtt: { boundsMs: RTT_BOUNDS_MS, counts: new Array<number>(RTT_BOUNDS_MS.length + 1).fill(0), sum: 0 }, suspicions: 0,
+  };
   /** set by start(), before any packet can arrive */
   transport!: Transport;
   leaving = false;
@@ -41,6 +45,15 @@ export class Core {
     this.log?.debug({ reason, node: node === undefined ? undefined : JSON.stringify(node.slice(0, 64)) }, `memberlist: dropped ${kind}: ${reason}`);
   }
 
+  /** A probe answered after `ms`. */
+  noteRtt(ms: number): void {
+    const r = this.st.probeRtt;
+    let i = 0;
+    while (i < r.boundsMs.length && ms > r.boundsMs[i]!) i++;
+    r.counts[i]!++;
+    r.sum += ms;
+  }
+
   /** The layer above must not be able to crash our timers. */
   safely(fn: () => void): void {
     try {
@@ -55,6 +68,9 @@ export class Core {
     return this.cfg.delegate.ackPayload?.() ?? Buffer.alloc(0);
   }
 }
+
+/** Probe round trips: 1 ms to the 500 ms probe timeout and beyond. */
+const RTT_BOUNDS_MS: readonly number[] = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000];
 
 export function shuffle<T>(xs: T[]): T[] {
   const a = [...xs];

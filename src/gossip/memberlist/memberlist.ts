@@ -158,7 +158,8 @@ class MemberlistImpl implements Memberlist {
   }
 
   stats(): MemberlistStats {
-    return { ...this.c.st, dropReasons: { ...this.c.st.dropReasons } };
+    const st = this.c.st;
+    return { ...st, dropReasons: { ...st.dropReasons }, probeRtt: { ...st.probeRtt, counts: [...st.probeRtt.counts] } };
   }
 
   keyring() {

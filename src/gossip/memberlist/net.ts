@@ -25,6 +25,7 @@ export class Receiver {
   onPacket(raw: Buffer, from: PacketFrom): void {
     const { c } = this;
     c.st.packetsReceived++;
+    c.st.packetBytesReceived += raw.length;
     if (c.stopped) return;
     let buf: Buffer = raw;
     let msgs: Message[];
@@ -91,6 +92,7 @@ export class Receiver {
   async onStream(sock: Socket): Promise<void> {
     const { c } = this;
     sock.on('error', () => {});
+    c.st.streamsAccepted++;
     try {
       const plain = await this.streams.read(sock);
       const type = plain[0];

@@ -31,6 +31,7 @@ export class Prober {
     const seq = this.nextSeq();
     const sent = Date.now();
     const interval = c.awareness.scale(c.t.probeIntervalMs);
+    c.st.probes++;
     const ackP = this.waitAck(seq, interval);
     this.out.sendPacket(target, [encodePing({ seqNo: seq, node: target.name, sourceAddr: me.addr, sourcePort: me.port, sourceNode: me.name })]);
     const first = await Promise.race([ackP, delay(c.awareness.scale(c.t.probeTimeoutMs)).then(() => 'timeout' as const)]);
@@ -51,6 +52,7 @@ export class Prober {
     if (result !== undefined) return this.probeOk(target, sent, result);
     if (c.stopped) return;
     c.awareness.apply(1 + Math.max(0, expectNacks - nacks));
+    c.st.probesFailed++;
     c.log?.info({ node: target.name }, `memberlist: Suspect ${target.name} has failed, no acks received`);
     this.state.suspectNode({ incarnation: target.incarnation, node: target.name, from: c.name });
   }
@@ -73,6 +75,7 @@ export class Prober {
 
   private probeOk(target: NodeEntry, sent: number, payload: Buffer): void {
     this.c.awareness.apply(-1);
+    this.c.noteRtt(Date.now() - sent);
     this.c.cfg.delegate.notifyPingComplete?.(publicNode(target), Date.now() - sent, payload);
   }
 

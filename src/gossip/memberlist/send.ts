@@ -40,6 +40,8 @@ export class PacketSender {
     let packet = all.length === 1 ? all[0]! : encodeCompound(all);
     if (peerMax >= 5) packet = withCrc(packet);
     if (this.c.ring.enabled) packet = this.c.ring.encrypt(packet);
+    this.c.st.packetsSent++;
+    this.c.st.packetBytesSent += packet.length;
     this.c.transport.sendPacket(packet, addr, port);
   }
 

@@ -126,6 +126,7 @@ export class NodeStates {
       return;
     }
     Object.assign(n, { state: 'suspect', incarnation: s.incarnation, stateChange: Date.now() });
+    c.st.suspicions++;
     this.broadcast(s.node, encodeSuspect(s));
     const members = this.numMembers();
     const min = suspicionTimeout(c.t.suspicionMult, members, c.t.probeIntervalMs);

@@ -13,16 +13,23 @@ export class Streams {
 
   /** Dial a member for one exchange; the caller ends the socket. */
   dial(addr: string, port: number, timeoutMs = this.c.t.tcpTimeoutMs): Promise<Socket> {
+    this.c.st.streamsOpened++;
     return this.c.transport.dial(addr, port, timeoutMs);
   }
 
   /** One whole message, decrypted and decompressed. */
   read(sock: Socket, timeoutMs = this.c.t.tcpTimeoutMs): Promise<Buffer> {
-    return readStream(sock, timeoutMs, (b) => this.parse(b));
+    return readStream(sock, timeoutMs, (b) => {
+      const plain = this.parse(b);
+      if (plain) this.c.st.streamBytesReceived += b.length;
+      return plain;
+    });
   }
 
   write(sock: Socket, plain: Buffer): Promise<void> {
-    return writeAll(sock, this.frame(plain));
+    const framed = this.frame(plain);
+    this.c.st.streamBytesSent += framed.length;
+    return writeAll(sock, framed);
   }
 
   /** A complete stream message or undefined while bytes are missing. */

@@ -5,6 +5,26 @@ import type { Profile, MemberlistStats } from '../memberlist/api.js';
 
 export type SerfMemberStatus = 'alive' | 'leaving' | 'left' | 'failed';
 
+/** What a node counts, for `/v1/stats`, `lbagent members --verbose` and /metrics (plain numbers: no metrics library here). */
+export interface SerfStats {
+  memberlist: MemberlistStats;
+  serfDropped: number;
+  serfDropReasons: Record<string, number>;
+  memberTime: number;
+  eventTime: number;
+  queryTime: number;
+  members: number;
+  failed: number;
+  left: number;
+  healthScore: number;
+  membersByStatus: Record<SerfMemberStatus, number>;
+  /** user events and queries this node sent, and new ones from peers */
+  eventsSent: number;
+  eventsReceived: number;
+  queriesSent: number;
+  queriesReceived: number;
+}
+
 export interface SerfMember {
   name: string;
   addr: string;
@@ -68,7 +88,7 @@ export interface Serf {
   setTags(tags: Record<string, string>): Promise<void>;
   /** Subscribe to events; returns unsubscribe. */
   subscribe(listener: (e: SerfEvent) => void): () => void;
-  stats(): { memberlist: MemberlistStats; serfDropped: number; serfDropReasons: Record<string, number>; memberTime: number; eventTime: number; queryTime: number; members: number; failed: number; left: number; healthScore: number };
+  stats(): SerfStats;
   /** This node's keyring. */
   keys(): { list(): string[]; install(k: string): void; use(k: string): void; remove(k: string): void };
   /** Keyring change (or list) on every alive member, as `serf keys` (internal `_serf_*-key` queries). */

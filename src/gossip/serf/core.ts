@@ -36,6 +36,8 @@ export class SerfCore {
   replaying = false;
   dropped = 0;
   readonly dropReasons: Record<string, number> = {};
+  /** user events and queries this node sent, and every new one it took in, its own included (repeats not counted) */
+  readonly counts = { eventsSent: 0, eventsNew: 0, queriesSent: 0, queriesNew: 0 };
   private readonly listeners = new Set<(e: SerfEvent) => void>();
 
   constructor(readonly cfg: SerfConfig, numNodes: () => number) {

@@ -62,6 +62,7 @@ export class Queries {
     }
     slot.ids.push(q.id);
     c.snapshot?.query(q.ltime);
+    c.counts.queriesNew++;
     if ((q.flags & QUERY_FLAG_NO_BROADCAST) === 0) c.queryQueue.queue({ message: raw, unique: true });
     let matches = false;
     try {
@@ -134,6 +135,7 @@ export class Queries {
     c.queryClock.increment();
     const raw = encodeQuery(q);
     if (raw.length > QUERY_SIZE_LIMIT) throw new Error(`query exceeds limit of ${QUERY_SIZE_LIMIT} bytes`);
+    c.counts.queriesSent++;
     const responses: Array<{ from: string; payload: Buffer }> = [];
     const acked = new Set<string>();
     const answered = new Set<string>();

@@ -5,7 +5,7 @@
 import { randomInt } from 'node:crypto';
 import { createMemberlist } from '../memberlist/memberlist.js';
 import { assertValidLocalNode, nodeNameProblem } from '../memberlist/validate.js';
-import type { QueryOptions, Serf, SerfConfig, SerfEvent, SerfMember } from './api.js';
+import type { QueryOptions, Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus, SerfStats } from './api.js';
 import { Coalescer } from './coalesce.js';
 import { BROADCAST_TIMEOUT_MS, SerfCore } from './core.js';
 import { SerfDelegate } from './delegate.js';
@@ -253,17 +253,21 @@ class SerfNode implements Serf {
     await this.c.ml.updateNode(BROADCAST_TIMEOUT_MS);
   }
 
-  stats() {
+  stats(): SerfStats {
     const { c } = this;
     let failed = 0;
     let left = 0;
+    const membersByStatus: Record<SerfMemberStatus, number> = { alive: 0, leaving: 0, left: 0, failed: 0 };
     for (const r of this.table.records.values()) {
       if (r.member.status === 'failed') failed++;
       if (r.member.status === 'left') left++;
+      membersByStatus[r.member.status]++;
     }
     return {
       memberlist: c.ml.stats(), serfDropped: c.dropped, serfDropReasons: { ...c.dropReasons }, memberTime: c.clock.time(), eventTime: c.eventClock.time(), queryTime: c.queryClock.time(),
       members: this.table.records.size, failed, left, healthScore: c.ml.healthScore(),
+      membersByStatus, eventsSent: c.counts.eventsSent, eventsReceived: c.counts.eventsNew - c.counts.eventsSent,
+      queriesSent: c.counts.queriesSent, queriesReceived: c.counts.queriesNew - c.counts.queriesSent,
     };
   }
 

@@ -21,6 +21,7 @@ export class UserEvents {
     const { eventClock } = this.c;
     const ltime = eventClock.time();
     eventClock.increment();
+    this.c.counts.eventsSent++;
     this.handle({ ltime, name, payload, cc: coalesce }, true, false);
   }
 
@@ -42,6 +43,7 @@ export class UserEvents {
     }
     slot.events.push({ name: e.name, payload: e.payload });
     c.snapshot?.userEvent(e.ltime);
+    c.counts.eventsNew++;
     if (rebroadcast) c.eventQueue.queue({ message: encodeUserEvent(e), unique: true });
     const ev: SerfEvent = { type: 'user', name: e.name, payload: e.payload, ltime: e.ltime, coalesce: e.cc, replayed };
     c.log?.debug(`serf: user event ${e.name} ltime ${e.ltime}`);
