@@ -34,7 +34,8 @@ export function registerGossipMetrics(hub: MetricsHub, stats: () => SerfStats | 
     bytes.set({ direction: 'in', transport: 'tcp' }, m.streamBytesReceived);
     streams.set({ direction: 'out' }, m.streamsOpened);
     streams.set({ direction: 'in' }, m.streamsAccepted);
-    for (const [reason, n] of Object.entries(m.dropReasons)) dropped.set({ layer: 'memberlist', reason }, n);
+    // The usual reasons at 0 from the start, so a first drop shows in rate() and panels have a series.
+    for (const [reason, n] of Object.entries({ malformed: 0, decrypt: 0, ...m.dropReasons })) dropped.set({ layer: 'memberlist', reason }, n);
     for (const [reason, n] of Object.entries(s.serfDropReasons)) dropped.set({ layer: 'serf', reason }, n);
     probes.set({ result: 'ok' }, m.probes - m.probesFailed);
     probes.set({ result: 'failed' }, m.probesFailed);

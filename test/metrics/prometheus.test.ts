@@ -9,6 +9,7 @@ import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/wait.js';
 import { needTool } from '../helpers/tools.js';
 import { startMetricsCluster } from './cluster.js';
+import { dashboardExpressions } from './dashboard.js';
 
 type Vector = { metric: Record<string, string>; value: [number, string] }[];
 
@@ -79,4 +80,9 @@ test('Prometheus scrapes a balancer and an agent: rate of requests, 90th percent
   assert.equal(await one('lbagent_server_status{job="balancer",proxy="web",server="web-1",state="UP"}'), 1);
   assert.ok((await one('sum(lbagent_controller_applies_total{job="balancer",result="ok"})'))! >= 1);
   assert.ok((await one('process_resident_memory_bytes{job="agent"}'))! > 0, "the agent's process metrics");
+
+  // Every expression of the example Grafana dashboard runs and has series (with its variables set to all).
+  const panels = dashboardExpressions().filter((e) => !e.startsWith('label_values('));
+  const promql = (e: string) => e.replaceAll('$__rate_interval', '15s').replaceAll('$__range', '5m').replaceAll('$backend', '.*').replaceAll('$balancer_job', '.*');
+  for (const e of panels) await waitFor(`dashboard expression has series: ${e}`, async () => (await query(promql(e))).length > 0, { timeoutMs: 30_000 });
 });
