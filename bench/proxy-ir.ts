@@ -8,7 +8,7 @@
 // Each target serves BENCH_WARM keep-alive requests (JIT warm-up), its counters are zeroed, then it serves
 // BENCH_REQUESTS more over 10 connections: plain HTTP first, then the same over HTTPS (same certificate). Under
 // valgrind everything runs ≈50× slower: the whole run takes about 3 minutes.
-// Env: BENCH_WARM (20000), BENCH_REQUESTS (4000).
+// Env: BENCH_WARM (20000), BENCH_REQUESTS (4000), BENCH_HISTOGRAMS (on; off: lbagent's `metrics: { histograms: false }`).
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +40,7 @@ writeFileSync(
   `
 global: { log_level: warn, workers: 1 }
 defaults: { timeout: { connect: 5s, client: 30s, server: 30s } }
+metrics: { histograms: ${process.env.BENCH_HISTOGRAMS !== 'off'} }
 frontends:
   web: { bind: "127.0.0.1:${lbHttp}", mode: http, default_backend: app }
   secure: { bind: "127.0.0.1:${lbTls}", mode: http, default_backend: app, ssl: { crt: "${pem}" } }

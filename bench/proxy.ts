@@ -1,7 +1,9 @@
 // npm run bench:proxy — the built-in proxy and HAProxy in front of the same backends, driven by the same wrk runs,
 // side by side in one run. Not a test: prints figures (req/s, MB/s, p50, p99) and ratios builtin/HAProxy.
 // Env: BENCH_SECONDS (default 5 per run), BENCH_ROUNDS (3), BENCH_CONNS (50), BENCH_THREADS (1: HAProxy's nbthread and lbagent's global.workers,
-// the same core count for both), BENCH_TESTS (ka,close,tcp1m,http1m,tls-ka,tls-close,ka-paced,tls-ka-paced), BENCH_PACE_MS (10).
+// the same core count for both), BENCH_TESTS (ka,close,tcp1m,http1m,tls-ka,tls-close,ka-paced,tls-ka-paced), BENCH_PACE_MS (10),
+// BENCH_HISTOGRAMS (on: lbagent's latency histograms per backend, the default; off: `metrics: { histograms: false }`;
+// server: per server too; a list such as on,off runs one lbagent per setting, taking turns, to measure their cost).
 // Two figures hold up on a noisy shared box better than req/s: CPU per request (the proxy's own user + system time,
 // workers included, divided by the requests served) and latency at equal load (the *-paced runs: every connection
 // waits BENCH_PACE_MS between requests, so both proxies serve the same request rate and their p99s compare fairly;
@@ -24,6 +26,8 @@ const conns = Number(process.env.BENCH_CONNS ?? 50);
 const threads = Number(process.env.BENCH_THREADS ?? process.env.HAPROXY_THREADS ?? 1);
 const tests = (process.env.BENCH_TESTS ?? 'ka,close,tcp1m,http1m,tls-ka,tls-close,ka-paced,tls-ka-paced').split(',');
 const paceMs = Number(process.env.BENCH_PACE_MS ?? 10);
+const histogramModes = (process.env.BENCH_HISTOGRAMS ?? 'on').split(',').filter((m): m is 'on' | 'off' | 'server' => m === 'on' || m === 'off' || m === 'server');
+if (!histogramModes.length) histogramModes.push('on');
 
 if (!haveWrk()) {
   console.error('bench:proxy needs wrk: apt-get install -y wrk');
@@ -33,7 +37,15 @@ const withHaproxy = have('haproxy', '-v');
 if (!withHaproxy) console.error('haproxy not found (apt-get install -y haproxy): printing the built-in proxy only');
 
 const dir = mkdtempSync(join(tmpdir(), 'lbagent-bench-'));
-const [b1, b2, b3, lbHttp, lbTcp, lbAdmin, hapHttp, hapTcp, lbTls, hapTls] = await Promise.all(Array.from({ length: 10 }, () => freePort()));
+const [b1, b2, b3, hapHttp, hapTcp, hapTls] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
+/** one lbagent per histogram setting, each on its own ports */
+const lbs = await Promise.all(
+  histogramModes.map(async (mode) => {
+    const [http, tcp, admin, tls] = await Promise.all(Array.from({ length: 4 }, () => freePort()));
+    const label = `${threads > 1 ? `builtin workers ${threads}` : 'builtin'}${histogramModes.length > 1 || mode !== 'on' ? ` histograms ${mode}` : ''}`;
+    return { mode, label, http: http!, tcp: tcp!, admin: admin!, tls: tls! };
+  }),
+);
 // One certificate + key in one PEM (issued by the tests' CA helper), for both proxies.
 const ca = makeCa('lbagent bench CA');
 const pem = ca.issue('localhost', join(dir, 'bench.pem'));
@@ -41,14 +53,15 @@ const paced = join(dir, 'paced.lua');
 writeFileSync(paced, pacedScript(paceMs));
 const backends = [b1!, b2!, b3!];
 
-const lbConfig = `
+const lbConfig = (l: (typeof lbs)[number]) => `
 global: { log_level: warn, workers: ${threads} }
 defaults: { timeout: { connect: 5s, client: 30s, server: 30s } }
-admin: { bind: "127.0.0.1:${lbAdmin}" }
+admin: { bind: "127.0.0.1:${l.admin}" }
+metrics: { histograms: ${l.mode !== 'off'}, server_histograms: ${l.mode === 'server'} }
 frontends:
-  web: { bind: "127.0.0.1:${lbHttp}", mode: http, default_backend: app }
-  stream: { bind: "127.0.0.1:${lbTcp}", mode: tcp, default_backend: app_tcp }
-  secure: { bind: "127.0.0.1:${lbTls}", mode: http, default_backend: app, ssl: { crt: "${pem}" } }
+  web: { bind: "127.0.0.1:${l.http}", mode: http, default_backend: app }
+  stream: { bind: "127.0.0.1:${l.tcp}", mode: tcp, default_backend: app_tcp }
+  secure: { bind: "127.0.0.1:${l.tls}", mode: http, default_backend: app, ssl: { crt: "${pem}" } }
 backends:
   app:
     mode: http
@@ -90,18 +103,18 @@ backend app_tcp
     balance roundrobin
 ${backends.map((p, i) => `    server s${i + 1} 127.0.0.1:${p}`).join('\n')}
 `;
-writeFileSync(join(dir, 'lbagent.yml'), lbConfig);
+for (const l of lbs) writeFileSync(join(dir, `lbagent-${l.mode}.yml`), lbConfig(l));
 writeFileSync(join(dir, 'haproxy.cfg'), hapConfig);
 
 const backend = startNode(join(root, 'bench', 'lib', 'backend-server.mjs'), backends.map(String));
-const lb = start(process.execPath, [join(root, 'bin', 'lbagent.js'), 'balancer', '-c', join(dir, 'lbagent.yml')], { LBAGENT_LOG_FORMAT: 'json' });
+const lbProcs = lbs.map((l) => start(process.execPath, [join(root, 'bin', 'lbagent.js'), 'balancer', '-c', join(dir, `lbagent-${l.mode}.yml`)], { LBAGENT_LOG_FORMAT: 'json' }));
 const hap = withHaproxy ? start('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')]) : undefined;
 
 type Run = WrkResult & { cpuUsPerReq: number };
 type Row = { test: string; target: string; r: Run; rss?: number };
 const rows: Row[] = [];
 try {
-  await Promise.all([...backends, lbHttp!, lbTcp!].map((p) => waitPort(p)));
+  await Promise.all([...backends, ...lbs.flatMap((l) => [l.http, l.tcp])].map((p) => waitPort(p)));
   if (hap) await Promise.all([waitPort(hapHttp!), waitPort(hapTcp!)]);
 
   const plan: Record<string, { path: string; headers?: string[]; tcp?: boolean; tls?: boolean; script?: string }> = {
@@ -117,7 +130,7 @@ try {
   for (const test of tests) {
     const p = plan[test];
     if (!p) continue;
-    const targets: [string, number, number | undefined][] = [[threads > 1 ? `builtin workers ${threads}` : 'builtin', p.tls ? lbTls! : p.tcp ? lbTcp! : lbHttp!, lb.pid]];
+    const targets: [string, number, number | undefined][] = lbs.map((l, i) => [l.label, p.tls ? l.tls : p.tcp ? l.tcp : l.http, lbProcs[i]!.pid]);
     if (hap) targets.push([`haproxy nbthread ${threads}`, p.tls ? hapTls! : p.tcp ? hapTcp! : hapHttp!, hap.pid]);
     const url = (port: number) => `${p.tls ? 'https' : 'http'}://127.0.0.1:${port}${p.path}`;
     // A short warm-up so JIT and connection pools are in steady state for both.
@@ -138,7 +151,7 @@ try {
     }
   }
 } finally {
-  await Promise.all([stop(lb), stop(hap), stop(backend)]);
+  await Promise.all([...lbProcs.map((p) => stop(p)), stop(hap), stop(backend)]);
   rmSync(dir, { recursive: true, force: true });
   rmSync(ca.dir, { recursive: true, force: true });
 }
