@@ -35,8 +35,8 @@ export async function startMetricsCluster(t: TestContext): Promise<MetricsCluste
   });
   let n = 0;
   const app = await startBackend('app', (req, res) => {
-    const i = n++;
     if (req.url === '/health') return res.end('ok');
+    const i = n++;
     if (req.url === '/missing') {
       res.statusCode = 404;
       return res.end('no');

@@ -100,9 +100,10 @@ test('/metrics: types, HAProxy names, latency histograms per backend, check dura
   assert.equal(m.value('lbagent_backend_total_time_seconds_count', { proxy: 'app' }), 20);
   assert.equal(m.value('lbagent_backend_response_time_seconds_count', { proxy: 'app' }), 20);
   assert.equal(m.value('lbagent_backend_response_time_seconds_bucket', { proxy: 'app', le: '+Inf' }), 20);
-  assert.equal(m.value('lbagent_backend_response_time_seconds_bucket', { proxy: 'app', le: '0.05' }), by.fast, 'only the fast server answers within 50 ms');
+  // (the fast server's answers are usually within 50 ms too, but a stalled machine may make one slower)
+  assert.ok(m.value('lbagent_backend_response_time_seconds_bucket', { proxy: 'app', le: '0.05' })! <= by.fast, 'the slow server never answers within 50 ms');
   const sum = m.value('lbagent_backend_response_time_seconds_sum', { proxy: 'app' })!;
-  assert.ok(sum >= by.slow * 0.06 && sum < 20, `sum in seconds: ${sum}`);
+  assert.ok(sum >= by.slow * 0.06 && sum < by.slow * 60, `sum in seconds, not ms: ${sum}`);
   assert.equal(m.find('lbagent_backend_total_time_seconds_count', { server: 'fast' }).length, 0, 'no per-server series unless asked');
   assert.ok(m.value('lbagent_backend_check_duration_seconds_count', { proxy: 'app' })! >= 2, 'health checks timed');
   assert.ok(m.value('lbagent_server_check_duration_seconds', { proxy: 'app', server: 'fast' })! >= 0);
@@ -131,12 +132,20 @@ test('/metrics: server_histograms adds per-server series; histograms: false has 
 test('/metrics with global.workers: 2: the workers counts and buckets summed', async (t) => {
   const { lb, web } = await setup(t, 'global: { workers: 2 }');
   await waitFor('UP', async () => (await scrape(lb)).value('lbagent_backend_active_servers', { proxy: 'app' }) === 2);
-  const by = await send(web, 30);
-  const stats = (await (await fetch(`http://127.0.0.1:${lb.admin.port}/v1/stats`)).json()) as { workers: { requests: number }[] };
-  assert.equal(stats.workers.length, 2);
-  assert.ok(stats.workers.every((w) => w.requests > 0), 'both workers carried requests');
+  // New connections until both workers carried some (the kernel spreads them, not evenly).
+  const by = { fast: 0, slow: 0 };
+  await waitFor('both workers served requests', async () => {
+    const b = await send(web, 10);
+    by.fast += b.fast;
+    by.slow += b.slow;
+    const stats = (await (await fetch(`http://127.0.0.1:${lb.admin.port}/v1/stats`)).json()) as { workers: { requests: number }[] };
+    return stats.workers.length === 2 && stats.workers.every((w) => w.requests > 0);
+  }, { timeoutMs: 60_000, progress: () => by.fast + by.slow });
+  const sent = by.fast + by.slow;
   const m = await scrape(lb);
-  assert.equal(m.value('lbagent_frontend_http_requests_total', { proxy: 'web' }), 30);
-  assert.equal(m.value('lbagent_backend_total_time_seconds_count', { proxy: 'app' }), 30);
-  assert.equal(m.value('lbagent_backend_response_time_seconds_bucket', { proxy: 'app', le: '0.05' }), by.fast);
+  assert.equal(m.value('lbagent_frontend_http_requests_total', { proxy: 'web' }), sent);
+  assert.equal(m.value('lbagent_backend_total_time_seconds_count', { proxy: 'app' }), sent);
+  assert.ok(m.value('lbagent_backend_response_time_seconds_bucket', { proxy: 'app', le: '0.05' })! <= by.fast, 'the slow answers counted above 50 ms');
+  assert.equal(m.value('lbagent_backend_response_time_seconds_bucket', { proxy: 'app', le: '+Inf' }), sent);
+  assert.ok(m.value('lbagent_backend_response_time_seconds_sum', { proxy: 'app' })! >= by.slow * 0.06);
 });
