@@ -1,0 +1,7 @@
+// The `sources:` section of lbagent.yml: member sources beside the balancer's gossip node. Each source gives
+// members with a `role` tag (and `port`, `weight` tags), so roles.yml maps them to backends as it maps gossip
+// members.
+import { z } from 'zod';
+
+export const sourcesSchema = z.strictObject({});
+export type SourcesConfig = z.output<typeof sourcesSchema>;
