@@ -19,15 +19,16 @@ function records(srv: DnsRecords['srv']): DnsRecords {
 }
 
 function source(t: { after(fn: () => Promise<void>): void }, resolver: string, extra: Record<string, unknown> = {}) {
-  const lines: Array<{ msg: string; level: number }> = [];
-  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string; level: number }) });
+  const lines: Array<{ msg: string; level: number; time: number }> = [];
+  const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as { msg: string; level: number; time: number }) });
   const src = new DnsMemberSource(dnsSourceSettings(dnsSourceSchema.parse({ name: SRV, role: 'web', resolvers: [resolver], interval: '200ms', timeout: '200ms', retries: 1, ...extra })), log);
   const events: MemberSourceEvent[] = [];
-  src.subscribe((e) => events.push(e));
+  const eventTimes: number[] = [];
+  src.subscribe((e) => (events.push(e), eventTimes.push(Date.now())));
   t.after(() => src.stop());
   const view = () => src.members().map((m) => `${m.name}@${m.addr}:${m.port}/w${m.tags.weight}${m.tags.backup ? '/backup' : ''}/${m.status}`).sort().join(' ');
   const said = (re: RegExp) => lines.filter((l) => re.test(l.msg)).length;
-  return { src, events, view, said, lines };
+  return { src, events, eventTimes, view, said, lines };
 }
 
 test('dns source: SRV records become members; add, remove, re-weight follow the name server', { timeout: 120_000 }, async (t) => {
@@ -101,8 +102,11 @@ test('dns source: a name server that stops answering changes nothing (logged onc
   // NXDOMAIN from a name server that answers: kept for hold_nx (1.5 s), then every member leaves
   await dns.setRecords(records([]));
   await waitFor('NXDOMAIN seen', () => s.said(/NXDOMAIN: keeping the last servers for 1\.5s \(hold_nx\)/) === 1, { timeoutMs: 30_000 });
-  assert.equal(s.view(), before, 'still there within hold_nx');
   await waitFor('members left after hold_nx', () => s.view() === 'web-web-1.lab-8081@127.0.0.11:8081/w1/left web-web-2.lab-8082@127.0.0.12:8082/w1/left', { timeoutMs: 30_000 });
+  // (the log line is written just after the round took its clock reading)
+  const nxAt = s.lines.find((l) => /NXDOMAIN/.test(l.msg))!.time;
+  assert.equal(s.events.at(-1)?.type, 'member-leave');
+  assert.ok(s.eventTimes.at(-1)! - nxAt >= 1400, `left ${s.eventTimes.at(-1)! - nxAt} ms after NXDOMAIN, within hold_nx`);
   await dns.setRecords(two);
   await waitFor('back after NXDOMAIN', () => s.view() === before, { timeoutMs: 30_000 });
 });
@@ -119,8 +123,27 @@ test('dns source: hold_obsolete keeps a missing record; an A TTL shorter than th
   const s = source(t, dns.addr, { interval: '1m', hold_obsolete: '3s' });
   await s.src.start();
   await waitFor('rounds at the TTL', () => s.src.stats.rounds >= 3, { timeoutMs: 30_000 });
+  const changedAt = Date.now(); // before the restart: no round can see the new answer earlier
   await dns.setRecords(records([{ name: SRV, target: 'web-1.lab', port: 8081 }]));
-  const changedAt = Date.now();
   await waitFor('web-2 left after hold_obsolete', () => s.view().includes('web-web-2.lab-8082@127.0.0.12:8082/w1/left'), { timeoutMs: 30_000 });
   assert.ok(Date.now() - changedAt >= 3000, `left after ${Date.now() - changedAt} ms, before hold_obsolete`);
+});
+
+test('dns source: a target with no address is left out (said once); IPv6 preferred as HAProxy does, unless prefer: ipv4', { timeout: 120_000 }, async (t) => {
+  if (!needTool(t, 'dnsmasq')) return;
+  const dir = tempDir(t, 'lbagent-dns-');
+  const dns = await startDnsmasq(dir, {
+    srv: [{ name: SRV, target: 'web-1.lab', port: 8081 }, { name: SRV, target: 'web-9.lab', port: 8089 }],
+    hosts: { 'web-1.lab': ['127.0.0.11', '::1'] },
+  });
+  t.after(() => dns.stop());
+  const v6 = source(t, dns.addr);
+  const v4 = source(t, dns.addr, { prefer: 'ipv4' });
+  await Promise.all([v6.src.start(), v4.src.start()]);
+  assert.equal(v6.view(), 'web-web-1.lab-8081@::1:8081/w1/alive');
+  assert.equal(v4.view(), 'web-web-1.lab-8081@127.0.0.11:8081/w1/alive');
+  const rounds = v6.src.stats.rounds;
+  await waitFor('more rounds', () => v6.src.stats.rounds >= rounds + 3, { timeoutMs: 30_000 });
+  assert.equal(v6.said(/no address for web-9\.lab: left out/), 1);
+  assert.equal(v6.src.stats.failures, 0);
 });

@@ -32,6 +32,8 @@ export class DnsMemberSource {
   private readonly log: Logger;
   private health: Health = 'starting';
   private nxSince?: number;
+  /** targets of the last answer that had no address, to log a change of that list once */
+  private unresolved = '';
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
@@ -92,7 +94,9 @@ export class DnsMemberSource {
       if (this.health !== 'ok' && this.health !== 'starting') this.log.info(`dns ${this.settings.name}: resolution back (${r.records.length} records)`);
       this.health = 'ok';
       this.nxSince = undefined;
-      if (r.unresolved.length) this.log.warn(`dns ${this.settings.name}: no address for ${r.unresolved.join(', ')}: left out`);
+      const unresolved = r.unresolved.join(', ');
+      if (unresolved !== this.unresolved && unresolved) this.log.warn(`dns ${this.settings.name}: no address for ${unresolved}: left out`);
+      this.unresolved = unresolved;
       this.apply(toMembers(r.records, this.settings.role, this.settings.name), now, this.settings.holdObsoleteMs);
       ttlMs = r.ttlMs;
     }
