@@ -12,7 +12,7 @@ import type { DnsSourceSettings } from './section.js';
 
 /** A member gone from DNS is announced as left, and forgotten (reaped) this long after. */
 const REAP_MS = 15 * 60_000;
-/** TTLs shorter than this do not make rounds more frequent (a 0 TTL is common: dnsmasq's local records). */
+/** TTLs shorter than this do not make rounds more frequent. */
 const MIN_TTL_ROUND_MS = 1000;
 
 interface Entry {
@@ -177,7 +177,8 @@ export class DnsMemberSource {
   private scheduleNext(now: number, ttlMs: number | undefined): void {
     if (this.stopped) return;
     const due = [now + this.settings.intervalMs];
-    if (ttlMs !== undefined) due.push(now + Math.max(MIN_TTL_ROUND_MS, ttlMs));
+    // a TTL of 0 (Consul's default, dnsmasq's for local records) means "do not cache", not "changes every second"
+    if (ttlMs !== undefined && ttlMs > 0) due.push(now + Math.max(MIN_TTL_ROUND_MS, ttlMs));
     if (this.nxSince !== undefined) due.push(this.nxSince + this.settings.holdNxMs);
     for (const e of this.entries.values()) {
       if (e.missingSince !== undefined && e.member.status === 'alive') due.push(e.missingSince + this.settings.holdObsoleteMs);
