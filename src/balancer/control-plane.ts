@@ -14,6 +14,7 @@ import { watchRoles, type RolesWatcher } from '../controller/index.js';
 import { loadRolesChecked, type BalancerFiles } from './validate.js';
 import { defaultSnapshotPath, pauseFileFor } from './state-dir.js';
 import { errorMessage } from '../errors/index.js';
+import { mergeSources, startSources } from '../sources/index.js';
 
 export interface ControlPlane {
   controller: Controller;
@@ -56,7 +57,8 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     snapshotPath: snapshot,
     rejoinAfterLeave: true,
   });
-  const source = new GossipMemberSource(serf);
+  const extraSources = await startSources(files.config.sources, log);
+  const source = mergeSources(new GossipMemberSource(serf), extraSources);
   const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.config), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();
   // roles.yml edits are checked as `lbagent check` would, against the backends running now.
@@ -93,6 +95,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     async stop({ leave = true } = {}) {
       await watcher?.close();
       await controller.stop();
+      await Promise.all(extraSources.map((s) => s.stop()));
       if (leave) {
         try {
           await serf.leave();

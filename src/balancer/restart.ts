@@ -22,6 +22,7 @@ const WHY: Record<string, string> = {
   'gossip.snapshot': 'the snapshot is read at start',
   haproxy: 'the HAProxy driver is set up at start',
   roles: 'gossip and the controller start with the balancer only when roles are configured',
+  sources: 'member sources (DNS, Consul) are started with the balancer',
 };
 
 export function restartReason(key: string): string {
@@ -46,6 +47,7 @@ export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { log
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differ(`haproxy.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
   }
   if ((started.roles === undefined) !== (next.roles === undefined)) out.push('roles');
+  differ('sources', started.config.sources, next.config.sources);
   // Gossip runs only with roles; gossip.tags is applied in place (serf setTags).
   if (started.roles !== undefined) {
     const [a, b] = [started.config.gossip ?? {}, next.config.gossip ?? {}];

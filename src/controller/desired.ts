@@ -210,13 +210,24 @@ function buildServer(
     state: p.state,
     reason: `role ${m.tags.role}${monitorOnly ? ' (monitor only)' : ''}; ${p.reason}`,
   };
-  const weight = ref.weight ?? role.weight ?? defaults?.weight;
+  // roles.yml wins over the member's own tags (set by DNS SRV or Consul sources), which win over defaults, as for port
+  const weight = ref.weight ?? role.weight ?? tagWeight(m.tags.weight) ?? defaults?.weight;
   if (weight !== undefined) spec.weight = weight;
-  const backup = ref.backup ?? role.backup ?? defaults?.backup;
+  const backup = ref.backup ?? role.backup ?? tagBool(m.tags.backup) ?? defaults?.backup;
   if (backup) spec.backup = true;
   if (monitorOnly) spec.monitorOnly = true;
   spec.check = toCheck({ ...defaults?.check, ...role.check, ...ref.check });
   return spec;
+}
+
+/** A `weight` tag of 0..256 (HAProxy's range); anything else is ignored. */
+function tagWeight(v: string | undefined): number | undefined {
+  const n = v === undefined || !/^\d{1,3}$/.test(v) ? NaN : Number(v);
+  return n <= 256 ? n : undefined;
+}
+
+function tagBool(v: string | undefined): boolean | undefined {
+  return v === 'true' ? true : v === 'false' ? false : undefined;
 }
 
 /** Servers from roles are health-checked (the backend's check, TCP connect if it has none) unless disabled. */

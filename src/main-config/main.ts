@@ -6,6 +6,7 @@ import { crossCheck, proxySectionsShape, statsPageSchema } from '../proxy/model/
 import { haproxySchema } from '../drivers/haproxy/index.js';
 import { controllerSchema, gossipSchema } from '../controller/index.js';
 import { rolesFileSchema, unknownBackends } from '../controller/index.js';
+import { sourcesSchema } from '../sources/index.js';
 import { loadConfigFile, parseConfigText } from '../config/index.js';
 import type { ConfigResult, LoadOptions } from '../config/index.js';
 
@@ -18,6 +19,8 @@ export const mainShape = {
   /** path of roles.yml (relative to this file), or the roles inline */
   roles: z.union([z.string().min(1), rolesFileSchema]).optional(),
   controller: controllerSchema.optional(),
+  /** member sources beside gossip (Consul, DNS SRV) */
+  sources: sourcesSchema.optional(),
   /** with `proxy: haproxy`: HAProxy's runtime API socket and the backends lbagent manages */
   haproxy: haproxySchema.optional(),
   /** HAProxy's stats page (HTML + CSV) on its own bind */

@@ -44,6 +44,27 @@ test('desired: roles place alive members in lb and monitor backends, with overri
   assert.deepEqual(r.pools.get('web')![0]!.check, { enabled: true });
 });
 
+test('desired: a member\'s weight and backup tags (DNS SRV, Consul) count unless roles.yml says otherwise', () => {
+  const tagged = (name: string, role: string, tags: Record<string, string>): ObservedMember => ({ ...member(name, role), tags: { role, ...tags } });
+  const r = desiredPools(
+    [
+      tagged('web-a', 'web', { weight: '3', backup: 'true' }),
+      tagged('web-b', 'web', { weight: '999', backup: 'yes' }), // out of range / not a boolean: ignored
+      tagged('api-a', 'api', { weight: '7', backup: 'false' }), // role api sets weight 5 in api, backup in web
+    ],
+    new Map(),
+    ROLES,
+    OPTS,
+    NOW,
+  );
+  assert.deepEqual(pick(r, 'web'), [
+    { name: 'api-a', port: 9000, state: 'ready', monitorOnly: undefined, backup: true, weight: 7 },
+    { name: 'web-a', port: 8080, state: 'ready', monitorOnly: undefined, backup: true, weight: 3 },
+    { name: 'web-b', port: 8080, state: 'ready', monitorOnly: undefined, backup: undefined, weight: undefined },
+  ]);
+  assert.deepEqual(pick(r, 'api'), [{ name: 'api-a', port: 80, state: 'ready', monitorOnly: undefined, backup: undefined, weight: 5 }]);
+});
+
 // [what, member, pause?, expected web entry (undefined = not in pool)]
 const table: Array<[string, ObservedMember, boolean | undefined, { state: string; cause: string } | undefined]> = [
   ['alive', member('w', 'web'), undefined, { state: 'ready', cause: 'join' }],
