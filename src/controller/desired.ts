@@ -34,7 +34,7 @@ export interface DesiredOptions {
 }
 
 /** Short word for why a server is in its state, used in the controller's log lines. */
-export type Cause = 'join' | 'pause' | 'failed' | 'leave' | 'fail static';
+export type Cause = 'join' | 'pause' | 'failed' | 'leave' | 'fail static' | 'source';
 
 export interface DesiredServer extends ServerSpec {
   member: string;
@@ -185,6 +185,7 @@ function placeMember(m: ObservedMember, pause: PauseRecord | undefined, o: Desir
   if (pause?.paused) {
     return { state: o.pauseState, cause: 'pause', reason: `paused by user event 'pause' (ltime ${pause.ltime}): ${o.pauseState}` };
   }
+  if (m.admin === 'drain') return { state: 'drain', cause: 'source', reason: m.adminReason ?? 'drained by its member source' };
   const resumed = pause ? ` (resumed at ltime ${pause.ltime})` : '';
   return { state: 'ready', cause: 'join', reason: `member alive${resumed}` };
 }
@@ -210,7 +211,9 @@ function buildServer(
     state: p.state,
     reason: `role ${m.tags.role}${monitorOnly ? ' (monitor only)' : ''}; ${p.reason}`,
   };
-  const weight = ref.weight ?? role.weight ?? defaults?.weight;
+  // a member's own `weight` tag (Consul's meta weight) is below roles.yml's, as its `port` tag is
+  const tagWeight = m.tags.weight === undefined || m.tags.weight === '' ? NaN : Number(m.tags.weight);
+  const weight = ref.weight ?? role.weight ?? (Number.isInteger(tagWeight) && tagWeight >= 0 && tagWeight <= 256 ? tagWeight : undefined) ?? defaults?.weight;
   if (weight !== undefined) spec.weight = weight;
   const backup = ref.backup ?? role.backup ?? defaults?.backup;
   if (backup) spec.backup = true;
