@@ -200,8 +200,7 @@ function buildServer(
   p: Placement,
   o: DesiredOptions,
 ): DesiredServer {
-  const tagPort = Number(m.tags.port);
-  const port = ref.port ?? role.port ?? (Number.isInteger(tagPort) && tagPort > 0 && tagPort < 65536 ? tagPort : undefined) ?? defaults?.port ?? o.defaultPort ?? 80;
+  const port = ref.port ?? role.port ?? tagNumber(m, 'port', 1, 65535) ?? defaults?.port ?? o.defaultPort ?? 80;
   const spec: DesiredServer = {
     name,
     addr: m.addr,
@@ -212,14 +211,20 @@ function buildServer(
     reason: `role ${m.tags.role}${monitorOnly ? ' (monitor only)' : ''}; ${p.reason}`,
   };
   // a member's own `weight` tag (Consul's meta weight) is below roles.yml's, as its `port` tag is
-  const tagWeight = m.tags.weight === undefined || m.tags.weight === '' ? NaN : Number(m.tags.weight);
-  const weight = ref.weight ?? role.weight ?? (Number.isInteger(tagWeight) && tagWeight >= 0 && tagWeight <= 256 ? tagWeight : undefined) ?? defaults?.weight;
+  const weight = ref.weight ?? role.weight ?? tagNumber(m, 'weight', 0, 256) ?? defaults?.weight;
   if (weight !== undefined) spec.weight = weight;
   const backup = ref.backup ?? role.backup ?? defaults?.backup;
   if (backup) spec.backup = true;
   if (monitorOnly) spec.monitorOnly = true;
   spec.check = toCheck({ ...defaults?.check, ...role.check, ...ref.check });
   return spec;
+}
+
+/** A member's numeric tag when it is an integer in [min, max]. */
+function tagNumber(m: Member, tag: string, min: number, max: number): number | undefined {
+  const v = m.tags[tag];
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
 }
 
 /** Servers from roles are health-checked (the backend's check, TCP connect if it has none) unless disabled. */

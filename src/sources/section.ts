@@ -2,6 +2,10 @@
 // members with a `role` tag (and `port`, `weight` tags), so roles.yml maps them to backends as it maps gossip
 // members.
 import { z } from 'zod';
+import { consulSchema } from './consul/section.js';
 
-export const sourcesSchema = z.strictObject({});
+export const sourcesSchema = z.strictObject({
+  /** members from Consul's catalog (consul/section.ts) */
+  consul: consulSchema.optional(),
+});
 export type SourcesConfig = z.output<typeof sourcesSchema>;

@@ -2,11 +2,15 @@
 import type { Logger } from 'pino';
 import type { MemberSource } from '../interfaces/index.js';
 import type { SourcesConfig } from './section.js';
+import { startConsulSource } from './consul/start.js';
 
 export interface RunningSource extends MemberSource {
   stop(): Promise<void>;
 }
 
-export async function startSources(_config: SourcesConfig | undefined, _log: Logger): Promise<RunningSource[]> {
-  return [];
+/** `configDir`: relative files (Consul's ca_file) are relative to lbagent.yml. */
+export async function startSources(config: SourcesConfig | undefined, log: Logger, opts: { configDir?: string } = {}): Promise<RunningSource[]> {
+  const out: RunningSource[] = [];
+  if (config?.consul) out.push(await startConsulSource(config.consul, log.child({ part: 'consul' }), opts.configDir));
+  return out;
 }
