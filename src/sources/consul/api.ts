@@ -91,6 +91,9 @@ function reply(res: http.IncomingMessage, text: string): ConsulReply {
   } catch {
     return { ok: false, status, why: 'answer is not JSON' };
   }
+  // Under default deny a token that may not read the service gets an answer emptied by ACLs, not a 403: that is no
+  // word on the instances, so it counts as a failure (the last known members stay).
+  if (res.headers['x-consul-results-filtered-by-acls'] === 'true') return { ok: false, status, why: 'results filtered by ACLs (the token lacks service:read or node:read)' };
   const raw = res.headers['x-consul-index'];
   const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : undefined;
   return { ok: true, body, index: n !== undefined && Number.isSafeInteger(n) ? n : undefined };

@@ -38,7 +38,7 @@ export function buildInstances(byService: ReadonlyMap<string, readonly HealthEnt
   const out: Instance[] = [];
   const taken = new Set<string>();
   for (const service of [...byService.keys()].sort()) {
-    const entries = [...(byService.get(service) ?? [])].sort((a, b) => key(a).localeCompare(key(b)));
+    const entries = [...(byService.get(service) ?? [])].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     for (const e of entries) {
       const roles = instanceRoles(e, mappings);
       if (roles.length === 0) continue;
