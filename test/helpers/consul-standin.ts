@@ -5,6 +5,7 @@
 // 500s, answers that never come, and maintenance as the critical checks `consul maint` registers.
 // Answers are built on the shapes recorded from Consul's documentation in test/fixtures/consul/.
 import http from 'node:http';
+import { createHash } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +45,12 @@ export interface ConsulStandin {
   /** the current raft index */
   index(): number;
   close(): Promise<void>;
+}
+
+/** A node ID (a UUID, as Consul's) that stays the same for a node name. */
+function nodeId(name: string): string {
+  const h = createHash('sha256').update(name).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /** Go's time.ParseDuration for what Consul's `wait` takes ("10s", "1m30s", "100ms"); undefined if invalid. */
@@ -122,7 +129,7 @@ export async function startConsulStandin(opts: { token?: string; datacenter?: st
       for (const c of s.checks ?? []) checks.push(checkJson(n.name, c, s));
       for (const c of n.checks) checks.push(checkJson(n.name, c));
       out.push({
-        Node: { ...sn, ID: `00000000-0000-0000-0000-${String(n.name.length).padStart(12, '0')}`, Node: n.name, Address: n.address, Datacenter: datacenter, TaggedAddresses: { lan: n.address, wan: n.address }, Meta: {}, CreateIndex: n.index, ModifyIndex: n.index },
+        Node: { ...sn, ID: nodeId(n.name), Node: n.name, Address: n.address, Datacenter: datacenter, TaggedAddresses: { lan: n.address, wan: n.address }, Meta: {}, CreateIndex: n.index, ModifyIndex: n.index },
         Service: { ...ss, ID: s.id, Service: s.name, Tags: s.tags ?? [], Address: s.address ?? '', TaggedAddresses: {}, Meta: s.meta ?? {}, Port: s.port, Weights: { Passing: 1, Warning: 1 }, CreateIndex: s.index, ModifyIndex: s.index },
         Checks: checks,
       });
