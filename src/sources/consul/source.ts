@@ -100,8 +100,8 @@ export class ConsulMemberSource implements MemberSource {
       retryMs: this.o.retryMs,
       minIntervalMs: this.o.minIntervalMs,
       onAnswer,
-      onFailure: (why, first) => {
-        if (first) this.o.log.warn({ consul: this.o.address, path, why }, `consul: ${what}: query failed (${why}): last known members kept (${this.current.size} instances), retrying`);
+      onFailure: (why, news) => {
+        if (news) this.o.log.warn({ consul: this.o.address, path, why }, `consul: ${what}: query failed (${why}): last known members kept (${this.members().length}), retrying`);
         this.markSettled(path);
       },
       onRecovery: (failures) => this.o.log.info({ consul: this.o.address, path, failures }, `consul: ${what}: Consul answers again (after ${failures} failed ${failures === 1 ? 'query' : 'queries'})`),

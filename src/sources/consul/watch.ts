@@ -52,8 +52,8 @@ export interface WatchOptions {
   minIntervalMs: number;
   /** a good answer (maybe unchanged: a blocking query may return on its wait) */
   onAnswer(body: unknown): void;
-  /** a query failed; `first` says it is the first since the last good answer */
-  onFailure(why: string, first: boolean): void;
+  /** a query failed; `news` says it is the first since the last good answer, or fails for another reason */
+  onFailure(why: string, news: boolean): void;
   /** a good answer after failures */
   onRecovery(failures: number): void;
 }
@@ -61,6 +61,7 @@ export interface WatchOptions {
 export class BlockingWatch {
   private index = 0;
   private failures = 0;
+  private lastWhy = '';
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
   private readonly bucket: TokenBucket;
@@ -95,7 +96,8 @@ export class BlockingWatch {
       if (!r.ok) {
         this.failures++;
         this.index = 0; // after a failure ask afresh: the answer must not wait on an index from before
-        this.o.onFailure(r.why, this.failures === 1);
+        this.o.onFailure(r.why, this.failures === 1 || r.why !== this.lastWhy);
+        this.lastWhy = r.why;
         const backoff = Math.min(this.o.retryMs * 2 ** Math.min(this.failures - 1, 10), Math.max(this.o.retryMs, 30_000));
         if (!(await this.sleep(backoff))) return;
         continue;
