@@ -5,6 +5,7 @@
 // 500s, answers that never come, and maintenance as the critical checks `consul maint` registers.
 // Answers are built on the shapes recorded from Consul's documentation in test/fixtures/consul/.
 import http from 'node:http';
+import https from 'node:https';
 import { createHash } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -66,7 +67,8 @@ function parseGoDuration(s: string): number | undefined {
   return s.length > 0 && pos === s.length ? total : undefined;
 }
 
-export async function startConsulStandin(opts: { token?: string; datacenter?: string; jitter?: boolean; port?: number } = {}): Promise<ConsulStandin> {
+/** `tls`: a PEM holding the certificate and its key (test/helpers/certs.ts issue()): serve https, as Consul's 8501. */
+export async function startConsulStandin(opts: { token?: string; datacenter?: string; jitter?: boolean; port?: number; tls?: string } = {}): Promise<ConsulStandin> {
   const datacenter = opts.datacenter ?? 'dc1';
   let raft = 10;
   const nodes = new Map<string, NodeRec>();
@@ -206,14 +208,16 @@ export async function startConsulStandin(opts: { token?: string; datacenter?: st
     reply();
   }
 
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (hanging) {
       held.push(() => answer(req, res));
       return;
     }
     answer(req, res);
-  });
-  server.on('connection', (s) => {
+  };
+  const pem = opts.tls === undefined ? undefined : readFileSync(opts.tls);
+  const server = pem ? https.createServer({ cert: pem, key: pem }, handler) : http.createServer(handler);
+  server.on(pem ? 'secureConnection' : 'connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -225,7 +229,7 @@ export async function startConsulStandin(opts: { token?: string; datacenter?: st
     notify();
   };
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${pem ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     datacenter,
     requests,

@@ -9,6 +9,8 @@ import { ConsulMemberSource, type ConsulSourceOptions } from '../../src/sources/
 import { startSources } from '../../src/sources/index.js';
 import type { MemberSourceEvent } from '../../src/interfaces/index.js';
 import { waitFor } from '../helpers/wait.js';
+import { makeCa } from '../helpers/certs.js';
+import { needTool } from '../helpers/tools.js';
 
 function logger() {
   const lines: Array<{ level: number; msg: string }> = [];
@@ -216,4 +218,22 @@ test('consul source: startSources starts it from the section; a missing CA file 
   t.after(() => src?.stop());
   assert.deepEqual(src!.members().map((m) => m.name), ['n1.web-1'], 'the first answer is in before start returns');
   await assert.rejects(startSources({ consul: { address: consul.url, ca_file: 'no-such-ca.pem', services: [{ name: 'web' }] } }, log), /LBA_ERR_CONFIG_READ|cannot read file/);
+});
+
+test('consul source: https with the CA file the section names; a server the CA did not sign is refused', async (t) => {
+  if (!needTool(t, 'openssl')) return;
+  const ca = makeCa('consul test CA', t);
+  const consul = await startConsulStandin({ tls: ca.issue('127.0.0.1') });
+  t.after(() => consul.close());
+  assert.match(consul.url, /^https:/);
+  consul.register('n1', '10.0.0.1', web('web-1', 8081));
+  const { log, said } = logger();
+  const [src] = await startSources({ consul: { address: consul.url, ca_file: ca.caFile, services: [{ name: 'web' }] } }, log);
+  t.after(() => src?.stop());
+  assert.deepEqual(src!.members().map((m) => m.name), ['n1.web-1']);
+  const other = makeCa('another CA', t);
+  const [untrusting] = await startSources({ consul: { address: consul.url, ca_file: other.caFile, services: [{ name: 'web' }] } }, log);
+  t.after(() => untrusting?.stop());
+  await waitFor('a certificate from another CA is refused', () => said(/query failed \(.*(self[- ]signed|unable to verify|certificate)/i).length > 0);
+  assert.deepEqual(untrusting!.members(), []);
 });
