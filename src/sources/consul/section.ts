@@ -36,7 +36,7 @@ const serviceMapping = z
   })
   .superRefine((m, ctx) => {
     if ((m.name === undefined) === (m.tag === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'a service mapping needs one of name or tag', params: { expected: '{ name: web } or { tag: lb }' } });
+      ctx.addIssue({ code: 'custom', message: 'a service mapping names exactly one of name and tag', params: { expected: '{ name: web } or { tag: lb }' } });
     }
     if (m.role !== undefined && m.role_meta !== undefined) {
       ctx.addIssue({ code: 'custom', message: 'role and role_meta exclude each other', params: { expected: 'role (fixed) or role_meta (from the instance meta)' } });
