@@ -45,6 +45,9 @@ export interface ConsulStandin {
   resetIndex(to: number): void;
   /** the current raft index */
   index(): number;
+  /** stop listening (connections refused), keeping the catalog; up() listens again on the same port */
+  down(): Promise<void>;
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -283,11 +286,19 @@ export async function startConsulStandin(opts: { token?: string; datacenter?: st
       for (const [k, v] of tombstone) tombstone.set(k, Math.min(v, to));
     },
     index: () => raft,
+    async down() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+    async up() {
+      await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    },
     async close() {
       for (const w of [...waiters]) waiters.delete(w);
       held.splice(0);
       for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }

@@ -148,6 +148,15 @@ test('consul source: 500s, answers that never come, Consul gone: the last known 
   consul.hang(false);
   await waitFor('answers again after the hang', () => view() === 'n1.web-1@127.0.0.1:8081 n3.web-3@127.0.0.1:8083', { timeoutMs: 30_000 });
   assert.equal(said(/Consul answers again/).length, 2);
+
+  // Consul's agent goes away altogether (connections refused), then comes back
+  await consul.down();
+  await waitFor('refused logged', () => said(/query failed \(connect ECONNREFUSED/).length === 1, { timeoutMs: 30_000 });
+  assert.equal(view(), 'n1.web-1@127.0.0.1:8081 n3.web-3@127.0.0.1:8083');
+  consul.deregister('n3', 'web-3');
+  await consul.up();
+  await waitFor('back after the restart', () => view() === 'n1.web-1@127.0.0.1:8081', { timeoutMs: 60_000 });
+  assert.equal(said(/Consul answers again/).length, 3);
 });
 
 test('consul source: an index that goes backwards resets the loop (index 0) and changes still arrive', async (t) => {

@@ -98,7 +98,7 @@ export class BlockingWatch {
         this.index = 0; // after a failure ask afresh: the answer must not wait on an index from before
         this.o.onFailure(r.why, this.failures === 1 || r.why !== this.lastWhy);
         this.lastWhy = r.why;
-        const backoff = Math.min(this.o.retryMs * 2 ** Math.min(this.failures - 1, 10), Math.max(this.o.retryMs, 30_000));
+        const backoff = Math.min(this.o.retryMs * 2 ** Math.min(this.failures - 1, 10), Math.max(this.o.retryMs, 15_000));
         if (!(await this.sleep(backoff))) return;
         continue;
       }
