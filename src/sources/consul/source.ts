@@ -151,6 +151,7 @@ export class ConsulMemberSource implements MemberSource {
       let dropped = false;
       for (const [name, s] of this.services) {
         if (wanted.has(name)) continue;
+        this.o.log.info({ service: name }, `consul: service ${name} no longer in the catalog with a mapped tag: no longer watched`);
         void s.watch.stop();
         this.services.delete(name);
         dropped = true;
