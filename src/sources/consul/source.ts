@@ -55,16 +55,15 @@ export class ConsulMemberSource implements MemberSource {
     const isReady = () => (!this.catalog || this.catalogAnswered) && [...this.services.values()].every((s) => s.answered);
     if (isReady()) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(finish, ms);
-      function finish() {
+      const finish = () => {
         clearTimeout(timer);
-        resolve();
-      }
-      const check = () => {
-        if (!isReady()) return;
         this.settled.delete(check);
-        finish();
+        resolve();
       };
+      const check = () => {
+        if (isReady()) finish();
+      };
+      const timer = setTimeout(finish, ms);
       this.settled.add(check);
     });
   }
