@@ -99,6 +99,8 @@ test('balancer with members from Consul and gossip in one backend', { timeout: 2
   consul.maint('node-1', 'shop-1', true, 'deploy 42');
   await waitFor('maintenance → drain', async () => (await pools()) === 'gossip-1:ready,node-1.shop-1:drain,node-2.shop-2:ready', { timeoutMs: 30_000 });
   await waitFor('no new traffic to the drained one', async () => (await spread()) === 'c2,g1', { timeoutMs: 30_000 });
+  const drained = (await fetch(`http://127.0.0.1:${admin}/v1/backends/web`).then((r) => r.json())) as { servers: Array<{ name: string; reason?: string }> };
+  assert.match(drained.servers.find((x) => x.name === 'node-1.shop-1')!.reason ?? '', /consul: service maintenance: "deploy 42": drain/, 'lbagent servers says why');
   consul.maint('node-1', 'shop-1', false);
   await waitFor('maintenance off → ready', async () => (await pools()) === 'gossip-1:ready,node-1.shop-1:ready,node-2.shop-2:ready', { timeoutMs: 30_000 });
 
