@@ -57,7 +57,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     snapshotPath: snapshot,
     rejoinAfterLeave: true,
   });
-  const extraSources = await startSources(files.config.sources, log);
+  const extraSources = await startSources(files.config.sources, log, { configDir: opts.configDir });
   const source = mergeSources(new GossipMemberSource(serf), extraSources);
   const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.config), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();

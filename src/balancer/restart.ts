@@ -52,6 +52,8 @@ export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { log
   if (started.roles !== undefined) {
     const [a, b] = [started.config.gossip ?? {}, next.config.gossip ?? {}];
     for (const k of ['node', 'bind', 'advertise', 'encrypt', 'profile', 'join', 'snapshot'] as const) differ(`gossip.${k}`, a[k], b[k]);
+    const [sa, sb] = [started.config.sources ?? {}, next.config.sources ?? {}];
+    for (const k of new Set([...Object.keys(sa), ...Object.keys(sb)])) differ(`sources.${k}`, (sa as Record<string, unknown>)[k], (sb as Record<string, unknown>)[k]);
   }
   return out;
 }

@@ -340,7 +340,7 @@ export function describeChanges(backend: string, before: readonly DesiredServer[
   }
   for (const p of before) {
     if (next.has(p.name)) continue;
-    const cause = p.cause === 'join' || p.cause === 'pause' ? 'role' : p.cause;
+    const cause = p.cause === 'join' || p.cause === 'pause' || p.cause === 'source' ? 'role' : p.cause;
     lines.push(`${backend}: -${p.name} (${cause})`);
   }
   return lines;

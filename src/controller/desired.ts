@@ -34,7 +34,7 @@ export interface DesiredOptions {
 }
 
 /** Short word for why a server is in its state, used in the controller's log lines. */
-export type Cause = 'join' | 'pause' | 'failed' | 'leave' | 'fail static';
+export type Cause = 'join' | 'pause' | 'failed' | 'leave' | 'fail static' | 'source';
 
 export interface DesiredServer extends ServerSpec {
   member: string;
@@ -185,6 +185,7 @@ function placeMember(m: ObservedMember, pause: PauseRecord | undefined, o: Desir
   if (pause?.paused) {
     return { state: o.pauseState, cause: 'pause', reason: `paused by user event 'pause' (ltime ${pause.ltime}): ${o.pauseState}` };
   }
+  if (m.admin === 'drain') return { state: 'drain', cause: 'source', reason: m.adminReason ?? 'drained by its member source' };
   const resumed = pause ? ` (resumed at ltime ${pause.ltime})` : '';
   return { state: 'ready', cause: 'join', reason: `member alive${resumed}` };
 }
@@ -199,8 +200,7 @@ function buildServer(
   p: Placement,
   o: DesiredOptions,
 ): DesiredServer {
-  const tagPort = Number(m.tags.port);
-  const port = ref.port ?? role.port ?? (Number.isInteger(tagPort) && tagPort > 0 && tagPort < 65536 ? tagPort : undefined) ?? defaults?.port ?? o.defaultPort ?? 80;
+  const port = ref.port ?? role.port ?? tagNumber(m, 'port', 1, 65535) ?? defaults?.port ?? o.defaultPort ?? 80;
   const spec: DesiredServer = {
     name,
     addr: m.addr,
@@ -210,8 +210,9 @@ function buildServer(
     state: p.state,
     reason: `role ${m.tags.role}${monitorOnly ? ' (monitor only)' : ''}; ${p.reason}`,
   };
-  // roles.yml wins over the member's own tags (set by DNS SRV or Consul sources), which win over defaults, as for port
-  const weight = ref.weight ?? role.weight ?? tagWeight(m.tags.weight) ?? defaults?.weight;
+  // a member's own `weight` and `backup` tags (Consul's meta weight, DNS SRV weight and priority) are below
+  // roles.yml's, as its `port` tag is
+  const weight = ref.weight ?? role.weight ?? tagNumber(m, 'weight', 0, 256) ?? defaults?.weight;
   if (weight !== undefined) spec.weight = weight;
   const backup = ref.backup ?? role.backup ?? tagBool(m.tags.backup) ?? defaults?.backup;
   if (backup) spec.backup = true;
@@ -220,10 +221,11 @@ function buildServer(
   return spec;
 }
 
-/** A `weight` tag of 0..256 (HAProxy's range); anything else is ignored. */
-function tagWeight(v: string | undefined): number | undefined {
-  const n = v === undefined || !/^\d{1,3}$/.test(v) ? NaN : Number(v);
-  return n <= 256 ? n : undefined;
+/** A member's numeric tag when it is an integer in [min, max]. */
+function tagNumber(m: Member, tag: string, min: number, max: number): number | undefined {
+  const v = m.tags[tag];
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
 }
 
 function tagBool(v: string | undefined): boolean | undefined {

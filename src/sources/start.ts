@@ -3,13 +3,17 @@ import type { Logger } from 'pino';
 import type { MemberSource } from '../interfaces/index.js';
 import type { SourcesConfig } from './section.js';
 import { DnsMemberSource, dnsSourceSettings } from './dns/index.js';
+import { startConsulSource } from './consul/start.js';
 
 export interface RunningSource extends MemberSource {
   stop(): Promise<void>;
 }
 
-export async function startSources(config: SourcesConfig | undefined, log: Logger): Promise<RunningSource[]> {
+/** `configDir`: relative files (Consul's ca_file) are relative to lbagent.yml. */
+export async function startSources(config: SourcesConfig | undefined, log: Logger, opts: { configDir?: string } = {}): Promise<RunningSource[]> {
   const dns = (config?.dns ?? []).map((c) => new DnsMemberSource(dnsSourceSettings(c), log));
   await Promise.all(dns.map((s) => s.start()));
-  return [...dns];
+  const out: RunningSource[] = [...dns];
+  if (config?.consul) out.push(await startConsulSource(config.consul, log.child({ part: 'consul' }), opts.configDir));
+  return out;
 }

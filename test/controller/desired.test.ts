@@ -80,6 +80,9 @@ const table: Array<[string, ObservedMember, boolean | undefined, { state: string
   ['the local node never', member('lb-1', 'web'), undefined, undefined],
   ['no role tag', { ...member('w', 'web'), tags: {} }, undefined, undefined],
   ['unknown role', member('w', 'db'), undefined, undefined],
+  ['drained by its source (Consul maintenance) → drain', { ...member('w', 'web'), admin: 'drain', adminReason: 'consul: service maintenance' }, undefined, { state: 'drain', cause: 'source' }],
+  ['drained by its source and paused → the pause', { ...member('w', 'web'), admin: 'drain' }, true, { state: 'drain', cause: 'pause' }],
+  ['drained by its source and failed → maint (failure wins)', { ...member('w', 'web', 'failed', NOW - 5000), admin: 'drain' }, undefined, { state: 'maint', cause: 'failed' }],
 ];
 for (const [what, m, paused, expected] of table) {
   test(`desired: ${what}`, () => {
@@ -139,4 +142,22 @@ test('fail static: over the share, failed members passing their checks stay in r
   // one failed member of one (an agent that died, its app still up) is a failure: it goes as before
   const alone = desiredPools([member('w1', 'web', 'failed', longAgo)], new Map(), R, { ...OPTS, failStatic: { pct: 50, passing: new Set(['web/w1']) } }, NOW);
   assert.equal(states(alone), '');
+});
+
+test('desired: a source drain keeps its reason; pause_state maint wins over it', () => {
+  const m: ObservedMember = { ...member('w', 'web'), admin: 'drain', adminReason: "consul: node maintenance: 'kernel upgrade'" };
+  const r = desiredPools([m], new Map(), ROLES, OPTS, NOW);
+  assert.match(r.pools.get('web')![0]!.reason ?? '', /node maintenance: 'kernel upgrade'/);
+  const book = new PauseBook();
+  book.onUserEvent('pause', 'w', 1);
+  assert.equal(desiredPools([m], book.view(), ROLES, { ...OPTS, pauseState: 'maint' }, NOW).pools.get('web')![0]!.state, 'maint');
+});
+
+test('desired: a member weight tag (0..256) sets the weight below roles.yml', () => {
+  const rr = roles('roles:\n  app:\n    lb: [app, { backend: other, weight: 7 }]\n');
+  const at = (w: string) => desiredPools([{ ...member('a', 'app'), tags: { role: 'app', weight: w } }], new Map(), rr, OPTS, NOW);
+  assert.equal(at('30').pools.get('app')![0]!.weight, 30);
+  assert.equal(at('30').pools.get('other')![0]!.weight, 7, "roles.yml's weight wins");
+  assert.equal(at('0').pools.get('app')![0]!.weight, 0);
+  for (const bad of ['257', '-1', '1.5', 'x', '']) assert.equal(at(bad).pools.get('app')![0]!.weight, undefined, bad);
 });

@@ -37,6 +37,10 @@ test('restartNeeded: workers, log level, gossip identity and transport, data pla
   const haproxy = files('proxy: haproxy\nhaproxy: { socket: /run/haproxy.sock }\n');
   assert.deepEqual(restartNeeded(started, haproxy)[0], 'proxy');
   assert.deepEqual(restartNeeded(haproxy, files('proxy: haproxy\nhaproxy: { socket: /run/other.sock }\n')), ['haproxy.socket']);
+  const consul = (svc: string) => files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a } }', 'global: { workers: 1 }', 'admin: { token: t1 }', `sources: { consul: { services: [{ name: ${svc} }] } }`].join('\n'));
+  assert.deepEqual(restartNeeded(started, consul('web')), ['sources.consul'], 'a Consul source is started with the balancer');
+  assert.deepEqual(restartNeeded(consul('web'), consul('api')), ['sources.consul']);
+  assert.deepEqual(restartNeeded(consul('web'), consul('web')), []);
 });
 
 test('restartNeeded: member sources (sources:) start with the balancer', () => {
