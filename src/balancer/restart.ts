@@ -47,7 +47,6 @@ export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { log
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differ(`haproxy.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
   }
   if ((started.roles === undefined) !== (next.roles === undefined)) out.push('roles');
-  differ('sources', started.config.sources, next.config.sources);
   // Gossip runs only with roles; gossip.tags is applied in place (serf setTags).
   if (started.roles !== undefined) {
     const [a, b] = [started.config.gossip ?? {}, next.config.gossip ?? {}];

@@ -45,7 +45,7 @@ test('restartNeeded: workers, log level, gossip identity and transport, data pla
 
 test('restartNeeded: member sources (sources:) start with the balancer', () => {
   const dns = (interval: string) => files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a } }', 'global: { workers: 1 }', 'admin: { token: t1 }', `sources: { dns: [{ name: _http._tcp.web.lab, role: web, interval: ${interval} }] }`].join('\n'));
-  assert.deepEqual(restartNeeded(started, dns('10s')), ['sources']);
+  assert.deepEqual(restartNeeded(started, dns('10s')), ['sources.dns']);
   assert.deepEqual(restartNeeded(dns('10s'), dns('10s')), []);
-  assert.deepEqual(restartNeeded(dns('10s'), dns('5s')), ['sources']);
+  assert.deepEqual(restartNeeded(dns('10s'), dns('5s')), ['sources.dns']);
 });
