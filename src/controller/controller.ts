@@ -10,6 +10,7 @@ import { matchPauseTarget, PauseBook } from './pauses.js';
 import { loadPauseFile, savePauseFile } from './pause-store.js';
 import type { RolesConfig } from './roles.js';
 import { errorMessage } from '../errors/index.js';
+import { formatDuration } from '../config/index.js';
 
 export interface ControllerOptions {
   pauseState: 'drain' | 'maint';
@@ -355,6 +356,7 @@ function serverDifferences(p: DesiredServer, s: DesiredServer): string[] {
   if (Boolean(p.backup) !== Boolean(s.backup)) what.push(s.backup ? 'backup' : 'not backup');
   if (Boolean(p.monitorOnly) !== Boolean(s.monitorOnly)) what.push(s.monitorOnly ? 'monitor only' : 'in rotation');
   if (JSON.stringify(p.check) !== JSON.stringify(s.check)) what.push('check settings');
+  if (p.slowstart !== s.slowstart) what.push(s.slowstart === undefined ? 'backend slowstart' : `slowstart ${formatDuration(s.slowstart)}`);
   return what;
 }
 

@@ -217,6 +217,9 @@ function buildServer(
   const backup = ref.backup ?? role.backup ?? tagBool(m.tags.backup) ?? defaults?.backup;
   if (backup) spec.backup = true;
   if (monitorOnly) spec.monitorOnly = true;
+  // unset: the backend's own `slowstart` applies in the data plane
+  const slowstart = ref.slowstart ?? role.slowstart ?? defaults?.slowstart;
+  if (slowstart !== undefined) spec.slowstart = slowstart;
   spec.check = toCheck({ ...defaults?.check, ...role.check, ...ref.check });
   return spec;
 }

@@ -27,6 +27,8 @@ const overrideKeys = {
   weight: weight.optional(),
   backup: z.boolean().optional(),
   check: checkOverrides.optional(),
+  /** HAProxy's `slowstart`: a server of this role that comes UP ramps its weight to full over this time (0 = off) */
+  slowstart: duration().optional(),
 };
 
 /** A backend named alone, or with overrides for this role in that backend. */

@@ -34,6 +34,11 @@ export interface ServerSpec {
   state?: AdminState;
   /** Why the controller wants this server here (shown by `lbagent servers`). */
   reason?: string;
+  /**
+   * HAProxy's `slowstart` (ms): after it comes UP (joins, leaves maintenance, passes its checks again) the server's
+   * weight and maxconn grow linearly from about 5 % to full over this time. Undefined: the backend's setting.
+   */
+  slowstart?: number;
 }
 
 export interface ServerCheckView {
@@ -62,6 +67,8 @@ export interface ServerView {
   /** A server removed from the list, still finishing its sessions. */
   removing?: boolean;
   reason?: string;
+  /** current effective weight while slow start ramps it (absent at full speed, when it is `weight`) */
+  eweight?: number;
 }
 
 export interface BackendView {

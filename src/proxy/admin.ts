@@ -8,6 +8,7 @@ import { AdminNotFound, AdminRefused, NotFound } from '../errors/index.js';
 import { createApi, JsonAnswer, route, TextAnswer, type Route } from '../http-api/index.js';
 import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
 import type { PoolDriver, ServerSpec } from '../interfaces/index.js';
+import { duration } from '../config/index.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
 import { createMetrics } from './observe/metrics.js';
 import { collectStats } from './observe/stats.js';
@@ -152,6 +153,8 @@ const serverSpec = z
     monitorOnly: z.boolean().optional(),
     state: state.optional(),
     check: z.boolean().optional(),
+    /** HAProxy's slowstart: ms, or a duration such as "30s" */
+    slowstart: duration().optional(),
   })
   .transform((o, ctx): ServerSpec => {
     let { addr, port } = o;
@@ -173,6 +176,7 @@ const serverSpec = z
       monitorOnly: o.monitor === true || o.monitorOnly === true,
       state: o.state,
       check: o.check === undefined ? undefined : { enabled: o.check },
+      ...(o.slowstart !== undefined ? { slowstart: o.slowstart } : {}),
     };
   });
 /** A list of servers, or {"servers": [...]}. */

@@ -131,7 +131,8 @@ test('servers and default-server: options carried, the ones lbagent lacks named,
   const servers = r.y.backends.b.servers;
   assert.deepEqual(servers[0], { name: 'a', addr: '10.0.0.1:80', inter: 1000, fall: 3, rise: 2, weight: 10, check: true, backup: true, maxconn: 100, port: 8081 });
   assert.equal(servers[1].addr, 'host.example:80');
-  assert.match(leftAt(r, 6)!, /slowstart 30s, fastinter 1s \(the rest is carried over\)/);
+  assert.equal(servers[1].slowstart, '30s');
+  assert.match(leftAt(r, 6)!, /: fastinter 1s \(the rest is carried over\)/);
   assert.match(leftAt(r, 7)!, /has no port/);
   assert.equal(servers[2].addr, '[::1]:80');
   assert.match(leftAt(r, 9)!, /offsets and ranges/);

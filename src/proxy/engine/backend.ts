@@ -1,7 +1,7 @@
 // A backend at run time: its servers, the balancing algorithm over the usable tier, the queue, and in-place list changes.
 import type { Logger } from 'pino';
 import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../../interfaces/index.js';
-import { algorithmFor, type BalanceAlgorithm, type PickContext } from '../balance/index.js';
+import { algorithmFor, nextStepAt, type BalanceAlgorithm, type PickContext } from '../balance/index.js';
 import type { BackendDef } from '../model/defs.js';
 import { StatusCounts } from '../observe/counters.js';
 import { RateCounter } from '../observe/rate.js';
@@ -39,6 +39,8 @@ export interface ServerHealth {
   name: string;
   checkUp: boolean;
   check: ServerView['check'];
+  /** the control process's slow start of this server (ms since epoch), so every worker ramps it alike */
+  warmSince?: number;
 }
 
 export class BackendRuntime {
@@ -61,10 +63,14 @@ export class BackendRuntime {
   /** requests waiting in the workers' queues (control process of a multi-worker proxy) */
   queuedElsewhere = 0;
   private tier: 'active' | 'backup' | 'none' = 'none';
+  /** next slow-start step of a warming server; one timer per backend, none when nothing warms */
+  private warmTimer?: NodeJS.Timeout;
+  private warmAt = Infinity;
 
   constructor(public def: BackendDef, private readonly log: Logger, private readonly opts: BackendOptions = {}) {
     this.algorithm = algorithmFor(def.balance);
-    for (const spec of def.servers) this.addServer(spec, def.maxconn[spec.name] ?? 0);
+    // servers there at start run at full speed at once (HAProxy: no slow start when the process starts)
+    for (const spec of def.servers) this.addServer(spec, def.maxconn[spec.name] ?? 0, false);
     this.refresh();
   }
 
@@ -85,6 +91,13 @@ export class BackendRuntime {
 
   /** Recompute the usable tier: active servers, or backup ones when no active is usable (HAProxy). */
   refresh(): void {
+    this.rebalance();
+    this.opts.onChange?.();
+  }
+
+  /** The usable tier, its weights (slow start steps included) and the queue; nobody else needs telling. */
+  private rebalance(now = Date.now()): void {
+    for (const s of this.servers.values()) s.updateWarm(now);
     const all = [...this.servers.values()];
     const active = all.filter((s) => s.usable && !s.backup);
     const backup = all.filter((s) => s.usable && s.backup);
@@ -96,7 +109,23 @@ export class BackendRuntime {
       this.lastChange = Date.now();
     }
     this.serveQueue();
-    this.opts.onChange?.();
+    this.scheduleWarm(now);
+  }
+
+  /** Re-balance at the next slow-start step of any warming server (a few times a second at most per ramp). */
+  private scheduleWarm(now: number): void {
+    let at = Infinity;
+    for (const s of this.servers.values()) if (s.warmSince !== undefined) at = Math.min(at, nextStepAt(s.warmSince, s.slowstartMs, now));
+    if (at === this.warmAt && this.warmTimer) return;
+    clearTimeout(this.warmTimer);
+    this.warmTimer = undefined;
+    this.warmAt = at;
+    if (at === Infinity) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      this.rebalance();
+    }, Math.min(2 ** 31 - 1, Math.max(0, at - now)));
+    this.warmTimer.unref();
   }
 
   /** Mirror the control process's health checks (externalHealth). */
@@ -108,6 +137,8 @@ export class BackendRuntime {
       s.checkUp = h.checkUp;
       s.check = h.check;
       s.noteTransition(before);
+      // the control process says when the slow start began (a worker started later ramps in step with the others)
+      s.warmSince = h.warmSince;
     }
     this.refresh();
   }
@@ -120,6 +151,10 @@ export class BackendRuntime {
   /** Change settings in place (config reload); the server list is diffed separately. */
   redefine(def: BackendDef): void {
     if (def.balance !== this.def.balance) this.algorithm = algorithmFor(def.balance);
+    for (const s of this.servers.values()) {
+      s.rampWeight = this.algorithm.dynamic;
+      s.slowstartMs = s.ownSlowstartMs ?? def.slowstartMs;
+    }
     const checkChanged = JSON.stringify(def.check) !== JSON.stringify(this.def.check) || def.timeouts.check !== this.def.timeouts.check;
     const tlsChanged = JSON.stringify(def.serverSsl) !== JSON.stringify(this.def.serverSsl);
     this.def = def;
@@ -213,7 +248,7 @@ export class BackendRuntime {
     for (const spec of specs) {
       const cur = this.servers.get(spec.name);
       if (!cur) {
-        const s = this.addServer(spec, maxconn[spec.name] ?? 0);
+        const s = this.addServer(spec, maxconn[spec.name] ?? 0, true);
         this.log.info({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} added at ${s.addr}:${s.port}`);
         result.added.push(spec.name);
         continue;
@@ -227,6 +262,8 @@ export class BackendRuntime {
       cur.monitorOnly = spec.monitorOnly ?? false;
       cur.admin = admin;
       cur.reason = spec.reason;
+      cur.ownSlowstartMs = spec.slowstart;
+      cur.slowstartMs = spec.slowstart ?? this.def.slowstartMs;
       this.syncCheck(cur, spec);
       cur.noteTransition(before);
       if (changed) result.changed.push(spec.name);
@@ -235,8 +272,12 @@ export class BackendRuntime {
     return result;
   }
 
-  private addServer(spec: ServerSpec, maxconn: number): ServerRuntime {
+  /** `join`: a server added while running, which slow-starts (a worker waits for its control process to say). */
+  private addServer(spec: ServerSpec, maxconn: number, join: boolean): ServerRuntime {
     const s = new ServerRuntime(spec, maxconn);
+    s.slowstartMs = spec.slowstart ?? this.def.slowstartMs;
+    s.rampWeight = this.algorithm.dynamic;
+    if (join && !this.opts.externalHealth && s.status !== 'DOWN' && s.status !== 'MAINT') s.startWarmup(Date.now());
     if (this.def.serverSsl) s.tls = serverTlsOptions(this.def.serverSsl, s.addr);
     this.servers.set(spec.name, s);
     if (s.checked && !this.opts.externalHealth) this.startCheck(s, spec);
@@ -344,6 +385,9 @@ export class BackendRuntime {
       w.resolve({ error: 'aborted' });
     }
     this.queue = [];
+    clearTimeout(this.warmTimer);
+    this.warmTimer = undefined;
+    this.warmAt = Infinity;
     for (const s of this.servers.values()) {
       s.closeIdle();
       s.healthCheck?.stop();

@@ -90,6 +90,8 @@ const serverSchema = strict({
   fall: z.number().int().min(1).optional(),
   /** check a different port than the traffic port */
   port: z.number().int().min(1).max(65535).optional(),
+  /** HAProxy's `slowstart`: after coming UP, weight and maxconn grow from ~5 % to full over this time (0 = off) */
+  slowstart: duration().optional(),
 });
 export type ServerConfig = z.output<typeof serverSchema>;
 
@@ -110,6 +112,8 @@ const backendKeys = {
   sorry: sorrySchema.optional(),
   /** how long removed servers may finish their sessions */
   grace: duration().optional(),
+  /** `slowstart` of every server that sets none, those from roles.yml included (HAProxy's `default-server slowstart`) */
+  slowstart: duration().optional(),
   /** TLS to every server of this backend (HAProxy's `default-server ssl verify … ca-file … sni …`) */
   server_ssl: serverSslSchema.optional(),
   /** cookie persistence (HAProxy's `cookie NAME insert indirect nocache`) */
@@ -139,6 +143,7 @@ export const defaultsSchema = strict({
   retries: z.number().int().min(0).max(100).optional(),
   redispatch: z.boolean().optional(),
   grace: duration().optional(),
+  slowstart: duration().optional(),
   forwardfor: forwardfor.optional(),
   timeout: timeoutsSchema.optional(),
 });

@@ -51,6 +51,8 @@ export interface BackendDef {
   redispatch: boolean;
   sorry?: SorryConfig;
   graceMs: number;
+  /** HAProxy's `slowstart` for servers that set none (ms, 0 = off) */
+  slowstartMs: number;
   timeouts: ResolvedTimeouts;
   /** TLS to the servers */
   serverSsl?: ServerSsl;

@@ -69,6 +69,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
         backup: s.backup ?? false,
         monitorOnly: s.monitor ?? false,
         check: { enabled: checkOn || (s.monitor ?? false), inter: s.inter, rise: s.rise, fall: s.fall, port: s.port },
+        ...(s.slowstart !== undefined ? { slowstart: s.slowstart } : {}),
       };
     });
     backends.push({
@@ -83,6 +84,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       redispatch: b.redispatch ?? d.redispatch ?? false,
       sorry: b.sorry,
       graceMs: b.grace ?? d.grace ?? DEFAULT_GRACE_MS,
+      slowstartMs: b.slowstart ?? d.slowstart ?? 0,
       timeouts: resolveTimeouts(b.timeout, d.timeout),
       serverSsl: b.server_ssl,
       cookie: b.cookie,

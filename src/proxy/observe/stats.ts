@@ -6,6 +6,8 @@ export interface ServerStats {
   name: string;
   status: string;
   weight: number;
+  /** current effective weight: `weight`, or less while slow start ramps it (HAProxy's eweight) */
+  eweight: number;
   addr: string;
   backup: boolean;
   monitor: boolean;
@@ -58,6 +60,7 @@ export function collectStats(proxy: BuiltinProxy) {
         name: s.name,
         status: s.status,
         weight: s.weight,
+        eweight: Math.round(s.eweight * 100) / 100,
         addr: `${s.addr}:${s.port}`,
         backup: s.backup,
         monitor: s.monitorOnly,
