@@ -38,21 +38,24 @@ export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { log
   const differ = (key: string, a: unknown, b: unknown) => {
     if (!isDeepStrictEqual(a ?? undefined, b ?? undefined)) out.push(key);
   };
+  /** each key of a section on its own (`haproxy.socket`, `sources.dns`) */
+  const differEach = (section: string, a: object = {}, b: object = {}) => {
+    const [ra, rb] = [a as Record<string, unknown>, b as Record<string, unknown>];
+    for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) differ(`${section}.${k}`, ra[k], rb[k]);
+  };
   differ('proxy', started.config.proxy ?? 'builtin', next.config.proxy ?? 'builtin');
   differ('global.workers', started.config.global?.workers ?? 1, next.config.global?.workers ?? 1);
   differ('global.shutdown_delay', started.config.global?.shutdown_delay, next.config.global?.shutdown_delay);
   if (!logLevelFromEnv) differ('global.log_level', started.config.global?.log_level, next.config.global?.log_level);
   if (started.config.proxy === 'haproxy') {
-    const [a, b] = [started.config.haproxy ?? {}, next.config.haproxy ?? {}];
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differ(`haproxy.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+    differEach('haproxy', started.config.haproxy, next.config.haproxy);
   }
   if ((started.roles === undefined) !== (next.roles === undefined)) out.push('roles');
   // Gossip runs only with roles; gossip.tags is applied in place (serf setTags).
   if (started.roles !== undefined) {
     const [a, b] = [started.config.gossip ?? {}, next.config.gossip ?? {}];
     for (const k of ['node', 'bind', 'advertise', 'encrypt', 'profile', 'join', 'snapshot'] as const) differ(`gossip.${k}`, a[k], b[k]);
-    const [sa, sb] = [started.config.sources ?? {}, next.config.sources ?? {}];
-    for (const k of new Set([...Object.keys(sa), ...Object.keys(sb)])) differ(`sources.${k}`, (sa as Record<string, unknown>)[k], (sb as Record<string, unknown>)[k]);
+    differEach('sources', started.config.sources, next.config.sources);
   }
   return out;
 }
