@@ -70,6 +70,7 @@ function requestHead(c: HttpConn, x: Exchange): Buffer {
   // A request that said `Content-Length: 0` keeps saying it (some servers want a length on every POST).
   if (framing.kind === 'none' && h.facts.contentLength.length) lines.push('content-length: 0');
   if (x.upgrade) lines.push('connection: upgrade', `upgrade: ${x.upgrade}`);
+  else if (x.closeServer) lines.push('connection: close');
   else if (h.version === 10) lines.push('connection: keep-alive');
   lines.push(...forwardedLines(c, x));
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
