@@ -96,14 +96,16 @@ export function headerAction<R>(rule: HeaderRule, compileValue: (text: string) =
         if (out !== undefined) h[i] = [n, out];
         continue;
       }
+      // As HAProxy 2.6 does: a replaced value loses the white space around it, the others keep theirs
+      // ("192.168.1.1, 192.168.1.2, 10.0.0.1" → "172.16.1.1,172.16.1.2, 10.0.0.1").
       let changed = false;
       const parts = v.split(',').map((p) => {
         const out = replaced(re, p.trim(), text!);
-        if (out === undefined) return p.trim();
+        if (out === undefined) return p;
         changed = true;
         return out;
       });
-      if (changed) h[i] = [n, parts.join(', ')];
+      if (changed) h[i] = [n, parts.join(',')];
     }
   };
 }
