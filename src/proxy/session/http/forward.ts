@@ -28,6 +28,8 @@ function exceptList(def: FrontendDef): BlockList {
 /** Send the request head (and the body bytes that came with it) on `x.conn`, and read the response from now on. */
 export function send(c: HttpConn, x: Exchange, now = Date.now()): void {
   const conn = x.conn!;
+  // One request counted per exchange, not per replay on a fresh connection.
+  if (x.sentAt === 0) x.server!.requests++;
   x.sentAt = now;
   x.phase = 'H';
   x.rbuf = EMPTY;

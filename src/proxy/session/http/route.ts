@@ -50,6 +50,7 @@ export function route(c: HttpConn, x: Exchange, now: number): void {
 /** Choose a server (waiting in the queue if all are full), then connect and send. */
 function dispatch(c: HttpConn, x: Exchange, be: BackendRuntime, hops: number, now = Date.now()): void {
   x.backend = be;
+  be.requests++;
   const qStart = now;
   const cookie = be.def.cookie;
   let sticky: ServerRuntime | undefined;
