@@ -1,7 +1,8 @@
 // What lbagent writes or rewrites in HTTP, side by side with Debian's HAProxy in the same place: the pages it
 // answers itself (deny with each status HAProxy has a page for: status line, headers, body byte for byte), the
 // reason phrase of redirects, `cookie … insert nocache` on responses with each kind of cache header, and the
-// header rules (del-header -m, replace-header, replace-value) as the server receives them.
+// header rules (del-header -m, replace-header, replace-value) as the server receives them, and the order of a
+// frontend's and a backend's rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -50,8 +51,12 @@ ${REDIRECTS.map((c) => `  http-request redirect location /to code ${c} if { path
   http-request replace-header User-Agent curl foo
   http-request replace-header X-Host ^www\\.(.*)$ \\1
   http-request replace-value X-Forwarded-For ^192\\.168\\.(.*)$ 172.16.\\1
+  http-request set-header X-Order fe
+  http-response replace-header X-B ^(.*)-be$ \\1-be-fe
   default_backend be
 backend be
+  http-request replace-header X-Order ^(.*)$ \\1-be
+  http-response replace-header X-B ^(.*)$ \\1-be
   cookie SRV insert indirect nocache
   server s1 127.0.0.1:${serverPort} cookie s1
 `);
@@ -79,8 +84,15 @@ ${REDIRECTS.map((c) => `      - { redirect: { location: /to, code: ${c} }, if: {
       - replace-header: { name: User-Agent, regex: curl, replace: foo }
       - replace-header: { name: X-Host, regex: '^www\\.(.*)$', replace: '\\1' }
       - replace-value: { name: X-Forwarded-For, regex: '^192\\.168\\.(.*)$', replace: '172.16.\\1' }
+      - set-header: { name: X-Order, value: fe }
+    http-response:
+      - replace-header: { name: X-B, regex: '^(.*)-be$', replace: '\\1-be-fe' }
 backends:
   be:
+    http-request:
+      - replace-header: { name: X-Order, regex: '^(.*)$', replace: '\\1-be' }
+    http-response:
+      - replace-header: { name: X-B, regex: '^(.*)$', replace: '\\1-be' }
     cookie: { name: SRV, mode: insert, indirect: true, nocache: true }
     servers: [{ name: s1, addr: "127.0.0.1:${serverPort}" }]
 `);
@@ -130,4 +142,8 @@ test('pages, redirects, nocache and header rules come out as HAProxy 2.6 writes 
   const [theirs, mine] = await both('/h', sent);
   assert.deepEqual(JSON.parse(mine.body), JSON.parse(theirs.body), 'the server receives the same headers');
   assert.ok((JSON.parse(mine.body) as string[]).includes('x-forwarded-for: 172.16.10.1,172.16.13.24, 10.0.0.37'));
+  assert.ok((JSON.parse(mine.body) as string[]).includes('x-order: fe-be'), "requests: the frontend's rules, then the backend's");
+  const [order, myOrder] = await both('/o?x-b=web', 'Cookie: SRV=s1\r\n', ['x-b']);
+  assert.deepEqual(myOrder.headers, order.headers);
+  assert.ok(myOrder.headers.includes('x-b: web-be-fe'), "responses: the backend's rules, then the frontend's");
 });
