@@ -38,7 +38,8 @@ export interface ProxyContext extends AclContext {
 const TIMEOUTS = new Set(['connect', 'client', 'server', 'http-request', 'http-keep-alive', 'queue', 'check', 'tunnel']);
 const LEGACY_TIMEOUTS: Record<string, string> = { contimeout: 'connect', clitimeout: 'client', srvtimeout: 'server' };
 const LEGACY_HEADER = /^(req|rsp)i?(add|del|rep|deny|allow|pass|tarpit|setbe)$/;
-const KEEP_ALIVE = 'lbagent keeps server connections alive; closing them after each response is not available yet (issue 19)';
+/** HAProxy's connection modes: one of them holds at a time, the last line wins (as `option` in HAProxy 2.x). */
+const CONNECTION_MODES = ['httpclose', 'http-server-close'] as const;
 
 export function emptyDraft(kind: ProxyKind, name: string, ctx: AclContext, from?: ProxyDraft): ProxyDraft {
   return {
@@ -231,7 +232,11 @@ function option(p: ProxyDraft, args: string[], on: boolean): Verdict {
   if (!on) {
     if (name === 'redispatch') return (p.yaml.redispatch = false), carried;
     if (name === 'forwardfor') return (p.yaml.forwardfor = false), carried;
-    if (name === 'httpclose' || name === 'http-server-close' || name === 'forceclose') return carried; // keep-alive is lbagent's way
+    if (name === 'httpclose' || name === 'http-server-close' || name === 'forceclose') {
+      const key = name === 'forceclose' ? 'httpclose' : name;
+      if (p.yaml[key] !== undefined) p.yaml[key] = false; // only an inherited option needs turning off
+      return carried;
+    }
     return left(`no option ${name ?? ''} ${NO_EQUIVALENT_OPTION}`);
   }
   switch (name) {
@@ -239,11 +244,12 @@ function option(p: ProxyDraft, args: string[], on: boolean): Verdict {
     case 'tcplog':
       return noted(`lbagent logs every ${name === 'httplog' ? 'request' : 'session'} with these fields as JSON; HAProxy's text format is not available yet (issue 19)`);
     case 'http-keep-alive':
-      return carried;
+      return connectionMode(p, undefined);
     case 'httpclose':
     case 'http-server-close':
+      return connectionMode(p, name);
     case 'forceclose':
-      return left(KEEP_ALIVE);
+      return connectionMode(p, 'httpclose'), noted('forceclose (HAProxy 1.x) is httpclose in HAProxy 2.x and lbagent: both sides close after each response');
     case 'redispatch':
       return (p.yaml.redispatch = true), carried;
     case 'forwardfor':
@@ -261,6 +267,20 @@ function option(p: ProxyDraft, args: string[], on: boolean): Verdict {
       if (name && OTHER_CHECKS.has(name)) return left(`option ${name}: lbagent checks these servers with a TCP connect instead`);
       return left(`option ${name ?? ''} ${NO_EQUIVALENT_OPTION}`);
   }
+}
+
+/**
+ * `option httpclose|http-server-close|http-keep-alive`: that mode, replacing the other. lbagent resolves a
+ * proxy's own http-server-close over an inherited httpclose itself; keep-alive turns inherited options off.
+ */
+function connectionMode(p: ProxyDraft, mode: (typeof CONNECTION_MODES)[number] | undefined): Verdict {
+  for (const k of CONNECTION_MODES) {
+    if (k === mode || p.yaml[k] === undefined) continue;
+    if (mode) delete p.yaml[k];
+    else p.yaml[k] = false;
+  }
+  if (mode) p.yaml[mode] = true;
+  return carried;
 }
 
 function forwardfor(p: ProxyDraft, args: string[]): Verdict {

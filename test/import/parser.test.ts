@@ -227,24 +227,48 @@ test('HTTP rules: http-request/http-response header actions, deny, redirect, and
     { 'add-header': { name: 'X-Proto', value: 'http' } },
     { 'del-header': { name: 'X-Debug' } },
     { 'del-header': { name: 'Referer' } },
-    { 'set-header': { name: 'Host', value: 'internal.example' } },
+    { 'replace-header': { name: 'Host', regex: '^.*$', replace: 'internal.example' } },
     { deny: {}, if: 'api' },
   ]);
   assert.deepEqual(fe['http-response'], [
     { 'del-header': { name: 'Server' } },
     { 'set-header': { name: 'X-Frame-Options', value: 'DENY' } },
+    { 'replace-header': { name: 'Set-Cookie', regex: '(.*)', replace: '\\1; Secure' } },
     { 'del-header': { name: 'Server' } },
+    { 'del-header': { name: 'Set-cookie', value: { reg: '(?i)^IP=' } } },
     { 'add-header': { name: 'Strict-Transport-Security', value: 'max-age=3600' } },
+    { 'replace-header': { name: 'Location', regex: '^http://(.*)', replace: 'https://\\1' } },
   ]);
   assert.match(leftAt(r, 12)!, /log-format variable '%c'/);
   assert.match(leftAt(r, 13)!, /unsupported sample fetch %\[ssl_fc_sni\]/);
-  assert.match(leftAt(r, 14)!, /needs header-value matching/);
-  assert.match(leftAt(r, 17)!, /http-response replace-header has no lbagent equivalent/);
+  assert.match(leftAt(r, 14)!, /HAProxy's -m matches the header name and takes no value \(HAProxy 2\.6 refuses this line\)/);
   assert.match(leftAt(r, 19)!, /drop-query/);
-  assert.match(leftAt(r, 24)!, /regex: lbagent has no replace-header\/replace-value or path rewriting yet \(removed in HAProxy 2\.1\)/);
-  assert.match(leftAt(r, 26)!, /rspidel \^Set-cookie: IP= deletes only the Set-cookie headers whose value matches: needs header-value matching/);
-  assert.match(leftAt(r, 28)!, /rsprep rewrites Location/);
+  assert.match(leftAt(r, 24)!, /reqirep .*: it does not start with \^Name: .*not on the request line \(removed in HAProxy 2\.1\)/);
   assert.match(leftAt(r, 29)!, /reqdeny has no lbagent equivalent/);
+  assert.equal(r.leftovers.length, 6, r.reasons.join('\n'));
+});
+
+test('HTTP rules: del-header -m on names, replace-value, and 1.x regexes that cannot read the same on a value', () => {
+  const r = imp([
+    'defaults', ' mode http',
+    'frontend f', ' bind :80', ' default_backend b',
+    ' http-request del-header X-Internal- -m beg', ' http-request del-header ^x-tmp-[0-9]+$ -m reg if { path_beg /a }', ' http-request del-header X-A -m str',
+    ' http-request replace-value X-Forwarded-For ^192\\.168\\.(.*)$ 172.16.\\1', ' http-request replace-header X-A (?=x) y', ' http-request del-header X -m glob',
+    ' reqidel ^X-A:\\ one|two', ' reqrep ^Host:\\ (.*) X-Host:\\ \\1', ' rspidel ^Set-Cookie:IP=', ' reqdel ^X-Debug:\\ (on|yes)$',
+    'backend b', ' server s 10.0.0.1:80',
+  ].join('\n'));
+  assert.deepEqual(r.y.frontends.f['http-request'], [
+    { 'del-header': { name: 'X-Internal-', match: 'beg' } },
+    { 'del-header': { name: '^x-tmp-[0-9]+$', match: 'reg' }, if: { path_beg: ['/a'] } },
+    { 'del-header': { name: 'X-A' } },
+    { 'replace-value': { name: 'X-Forwarded-For', regex: '^192\\.168\\.(.*)$', replace: '172.16.\\1' } },
+    { 'del-header': { name: 'X-Debug', value: { reg: '^(on|yes)$' } } },
+  ]);
+  assert.match(leftAt(r, 10)!, /does not compile in RE2/);
+  assert.match(leftAt(r, 11)!, /del-header -m 'glob'/);
+  assert.match(leftAt(r, 12)!, /top-level '\|'/);
+  assert.match(leftAt(r, 13)!, /turns Host into 'X-Host: \\1': lbagent's replace-header keeps the header's name/);
+  assert.match(leftAt(r, 14)!, /does not start with the space before the value/);
 });
 
 test("a backend's HTTP rules and forwardfor move to the frontends that reach only it; elsewhere they are listed", () => {
@@ -261,8 +285,20 @@ test("a backend's HTTP rules and forwardfor move to the frontends that reach onl
   assert.deepEqual(r.y.frontends.only['http-response'], [{ 'del-header': { name: 'Server' } }]);
   assert.equal(r.y.frontends.only.forwardfor, true);
   assert.ok(r.notes.some((n) => n.line === 11 && /moved to frontend 'only'/.test(n.reason)));
-  assert.match(leftAt(r, 17)!, /HTTP rules on frontends only; other traffic reaches those frontends/);
+  assert.equal(leftAt(r, 17), undefined, 'a backend reached by other routes keeps its rules itself');
+  assert.deepEqual(r.y.backends.c['http-request'], [{ 'set-header': { name: 'X-C', value: '1' } }]);
   assert.equal(r.y.frontends.routed['http-request'], undefined);
+  const o = imp([
+    'defaults', ' mode http',
+    'frontend a', ' bind :80', ' use_backend b if { path_beg /b }', ' default_backend d',
+    'backend b', ' acl tls ssl_fc', ' option forwardfor', ' acl post method POST', ' http-request deny if post', ' http-request set-header X-TLS 1 if tls', ' server s 10.0.0.1:80',
+    'backend d', ' server s 10.0.0.3:80',
+  ].join('\n'));
+  assert.deepEqual(o.y.backends.b.acl, { post: { method: ['POST'] } });
+  assert.deepEqual(o.y.backends.b['http-request'], [{ deny: {}, if: 'post' }]);
+  assert.match(leftAt(o, 8)!, /ssl_fc in a backend/);
+  assert.match(leftAt(o, 9)!, /forwardfor on frontends only/);
+  assert.match(leftAt(o, 12)!, /ACL 'tls'/);
 });
 
 test("health checks: option httpchk (1.x request line with headers), http-check send/expect, tcp-check, other kinds fall back to TCP", () => {
@@ -297,10 +333,11 @@ test('options, cookie, stats, log and the sections lbagent has nothing for', () 
     'listen stats2', ' bind :8405', ' stats enable',
     'userlist users', ' user u insecure-password p',
   ].join('\n'));
-  assert.deepEqual(r.y.defaults, { mode: 'http', redispatch: true, forwardfor: { except: '127.0.0.0/8' } });
+  assert.deepEqual(r.y.defaults, { mode: 'http', redispatch: true, forwardfor: { except: '127.0.0.0/8' }, 'http-server-close': true }, 'the last connection option wins, as in HAProxy');
   assert.ok(r.notes.some((n) => n.line === 3 && /logged where lbagent logs/.test(n.reason)));
   assert.match(leftAt(r, 5)!, /dontlognull/);
-  assert.match(leftAt(r, 7)!, /keeps server connections alive/);
+  assert.equal(leftAt(r, 7), undefined, 'option httpclose is carried over');
+  assert.equal(leftAt(r, 8), undefined, 'option http-server-close too');
   assert.match(leftAt(r, 9)!, /header X-Real-IP/);
   assert.match(leftAt(r, 12)!, /stats page on an address of its own/);
   assert.deepEqual(r.y.backends.b.cookie, { name: 'SRV', mode: 'insert', indirect: true, nocache: true, attributes: ['HttpOnly', 'Domain=.example.com'] });

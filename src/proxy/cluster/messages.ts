@@ -64,11 +64,13 @@ export interface ServerCounters {
   bytesOut: number;
   failedConns: number;
   failedResp: number;
+  requests: number;
   statuses: Statuses;
 }
 
 export interface BackendCounters {
   total: number;
+  requests: number;
   sessionRate: Rate;
   bytesIn: number;
   bytesOut: number;

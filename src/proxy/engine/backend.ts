@@ -6,7 +6,7 @@ import type { BackendDef } from '../model/defs.js';
 import { StatusCounts } from '../observe/counters.js';
 import { RateCounter } from '../observe/rate.js';
 import { NotFound } from '../../errors/index.js';
-import { ServerRuntime } from './server.js';
+import { checkSettingsOf, ServerRuntime } from './server.js';
 import { attachCheck, checkTimingOf } from './server-check.js';
 import { serverTlsOptions } from '../model/tls.js';
 
@@ -57,6 +57,8 @@ export class BackendRuntime {
   bytesOut = 0;
   deniedReq = 0;
   errors = 0;
+  /** HTTP requests routed to this backend (HAProxy's req_tot) */
+  requests = 0;
   /** responses to requests routed here (from servers or written by the proxy), by class */
   readonly statuses = new StatusCounts();
   lastChange = Date.now();
@@ -256,7 +258,10 @@ export class BackendRuntime {
       const before = cur.status;
       const weight = spec.weight ?? 1;
       const admin = spec.state ?? 'ready';
-      const changed = cur.weight !== weight || cur.backup !== (spec.backup ?? false) || cur.monitorOnly !== (spec.monitorOnly ?? false) || cur.admin !== admin;
+      const checkSettings = checkSettingsOf(spec);
+      const changed =
+        cur.weight !== weight || cur.backup !== (spec.backup ?? false) || cur.monitorOnly !== (spec.monitorOnly ?? false) || cur.admin !== admin || cur.checkSettings !== checkSettings || cur.ownSlowstartMs !== spec.slowstart;
+      cur.checkSettings = checkSettings;
       cur.weight = weight;
       cur.backup = spec.backup ?? false;
       cur.monitorOnly = spec.monitorOnly ?? false;

@@ -117,6 +117,8 @@ export class ServerRuntime implements BalanceTarget {
   /** health as seen by checks; true when not checked */
   checkUp = true;
   checked: boolean;
+  /** the check settings it was given (enabled, inter, rise, fall, port), to tell a change */
+  checkSettings: string;
   check: ServerCheckView = { status: 'none' };
   reason?: string;
   removing = false;
@@ -141,6 +143,8 @@ export class ServerRuntime implements BalanceTarget {
   bytesOut = 0;
   failedConns = 0;
   failedResp = 0;
+  /** HTTP requests sent to this server (HAProxy's req_tot) */
+  requests = 0;
   /** responses this server sent, by class (hrsp_*) */
   readonly statuses = new StatusCounts();
   lastChange = Date.now();
@@ -170,6 +174,7 @@ export class ServerRuntime implements BalanceTarget {
     this.admin = spec.state ?? 'ready';
     this.maxconn = maxconn;
     this.checked = spec.check?.enabled ?? false;
+    this.checkSettings = checkSettingsOf(spec);
     this.reason = spec.reason;
     this.ownSlowstartMs = spec.slowstart;
     if (this.checked) this.check = { status: 'pending' };
@@ -336,4 +341,10 @@ export class ServerRuntime implements BalanceTarget {
 /** An effective weight for display: two decimals (a warming weight-1 server is 0.05 … 0.95). */
 export function roundWeight(w: number): number {
   return Math.round(w * 100) / 100;
+}
+
+/** A server's check settings as one comparable string: a change of any of them is a change of the server. */
+export function checkSettingsOf(spec: ServerSpec): string {
+  const c = spec.check ?? {};
+  return JSON.stringify([c.enabled ?? false, c.inter, c.rise, c.fall, c.port]);
 }

@@ -10,7 +10,7 @@ import { parseBalance } from '../balance/index.js';
 import { checkKindOf, checkSchema } from '../check/config.js';
 import { checkKindError } from '../check/index.js';
 import { cookieSchema } from '../http/cookie.js';
-import { aclNamesIn, httpRulesShape } from '../http/rules-config.js';
+import { aclNamesIn, backendHttpRulesShape, httpRulesShape, type HttpRulesConfig } from '../http/rules-config.js';
 import { errorMessage, RuleError } from '../../errors/index.js';
 import { compileValue } from '../http/rules.js';
 import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
@@ -61,6 +61,9 @@ const bindList = z.union([z.string(), z.array(z.string()).min(1)]).transform((v,
 
 const mode = oneOf(['http', 'tcp'] as const);
 
+/** HAProxy's `option httpclose` (close both sides after each response) and `option http-server-close` (the server side only); `false` is `no option …` */
+const connectionModes = { httpclose: z.boolean().optional(), 'http-server-close': z.boolean().optional() };
+
 const frontendKeys = {
   bind: bindList,
   mode: mode.optional(),
@@ -72,6 +75,7 @@ const frontendKeys = {
   ...httpRulesShape,
   /** TLS termination on every bind of this frontend (HAProxy's `bind … ssl crt …`) */
   ssl: bindSslSchema.optional(),
+  ...connectionModes,
 };
 
 const weight = z.number().int().min(0).max(256);
@@ -119,6 +123,9 @@ const backendKeys = {
   /** cookie persistence (HAProxy's `cookie NAME insert indirect nocache`) */
   cookie: cookieSchema.optional(),
   timeout: timeoutsSchema.optional(),
+  /** HAProxy's backend `acl`, `http-request` and `http-response`: run for the requests this backend takes */
+  ...backendHttpRulesShape,
+  ...connectionModes,
 };
 
 export const frontendSchema = strict(frontendKeys);
@@ -146,6 +153,7 @@ export const defaultsSchema = strict({
   slowstart: duration().optional(),
   forwardfor: forwardfor.optional(),
   timeout: timeoutsSchema.optional(),
+  ...connectionModes,
 });
 
 export const adminSchema = strict({
@@ -218,7 +226,7 @@ function checkUseBackends(fe: FrontendLike, at: At, { issues, backendNames, know
 }
 
 /** Every ACL a rule's `if`/`unless` names is defined in the same proxy. */
-function checkAclNames(fe: FrontendLike, at: At, { issues }: Scope): void {
+function checkAclNames(fe: HttpRulesConfig, at: At, { issues }: Scope): void {
   const acls = new Set(Object.keys(fe.acl ?? {}));
   const guarded: [string, { if?: unknown; unless?: unknown }[]][] = [['use_backend', fe.use_backend ?? []], ['http-request', fe['http-request'] ?? []], ['http-response', fe['http-response'] ?? []]];
   for (const [key, rules] of guarded) {
@@ -242,14 +250,14 @@ function checkCertificate(fe: FrontendLike, at: At, { issues }: Scope): void {
 }
 
 /** Values with HAProxy variables (%[src] …) must name fetches we have. */
-function checkRuleValues(fe: FrontendLike, at: At, { issues }: Scope): void {
+function checkRuleValues(fe: HttpRulesConfig, at: At, { issues }: Scope): void {
   for (const key of ['http-request', 'http-response'] as const) {
     (fe[key] ?? []).forEach((rule, i) => {
       const action = Object.keys(rule).find((k) => k !== 'if' && k !== 'unless')!;
-      const arg = (rule as Record<string, { value?: string; location?: string }>)[action]!;
-      for (const field of ['value', 'location'] as const) {
+      const arg = (rule as Record<string, { value?: unknown; location?: string; replace?: string }>)[action]!;
+      for (const field of ['value', 'location', 'replace'] as const) {
         const text = arg[field];
-        if (text === undefined) continue;
+        if (typeof text !== 'string') continue; // del-header's value is a match, not a value
         try {
           compileValue(text);
         } catch (err) {
@@ -306,7 +314,7 @@ function checkBalance(be: BackendLike, at: At, { issues }: Scope): void {
 }
 
 const FRONTEND_CHECKS: Check<FrontendLike>[] = [checkUseBackends, checkAclNames, checkCertificate, checkRuleValues];
-const BACKEND_CHECKS: Check<BackendLike>[] = [checkSorry, checkCaFile, checkServerNames, checkHealthCheck, checkBalance];
+const BACKEND_CHECKS: Check<BackendLike>[] = [checkAclNames, checkRuleValues, checkSorry, checkCaFile, checkServerNames, checkHealthCheck, checkBalance];
 
 /** Two listeners on one address:port would fail at bind time; say so here with a position. */
 function checkBinds(cfg: ProxySections, issues: Issue[]): void {

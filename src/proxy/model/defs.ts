@@ -35,6 +35,10 @@ export interface FrontendDef {
   rules: CompiledRules;
   /** TLS termination: settings and the certificates read from them */
   ssl?: { config: BindSsl; certs: CertStore };
+  /** `option httpclose`: the client connection closes after each response (and the server's, see serverClose) */
+  httpClose: boolean;
+  /** the server connection closes after each response (`option http-server-close` or `httpclose`, here or in the backend) */
+  serverClose: boolean;
 }
 
 export interface BackendDef {
@@ -58,6 +62,10 @@ export interface BackendDef {
   serverSsl?: ServerSsl;
   /** cookie persistence */
   cookie?: CookieConfig;
+  /** the backend's own acl / http-request / http-response (a listen's are its frontend's), compiled */
+  rules: CompiledRules;
+  /** `option httpclose` or `http-server-close` here: server connections close after each response */
+  serverClose: boolean;
 }
 
 export interface ProxyModel {

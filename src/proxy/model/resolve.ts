@@ -32,6 +32,16 @@ function resolveTimeouts(...layers: (Timeouts | undefined)[]): ResolvedTimeouts 
   };
 }
 
+type ConnectionOptions = { httpclose?: boolean; 'http-server-close'?: boolean };
+
+/** HAProxy's connection mode of a proxy (its own option, else the defaults'): httpclose closes both sides. */
+function connectionMode(p: ConnectionOptions, d: ConnectionOptions): { httpClose: boolean; serverClose: boolean } {
+  // A proxy's own http-server-close replaces an httpclose it inherits, as in HAProxy.
+  const own = p.httpclose ?? (p['http-server-close'] === true ? false : undefined);
+  const httpClose = own ?? d.httpclose ?? false;
+  return { httpClose, serverClose: httpClose || (p['http-server-close'] ?? d['http-server-close'] ?? false) };
+}
+
 /** Not HAProxy's default (0), which checks a pool in lockstep: a hundred servers are not checked at one instant. */
 const DEFAULT_SPREAD_CHECKS_PCT = 5;
 
@@ -54,9 +64,10 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       forwardfor: ff ? { except } : undefined,
       rules: compileRules(f),
       ssl: f.ssl ? { config: f.ssl, certs: loadCertStore(f.ssl) } : undefined,
+      ...connectionMode(f, d),
     });
   };
-  const be = (name: string, b: NonNullable<ProxySections['listen']>[string] | NonNullable<ProxySections['backends']>[string]) => {
+  const be = (name: string, b: NonNullable<ProxySections['listen']>[string] | NonNullable<ProxySections['backends']>[string], ownRules: boolean) => {
     const maxconns: Record<string, number> = {};
     const servers: ServerSpec[] = (b.servers ?? []).map((s) => {
       if (s.maxconn) maxconns[s.name] = s.maxconn;
@@ -88,14 +99,16 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       timeouts: resolveTimeouts(b.timeout, d.timeout),
       serverSsl: b.server_ssl,
       cookie: b.cookie,
+      rules: compileRules(ownRules ? { acl: b.acl, 'http-request': b['http-request'], 'http-response': b['http-response'] } : {}),
+      serverClose: connectionMode(b, d).serverClose,
     });
   };
 
   for (const [name, f] of Object.entries(cfg.frontends ?? {})) fe(name, f, f.default_backend ?? '');
-  for (const [name, b] of Object.entries(cfg.backends ?? {})) be(name, b);
+  for (const [name, b] of Object.entries(cfg.backends ?? {})) be(name, b, true);
   for (const [name, l] of Object.entries(cfg.listen ?? {})) {
     fe(name, l, name);
-    be(name, l);
+    be(name, l, false); // a listen's rules run once, as its frontend's
   }
   return { maxconn, frontends, backends };
 }

@@ -19,6 +19,8 @@ export interface ServerStats {
   bout: number;
   econ: number;
   eresp: number;
+  /** HTTP requests sent to this server */
+  reqTotal: number;
   /** sessions per second over the last second, and the highest seen */
   rate: number;
   rateMax: number;
@@ -72,6 +74,7 @@ export function collectStats(proxy: BuiltinProxy) {
         bout: s.bytesOut,
         econ: s.failedConns,
         eresp: s.failedResp,
+        reqTotal: s.requests,
         rate: s.sessionRate.rate(now),
         rateMax: s.sessionRate.max,
         check: s.check,
@@ -88,6 +91,7 @@ export function collectStats(proxy: BuiltinProxy) {
         status: up ? 'UP' : 'DOWN',
         scur: b.active,
         stot: b.total,
+        reqTotal: b.requests,
         qcur: b.queued,
         qmax: b.maxQueue,
         rate: b.sessionRate.rate(now),

@@ -64,6 +64,7 @@ export function statsCsv(stats: Stats, now = Date.now()): string {
         check_status: checkCode(s.check.lastResult, s.check.status === 'passed'), check_code: /code: (\d+)/.exec(s.check.lastResult ?? '')?.[1],
         check_duration: s.check.durationMs === undefined ? undefined : Math.round(s.check.durationMs),
         ...hrspCells(s.hrsp),
+        req_tot: s.reqTotal,
       });
     });
     const act = b.servers.filter((s) => !s.backup && (s.status === 'UP' || s.status === 'no check')).length;
@@ -73,6 +74,7 @@ export function statsCsv(stats: Stats, now = Date.now()): string {
       econ: b.econ, eresp: b.eresp, status: b.status, weight: b.servers.reduce((n, s) => n + (s.backup ? 0 : shownWeight(s)), 0),
       act, bck, lastchg: Math.round((now - b.lastChange) / 1000), pid: 1, iid, sid: 0, lbtot: b.stot, type: 1, rate: b.rate, rate_max: b.rateMax,
       ...hrspCells(b.hrsp),
+      req_tot: b.reqTotal,
     });
   });
   const header = `# ${CSV_FIELDS.join(',')},\n`;

@@ -62,6 +62,8 @@ export interface Exchange extends Connecting {
   rawResponse: boolean;
   /** backpressure and turns for a response body that takes more than one read (made then) */
   pacer: Pacer | undefined;
+  /** http-server-close / httpclose: the server connection closes after this exchange */
+  closeServer: boolean;
 }
 
 /** A new exchange. Every field from the start: one object shape for every exchange keeps property access fast. */
@@ -100,6 +102,7 @@ export function newExchange(c: HttpConn, head: RequestHead, start: number, now: 
     rbuf: EMPTY,
     sentAt: 0,
     pacer: undefined,
+    closeServer: false,
   };
   return x;
 }

@@ -28,6 +28,8 @@ function exceptList(def: FrontendDef): BlockList {
 /** Send the request head (and the body bytes that came with it) on `x.conn`, and read the response from now on. */
 export function send(c: HttpConn, x: Exchange, now = Date.now()): void {
   const conn = x.conn!;
+  // One request counted per exchange, not per replay on a fresh connection.
+  if (x.sentAt === 0) x.server!.requests++;
   x.sentAt = now;
   x.phase = 'H';
   x.rbuf = EMPTY;
@@ -70,6 +72,7 @@ function requestHead(c: HttpConn, x: Exchange): Buffer {
   // A request that said `Content-Length: 0` keeps saying it (some servers want a length on every POST).
   if (framing.kind === 'none' && h.facts.contentLength.length) lines.push('content-length: 0');
   if (x.upgrade) lines.push('connection: upgrade', `upgrade: ${x.upgrade}`);
+  else if (x.closeServer) lines.push('connection: close');
   else if (h.version === 10) lines.push('connection: keep-alive');
   lines.push(...forwardedLines(c, x));
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
