@@ -14,6 +14,7 @@ import { aclNamesIn, httpRulesShape } from '../http/rules-config.js';
 import { errorMessage, RuleError } from '../../errors/index.js';
 import { compileValue } from '../http/rules.js';
 import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
+import { captureKeys, globalLogKeys, logKeys } from './log-config.js';
 
 const strict = z.strictObject;
 
@@ -72,6 +73,9 @@ const frontendKeys = {
   ...httpRulesShape,
   /** TLS termination on every bind of this frontend (HAProxy's `bind … ssl crt …`) */
   ssl: bindSslSchema.optional(),
+  /** the access log: targets, format, options, request ids, captured headers */
+  ...logKeys,
+  ...captureKeys,
 };
 
 const weight = z.number().int().min(0).max(256);
@@ -134,6 +138,8 @@ export const globalSchema = strict({
   shutdown_delay: duration().optional(),
   /** HAProxy's spread-checks: each check interval moves by up to this many percent either way (0 to 50) */
   spread_checks: z.number().int().min(0).max(50).optional(),
+  /** HAProxy's global `log` lines: where access-log lines go (syslog over UDP, stdout, stderr) */
+  ...globalLogKeys,
 });
 
 export const defaultsSchema = strict({
@@ -146,6 +152,7 @@ export const defaultsSchema = strict({
   slowstart: duration().optional(),
   forwardfor: forwardfor.optional(),
   timeout: timeoutsSchema.optional(),
+  ...logKeys,
 });
 
 export const adminSchema = strict({

@@ -7,6 +7,7 @@ import type { CompiledRules } from '../http/rules.js';
 import type { CookieConfig } from '../http/cookie.js';
 import type { SorryConfig } from './config.js';
 import type { BindSsl, CertStore, ServerSsl } from './tls.js';
+import type { AccessLogDef } from './log-config.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -35,6 +36,8 @@ export interface FrontendDef {
   rules: CompiledRules;
   /** TLS termination: settings and the certificates read from them */
   ssl?: { config: BindSsl; certs: CertStore };
+  /** the access log: where, in which format, request ids, captures */
+  log: AccessLogDef;
 }
 
 export interface BackendDef {
