@@ -8,6 +8,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
+import { lbagentBin } from '../helpers/paths.js';
 import { join } from 'node:path';
 import { parseMainConfig } from '../../src/main-config/main.js';
 import { formatConfigError } from '../../src/config/index.js';
@@ -345,4 +346,85 @@ backends:
     assert.equal(b.groups!.timers.split('/').length, a.groups!.timers.split('/').length);
     assert.equal(ours.split(' ').length, theirs.split(' ').length, `as many fields:\n${ours}\n${theirs}`);
   }
+});
+
+test('global.workers: every worker sends its lines to the syslog target, tagged with its own pid', async (t) => {
+  const { startDataPlane } = await import('../../src/proxy/data-plane.js');
+  const { silentLogger } = await import('../../src/log/logger.js');
+  const syslog = await startSyslog('rfc5424');
+  t.after(() => syslog.close());
+  const app = await startBackend('app');
+  t.after(() => app.close());
+  const port = await freePort();
+  const parsed = parseMainConfig('lbagent.yml', `
+global:
+  workers: 2
+  log: [{ target: "127.0.0.1:${syslog.port}", facility: local0, format: rfc5424 }]
+admin: { bind: "127.0.0.1:0" }
+defaults: { httplog: true }
+frontends:
+  web: { bind: "127.0.0.1:${port}", default_backend: app }
+backends:
+  app: { servers: [{ name: s1, addr: "127.0.0.1:${app.port}" }] }
+`);
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.map(formatConfigError).join('\n'));
+  const lb = await startDataPlane(parsed.value, silentLogger);
+  t.after(() => lb.stop(0));
+  let sent = 0;
+  const pids = await waitFor('lines from both workers', async () => {
+    for (let i = 0; i < 10; i++, sent++) (await rawRequest(port, `GET /w${sent} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)).socket.destroy();
+    const seen = new Set(syslog.lines.map((l) => Number(l.header.split(' ')[3])));
+    return seen.size === 2 ? seen : undefined;
+  }, { progress: () => syslog.lines.length });
+  assert.ok(!pids.has(process.pid), 'the control process carries no traffic: the lines are the workers');
+  await waitFor('a line per request', () => syslog.lines.length === sent);
+  for (const l of syslog.lines) assert.match(l.msg, HTTPLOG_RE);
+  const paths = syslog.lines.map((l) => HTTPLOG_RE.exec(l.msg)!.groups!.r).sort();
+  assert.equal(new Set(paths).size, sent, 'each request once');
+});
+
+test('lbagent balancer: `log: stdout` writes the text lines on stdout beside its JSON log; a reload changes the format', async (t) => {
+  const app = await startBackend('app');
+  t.after(() => app.close());
+  const [web, admin] = [await freePort(), await freePort()];
+  const dir = tempDir(t, 'lbagent-log-cli-');
+  const file = join(dir, 'lbagent.yml');
+  const config = (fmt: string) => `
+global: { log: [{ target: stdout, format: raw }] }
+admin: { bind: "127.0.0.1:${admin}" }
+defaults: { httplog: true${fmt} }
+frontends:
+  web: { bind: "127.0.0.1:${web}", default_backend: app }
+backends:
+  app: { servers: [{ name: s1, addr: "127.0.0.1:${app.port}" }] }
+`;
+  writeFileSync(file, config(''));
+  const proc = spawn(process.execPath, [lbagentBin, 'balancer', '-c', file], { env: { ...process.env, LBAGENT_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let buf = '';
+  proc.stdout.on('data', (c: Buffer) => {
+    buf += c.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    lines.push(...parts);
+  });
+  proc.stderr.resume();
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  t.after(() => {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  });
+  await waitFor('balancer up', () => lines.some((l) => l.includes('Proxy web started')), { timeoutMs: 60_000 });
+  (await rawRequest(web, 'GET /one HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).socket.destroy();
+  const line = await waitFor('the httplog line on stdout', () => lines.find((l) => l.endsWith('"GET /one HTTP/1.1"')));
+  assert.match(line, HTTPLOG_RE);
+  assert.ok(!lines.some((l) => l.includes('"access":true')), 'with a log target, no JSON access record');
+
+  writeFileSync(file, config(", log_format: 'custom %b/%s %ST %HU'"));
+  proc.kill('SIGHUP');
+  await waitFor('the reloaded format', async () => {
+    (await rawRequest(web, 'GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).socket.destroy();
+    return lines.includes('custom app/s1 200 /two');
+  });
+  proc.kill('SIGTERM');
+  assert.equal(await exited, 0);
 });

@@ -119,6 +119,15 @@ const compiled = (text: string): LogFormat => {
   return r.format;
 };
 
+/** The line's format: the frontend's own choice, else the defaults' (HAProxy: the last one written wins). */
+function lineFormat(mode: 'http' | 'tcp', fe: LogLayer, d: LogLayer): LogFormat {
+  if (fe.log_format !== undefined) return compiled(fe.log_format);
+  const ownOption = fe.httplog !== undefined || fe.tcplog !== undefined;
+  if (!ownOption && d.log_format !== undefined) return compiled(d.log_format);
+  const tcplog = ownOption ? fe.tcplog : d.tcplog;
+  return mode === 'tcp' || tcplog ? TCPLOG : HTTPLOG;
+}
+
 /**
  * A frontend's access log. Unlike HAProxy, a proxy without `log` uses the global targets (as if `log global` were
  * written), and one without any target writes the JSON access log. The line's format: `log_format`, else
@@ -127,11 +136,7 @@ const compiled = (text: string): LogFormat => {
 export function resolveAccessLog(mode: 'http' | 'tcp', fe: LogLayer, d: LogLayer, globalTargets: LogTargetConfig[] | undefined): AccessLogDef {
   const log = fe.log ?? d.log ?? 'global';
   const targets = log === false ? [] : log === 'global' ? (globalTargets ?? []) : log;
-  const logFormat = fe.log_format ?? d.log_format;
-  // An option in the frontend overrides the defaults' log-format, as in HAProxy where the last one wins.
-  const tcplog = fe.tcplog ?? (fe.httplog ? false : d.tcplog);
-  let format = mode === 'tcp' || tcplog ? TCPLOG : HTTPLOG;
-  if (fe.log_format !== undefined || (logFormat !== undefined && fe.httplog === undefined && fe.tcplog === undefined)) format = compiled(logFormat!);
+  const format = lineFormat(mode, fe, d);
   const uidFormat = fe.unique_id_format ?? d.unique_id_format;
   const uniqueId = uidFormat !== undefined ? { format: compiled(uidFormat), header: fe.unique_id_header ?? d.unique_id_header } : undefined;
   const lower = (c: { header: string; len: number }): Capture => ({ name: c.header.toLowerCase(), len: c.len });
