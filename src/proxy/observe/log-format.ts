@@ -16,7 +16,14 @@ interface Flags {
   e: boolean;
 }
 
-type Part = { t: 'text'; s: string } | { t: 'sep' } | { t: 'var'; name: string; v: LogVar; f: Flags };
+/** One shape for every part (text, separator, variable), so the render loop stays monomorphic. */
+interface Part {
+  t: 'text' | 'sep' | 'var';
+  /** the text; the variable's name */
+  s: string;
+  /** a variable's writer, specialised to its flags at compile time */
+  fn: ((r: AccessRecord) => string) | undefined;
+}
 
 export interface LogFormat {
   /** the source text, for equality and for messages */
@@ -38,12 +45,12 @@ export function compileLogFormat(text: string): LogFormatResult {
   let flags: Flags = { q: false, x: false, e: false };
   let lit = '';
   const flush = () => {
-    if (lit) parts.push({ t: 'text', s: lit });
+    if (lit) parts.push({ t: 'text', s: lit, fn: undefined });
     lit = '';
   };
   const sep = () => {
     flush();
-    if (parts.at(-1)?.t !== 'sep') parts.push({ t: 'sep' });
+    if (parts.at(-1)?.t !== 'sep') parts.push({ t: 'sep', s: ' ', fn: undefined });
   };
   let i = 0;
   while (i < text.length) {
@@ -71,11 +78,11 @@ export function compileLogFormat(text: string): LogFormatResult {
         continue;
       }
       flush();
-      parts.push({ t: 'var', name: v.name, v: LOG_VARS[v.name]!, f: v.flags });
+      parts.push({ t: 'var', s: v.name, fn: writer(LOG_VARS[v.name]!, v.flags) });
     }
   }
   flush();
-  const usesLocal = parts.some((p) => p.t === 'var' && (p.name === 'fi' || p.name === 'fp'));
+  const usesLocal = parts.some((p) => p.t === 'var' && (p.s === 'fi' || p.s === 'fp'));
   return { ok: true, format: { text, parts, usesLocal } };
 }
 
@@ -125,7 +132,7 @@ export function renderLogFormat(f: LogFormat, r: AccessRecord): string {
       out += p.s;
       afterSep = false;
     } else {
-      const s = renderVar(p.v, p.f, r);
+      const s = p.fn!(r);
       if (s === '') continue;
       out += s;
       afterSep = false;
@@ -134,27 +141,45 @@ export function renderLogFormat(f: LogFormat, r: AccessRecord): string {
   return out;
 }
 
-function renderVar(v: LogVar, f: Flags, r: AccessRecord): string {
+/** A variable's writer for its flags, chosen once. */
+function writer(v: LogVar, f: Flags): (r: AccessRecord) => string {
   if (v.num) {
-    const n = v.num(r);
-    return f.x && n >= 0 ? n.toString(16).toUpperCase().padStart(v.width ?? 0, '0') : String(n);
+    const num = v.num;
+    const width = v.width ?? 0;
+    if (f.x) {
+      return (r) => {
+        const n = num(r);
+        return n >= 0 ? n.toString(16).toUpperCase().padStart(width, '0') : String(n);
+      };
+    }
+    return (r) => String(num(r));
   }
   if (v.ip) {
-    const ip = v.ip(r);
-    if (!ip) return f.q ? '"-"' : '-';
-    return f.x ? hexIp(ip) : f.q ? `"${ip}"` : ip;
+    const ip = v.ip;
+    const missing = f.q ? '"-"' : '-';
+    if (f.x) return (r) => hexIp(ip(r)) || missing;
+    return f.q ? (r) => `"${ip(r) || '-'}"` : (r) => ip(r) || '-';
   }
   if (v.raw) {
-    const s = v.raw(r);
-    return f.q && s !== '' ? `"${s}"` : s;
+    const raw = v.raw;
+    if (!f.q) return raw;
+    return (r) => {
+      const s = raw(r);
+      return s === '' ? s : `"${s}"`;
+    };
   }
-  let s = v.str!(r);
-  if (s === undefined || s === '') s = '-';
-  else {
-    if (v.encode) s = encodeHex(s, ENCODE_MAPS[v.encode]);
-    if (f.e) s = escapeE(s);
-  }
-  return f.q ? `"${s}"` : s;
+  const str = v.str!;
+  const map = v.encode ? ENCODE_MAPS[v.encode] : undefined;
+  const { e: escape, q: quote } = f;
+  return (r) => {
+    let s = str(r);
+    if (s === undefined || s === '') s = '-';
+    else {
+      if (map) s = encodeHex(s, map);
+      if (escape) s = escapeE(s);
+    }
+    return quote ? `"${s}"` : s;
+  };
 }
 
 /** +E: `"`, `\` and `]` escaped with a backslash. */
@@ -166,6 +191,7 @@ function escapeE(s: string): string {
 
 /** +X addresses: IPv4 as 8 hex digits (`7F000001`), IPv6 as 32. */
 function hexIp(ip: string): string {
+  if (!ip) return '';
   if (!ip.includes(':')) {
     let out = '';
     for (const b of ip.split('.')) out += Number(b).toString(16).toUpperCase().padStart(2, '0');
