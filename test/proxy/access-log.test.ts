@@ -428,3 +428,17 @@ backends:
   proc.kill('SIGTERM');
   assert.equal(await exited, 0);
 });
+
+test('a syslog target whose sends fail: lines are dropped and counted, one warning per stall, requests unaffected', async () => {
+  const { LogSinks } = await import('../../src/proxy/observe/log-sink.js');
+  const pino = (await import('pino')).default;
+  const warnings: string[] = [];
+  const log = pino({ level: 'info' }, { write: (l: string) => void warnings.push(String((JSON.parse(l) as { msg: string }).msg)) });
+  const sinks = new LogSinks(log);
+  // the broadcast address without SO_BROADCAST: the kernel refuses every send (EACCES)
+  const sink = sinks.get({ kind: 'udp', host: '255.255.255.255', port: 514 });
+  for (let i = 0; i < 5; i++) sink.write(`line ${i}`);
+  await waitFor('five drops', () => sink.dropped === 5);
+  assert.equal(warnings.filter((w) => w.startsWith('log: cannot send to 255.255.255.255:514')).length, 1, warnings.join('\n'));
+  sinks.retain();
+});
