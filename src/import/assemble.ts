@@ -31,8 +31,9 @@ interface Proxy {
   inherited?: ProxyDraft;
 }
 
-const DEFAULT_KEYS = ['mode', 'balance', 'maxconn', 'retries', 'redispatch', 'forwardfor', 'timeout'];
-const FRONTEND_KEYS = ['bind', 'mode', 'ssl', 'default_backend', 'maxconn', 'timeout', 'forwardfor', 'acl', 'use_backend', 'http-request', 'http-response'];
+const LOG_KEYS = ['log', 'httplog', 'tcplog', 'dontlognull', 'log_format', 'unique_id_format', 'unique_id_header'];
+const DEFAULT_KEYS = ['mode', 'balance', 'maxconn', 'retries', 'redispatch', 'forwardfor', 'timeout', ...LOG_KEYS];
+const FRONTEND_KEYS = ['bind', 'mode', 'ssl', 'default_backend', 'maxconn', 'timeout', 'forwardfor', 'acl', 'use_backend', 'http-request', 'http-response', ...LOG_KEYS, 'capture'];
 const BACKEND_KEYS = ['mode', 'balance', 'retries', 'redispatch', 'timeout', 'check', 'cookie', 'server_ssl', 'servers'];
 const NO_BACKEND = 'no-backend';
 

@@ -9,3 +9,4 @@ export type { AccessLogDef, Capture } from './log-config.js';
 export { parseBalance } from '../balance/index.js';
 export { compileValue } from '../http/rules.js';
 export { statsPageSchema } from '../observe/stats-page/config.js';
+export { compileLogFormat } from '../observe/log-format.js';
