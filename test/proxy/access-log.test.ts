@@ -263,9 +263,9 @@ backends:
   assert.equal(l.msg, `127.0.0.1 app/s1 200 "GET /j HTTP/1.1" id=${String(l.id)}`);
 });
 
-async function startHaproxy(t: import('node:test').TestContext, appPort: number): Promise<{ port: number; logged: string[] }> {
+async function startHaproxy(t: import('node:test').TestContext, appPort: number): Promise<{ port: number; tcpPort: number; logged: string[] }> {
   const dir = tempDir(t, 'lbagent-log-');
-  const port = await freePort();
+  const [port, tcpPort] = [await freePort(), await freePort()];
   const cfg = join(dir, 'haproxy.cfg');
   writeFileSync(cfg, `global
   log stdout format raw local0 info
@@ -284,6 +284,11 @@ frontend web
   default_backend app
 backend app
   server s1 127.0.0.1:${appPort}
+listen raw
+  bind 127.0.0.1:${tcpPort}
+  mode tcp
+  option tcplog
+  server s1 127.0.0.1:${appPort}
 `);
   const logged: string[] = [];
   const hap: ChildProcess = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -300,7 +305,7 @@ backend app
     const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
     s.on('error', () => r(false));
   }), { timeoutMs: 30_000 });
-  return { port, logged };
+  return { port, tcpPort, logged };
 }
 
 test("httplog beside Debian's HAProxy: the same request gives a line of the same fields, field by field", async (t) => {
@@ -321,6 +326,13 @@ frontends:
     log: [{ target: "127.0.0.1:${syslog.port}", facility: local0, format: raw }]
     httplog: true
     capture: { request: [{ header: Host, len: 32 }, { header: User-Agent, len: 5 }], response: [{ header: Content-Type, len: 20 }] }
+listen:
+  raw:
+    bind: 127.0.0.1:0
+    mode: tcp
+    log: [{ target: "127.0.0.1:${syslog.port}", facility: local0, format: raw }]
+    tcplog: true
+    servers: [{ name: s1, addr: "127.0.0.1:${app.port}" }]
 backends:
   app: { servers: [{ name: s1, addr: "127.0.0.1:${app.port}" }] }
 `);
@@ -346,6 +358,16 @@ backends:
     assert.equal(b.groups!.timers.split('/').length, a.groups!.timers.split('/').length);
     assert.equal(ours.split(' ').length, theirs.split(' ').length, `as many fields:\n${ours}\n${theirs}`);
   }
+
+  // tcplog: one TCP session each, the client closing after the answer
+  for (const port of [hap.tcpPort, p.port('raw')]) (await rawRequest(port, 'GET /tcp HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).socket.destroy();
+  const theirs = await waitFor("HAProxy's tcplog line", () => hap.logged.find((l) => l.includes(' raw ')));
+  const ours = await waitFor('our tcplog line', () => syslog.lines.find((l) => l.msg.includes(' raw '))?.msg);
+  const a = TCPLOG_RE.exec(theirs);
+  const b = TCPLOG_RE.exec(ours);
+  assert.ok(a, `HAProxy's line parses: ${theirs}`);
+  assert.ok(b, `our line parses: ${ours}`);
+  for (const k of ['ci', 'ft', 'b', 's', 'B', 'ts', 'conns', 'queues'] as const) assert.equal(b.groups![k], a.groups![k], `${k}: ours ${ours}\nHAProxy's ${theirs}`);
 });
 
 test('global.workers: every worker sends its lines to the syslog target, tagged with its own pid', async (t) => {

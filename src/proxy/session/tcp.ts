@@ -1,5 +1,6 @@
 // One client connection in `mode tcp`: pick a server, connect with retries, stream both ways with half-close.
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { BackendRuntime } from '../engine/backend.js';
 import { connectWithRetries, type Connecting } from '../engine/connect.js';
 import type { EngineContext, FrontendRef } from '../engine/context.js';
@@ -136,7 +137,7 @@ export class TcpSession implements Connecting {
       frontendIp: local.startsWith('::ffff:') ? local.slice(7) : local,
       frontendPort: this.sock.localPort ?? 0,
       frontend: this.fe.def.name,
-      tls: false,
+      tls: (this.sock as TLSSocket).encrypted === true,
       backend: this.backend?.name ?? this.fe.def.backend,
       server: srv?.name ?? '<NOSRV>',
       serverIp: srv ? srv.addr : '',
