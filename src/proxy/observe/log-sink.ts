@@ -119,12 +119,16 @@ class UdpSink implements LogSink {
 
 /** stdout / stderr: an asynchronous writer of its own (sonic-boom, as pino's), one write per line. */
 class StreamSink implements LogSink {
-  readonly dropped = 0;
-  private readonly out: pino.DestinationStream & { flushSync?: () => void; end?: () => void };
+  dropped = 0;
+  private broken = false;
+  private readonly out: ReturnType<typeof pino.destination>;
   constructor(fd: 1 | 2) {
     this.out = pino.destination({ dest: fd, sync: false });
+    // a closed pipe (EPIPE) must not take the process down: its lines are dropped from then on
+    this.out.on('error', () => (this.broken = true));
   }
   write(framed: string): void {
+    if (this.broken) return void this.dropped++;
     this.out.write(framed);
   }
   close(): void {
