@@ -173,6 +173,7 @@ frontends:
   raw: { bind: 127.0.0.1:0, mode: tcp, tcplog: true, default_backend: echo }
   rawnull: { bind: 127.0.0.1:0, mode: tcp, default_backend: echo, dontlognull: true }
   debug-only: { bind: 127.0.0.1:0, default_backend: app, log: [{ target: "127.0.0.1:${syslog.port}", level: notice }] }
+  byname: { bind: 127.0.0.1:0, default_backend: app, log: [{ target: "localhost:${syslog.port}", format: rfc5424 }] }
 backends:
   app: { servers: [{ name: s1, addr: "127.0.0.1:${app.port}" }] }
   echo: { mode: tcp, servers: [{ name: e1, addr: "127.0.0.1:${echo.port}" }] }
@@ -214,6 +215,9 @@ backends:
     s.on('close', () => r());
     s.resume();
   });
+  // a target named by host name (looked up once, not per line)
+  for (let i = 0; i < 3; i++) (await rawRequest(p.port('byname'), 'GET /n HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).socket.destroy();
+  await waitFor('three lines through a target named by host name', () => syslog.lines.filter((l) => l.msg.includes(' byname ')).length === 3);
   await rawRequest(p.port('debug-only'), 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n').then((r) => r.socket.destroy());
   // The last of these to be logged is the TCP session with data; by then the others are in (lines are in order).
   const tcpLines = await waitFor('two raw lines', () => {

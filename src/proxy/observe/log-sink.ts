@@ -1,8 +1,9 @@
 // Where access-log lines go, as HAProxy's `log` targets: a syslog server over UDP, or stdout / stderr, framed as
 // RFC 3164, RFC 5424 or raw. Never in the way of traffic: a line is handed to the socket and forgotten; when the
 // socket errs or too many sends are in flight, lines are dropped and counted (one warning per stall).
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { createSocket, type Socket as UdpSocket, type SocketOptions } from 'node:dgram';
+import { lookup } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { hostname } from 'node:os';
 import pino from 'pino';
 import type { Logger } from 'pino';
@@ -69,6 +70,21 @@ export interface LogSink {
   readonly dropped: number;
 }
 
+/** A syslog server named by host name is looked up once a minute, not once per line (dgram looks up every send). */
+function cachedLookup(): NonNullable<SocketOptions['lookup']> {
+  let cached: { address: string; family: number; until: number } | undefined;
+  return (hostname, options, callback) => {
+    if (isIP(hostname)) return callback(null, hostname, isIP(hostname));
+    if (cached && cached.until > Date.now()) return callback(null, cached.address, cached.family);
+    // dgram passes the family as a number (4, 6), whatever the type says
+    const family = typeof options === 'number' ? (options as number) : options?.family;
+    lookup(hostname, { family: family as 4 | 6 | undefined }, (err, address, fam) => {
+      if (!err) cached = { address, family: fam, until: Date.now() + 60_000 };
+      callback(err, address, fam);
+    });
+  };
+}
+
 /** UDP sends in flight before lines are dropped: a syslog server that cannot keep up never holds memory. */
 const MAX_IN_FLIGHT = 1024;
 
@@ -89,7 +105,7 @@ class UdpSink implements LogSink {
     private readonly port: number,
     private readonly log: Logger,
   ) {
-    this.sock = createSocket(isIPv6(host) ? 'udp6' : 'udp4');
+    this.sock = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', lookup: cachedLookup() });
     this.sock.on('error', (err) => this.drop(err.message));
     this.sock.unref();
   }
