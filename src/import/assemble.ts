@@ -31,8 +31,9 @@ interface Proxy {
   inherited?: ProxyDraft;
 }
 
-const DEFAULT_KEYS = ['mode', 'balance', 'maxconn', 'retries', 'redispatch', 'forwardfor', 'timeout', 'httpclose', 'http-server-close'];
-const FRONTEND_KEYS = ['bind', 'mode', 'ssl', 'default_backend', 'maxconn', 'timeout', 'forwardfor', 'httpclose', 'http-server-close', 'acl', 'use_backend', 'http-request', 'http-response'];
+const LOG_KEYS = ['log', 'httplog', 'tcplog', 'dontlognull', 'log_format', 'unique_id_format', 'unique_id_header'];
+const DEFAULT_KEYS = ['mode', 'balance', 'maxconn', 'retries', 'redispatch', 'forwardfor', 'timeout', 'httpclose', 'http-server-close', ...LOG_KEYS];
+const FRONTEND_KEYS = ['bind', 'mode', 'ssl', 'default_backend', 'maxconn', 'timeout', 'forwardfor', 'httpclose', 'http-server-close', 'acl', 'use_backend', 'http-request', 'http-response', ...LOG_KEYS, 'capture'];
 const BACKEND_KEYS = ['mode', 'balance', 'retries', 'redispatch', 'timeout', 'httpclose', 'http-server-close', 'check', 'cookie', 'server_ssl', 'acl', 'http-request', 'http-response', 'servers'];
 const NO_BACKEND = 'no-backend';
 

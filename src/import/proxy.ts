@@ -10,6 +10,7 @@ import type { Section } from './sections.js';
 import { translateServer, type ServerDraft } from './server.js';
 import { carried, left, noted, type Directive, type Verdict, type Yaml } from './types.js';
 import { durationText } from './units.js';
+import { captureDirective, logFormatDirective, logOption, proxyLog } from './log.js';
 
 export type ProxyKind = 'defaults' | 'frontend' | 'backend' | 'listen';
 
@@ -129,7 +130,10 @@ const DIRECTIVES = new Map<string, DirectiveHandler>([
     if (p.kind === 'backend' && args[0] === 'forwardfor') return p.backendRules.push(d), carried; // a frontend key in lbagent
     return option(p, args, true);
   }],
-  ['no', (p, _d, args) => (args[0] === 'option' ? option(p, args.slice(1), false) : left(`'no ${args[0] ?? ''}' has no lbagent equivalent`))],
+  ['no', (p, _d, args) => {
+    if (args[0] === 'log' && p.kind !== 'backend') return (p.yaml.log = false), carried;
+    return args[0] === 'option' ? option(p, args.slice(1), false) : left(`'no ${args[0] ?? ''}' has no lbagent equivalent`);
+  }],
   ['default_backend', (p, _d, args, kw) => {
     if (!args[0]) return left('default_backend without a name');
     return onlyIn(p, ['frontend', 'listen', 'defaults'], kw) ?? ((p.yaml.default_backend = args[0]), carried);
@@ -157,10 +161,14 @@ const DIRECTIVES = new Map<string, DirectiveHandler>([
   ['http-check', (p, _d, args) => translateHttpCheck(checkOf(p), args)],
   ['tcp-check', (p, _d, args) => translateTcpCheck(checkOf(p), args)],
   ['stats', (p, d, args) => stats(p, d, args)],
-  ['log', (_p, _d, args) => {
-    if (args[0] === 'global') return noted("the proxy's requests are logged where lbagent logs (stdout, JSON)");
-    return left('lbagent logs to stdout (JSON); a syslog target is not available yet (issue 19)');
+  ['log', (p, _d, args) => (p.kind === 'backend' ? noted('log in a backend: the frontend\'s log applies') : proxyLog(p.yaml, args))],
+  ['log-format', (p, _d, args) => logFormatDirective(p.yaml, 'log-format', args, p.kind === 'backend')],
+  ['unique-id-format', (p, _d, args) => logFormatDirective(p.yaml, 'unique-id-format', args, p.kind === 'backend')],
+  ['unique-id-header', (p, _d, args) => {
+    if (!args[0]) return left('unique-id-header without a name');
+    return p.kind === 'backend' ? noted('unique-id-header in a backend: HAProxy ignores it there too') : ((p.yaml.unique_id_header = args[0]), carried);
   }],
+  ['capture', (p, _d, args) => captureDirective(p.yaml, args, p.kind === 'frontend' || p.kind === 'listen')],
   ['server-template', () => left('lbagent takes servers from gossip roles (roles.yml) instead of DNS templates')],
   ...['errorfile', 'errorloc', 'errorloc302', 'errorloc303', 'errorfiles'].map((kw): [string, DirectiveHandler] => [kw, () => left(ERROR_PAGES)]),
 ]);
@@ -229,6 +237,8 @@ const NO_EQUIVALENT_OPTION = 'has no lbagent equivalent';
 
 function option(p: ProxyDraft, args: string[], on: boolean): Verdict {
   const [name, ...rest] = args;
+  const logging = logOption(p.yaml, name, rest, on, p.kind === 'backend');
+  if (logging) return logging;
   if (!on) {
     if (name === 'redispatch') return (p.yaml.redispatch = false), carried;
     if (name === 'forwardfor') return (p.yaml.forwardfor = false), carried;
@@ -240,9 +250,6 @@ function option(p: ProxyDraft, args: string[], on: boolean): Verdict {
     return left(`no option ${name ?? ''} ${NO_EQUIVALENT_OPTION}`);
   }
   switch (name) {
-    case 'httplog':
-    case 'tcplog':
-      return noted(`lbagent logs every ${name === 'httplog' ? 'request' : 'session'} with these fields as JSON; HAProxy's text format is not available yet (issue 19)`);
     case 'http-keep-alive':
       return connectionMode(p, undefined);
     case 'httpclose':

@@ -7,6 +7,7 @@ import type { EngineContext } from './engine/context.js';
 import { ConnLimit, FrontendRuntime } from './frontend.js';
 import type { BackendDef, FrontendDef, ProxyModel } from './model/defs.js';
 import type { WorkerShare } from './cluster/messages.js';
+import { LogSinks, sinkKey } from './observe/log-sink.js';
 
 /**
  * `single`: one process does everything. With `workers: N` the work is split: the `control` process owns pools,
@@ -39,7 +40,7 @@ export class BuiltinProxy implements PoolDriver {
   constructor(private model: ProxyModel, private readonly log: Logger, accessLog: Logger = log, private readonly opts: ProxyOptions = {}) {
     this.role = opts.role ?? 'single';
     this.global = new ConnLimit(model.maxconn);
-    this.ctx = { log, accessLog, backend: (name) => this.backendMap.get(name) };
+    this.ctx = { log, accessLog, sinks: new LogSinks(log), conns: this.global, backend: (name) => this.backendMap.get(name) };
     for (const b of model.backends) this.backendMap.set(b.name, this.newBackend(b));
   }
 
@@ -122,6 +123,8 @@ export class BuiltinProxy implements PoolDriver {
       // its address was held by the frontend it replaces, free now
       else await this.openFrontend(def);
     }
+    // log targets no frontend names any more: their sockets close
+    this.ctx.sinks.retain(new Set(model.frontends.flatMap((f) => f.log.targets.map((t) => sinkKey(t.target)))));
     // Backends gone from the config: their servers drain like removed ones.
     for (const [name, be] of this.backendMap) {
       if (!nextBackends.has(name)) {
@@ -169,6 +172,9 @@ export class BuiltinProxy implements PoolDriver {
     }
     for (const f of this.frontends.values()) f.destroyAll();
     for (const b of this.backendMap.values()) b.close();
+    // the cut sessions log as their sockets close (next turn of the loop): then the log targets close
+    await new Promise((r) => setImmediate(r));
+    this.ctx.sinks.retain();
   }
 
   backend(name: string): BackendRuntime {

@@ -333,9 +333,8 @@ test('options, cookie, stats, log and the sections lbagent has nothing for', () 
     'listen stats2', ' bind :8405', ' stats enable',
     'userlist users', ' user u insecure-password p',
   ].join('\n'));
-  assert.deepEqual(r.y.defaults, { mode: 'http', redispatch: true, forwardfor: { except: '127.0.0.0/8' }, 'http-server-close': true }, 'the last connection option wins, as in HAProxy');
-  assert.ok(r.notes.some((n) => n.line === 3 && /logged where lbagent logs/.test(n.reason)));
-  assert.match(leftAt(r, 5)!, /dontlognull/);
+  assert.deepEqual(r.y.defaults, { mode: 'http', redispatch: true, forwardfor: { except: '127.0.0.0/8' }, 'http-server-close': true, log: 'global', httplog: true, dontlognull: true }, 'the last connection option wins, as in HAProxy');
+  for (const line of [3, 4, 5]) assert.equal(leftAt(r, line), undefined, `line ${line} carried over`);
   assert.equal(leftAt(r, 7), undefined, 'option httpclose is carried over');
   assert.equal(leftAt(r, 8), undefined, 'option http-server-close too');
   assert.match(leftAt(r, 9)!, /header X-Real-IP/);
@@ -411,4 +410,35 @@ test('X-Forwarded-Proto https set on TLS binds only (2.x habit) is what lbagent 
   assert.equal(r.y.frontends['f-tls']['http-request'], undefined);
   assert.equal(r.leftovers.length, 0, r.reasons.join('\n'));
   assert.ok(r.notes.some((n) => n.line === 7), 'carried over with a note');
+});
+
+test('the access log: log targets, httplog/tcplog/dontlognull, log-format, unique ids and captures carry over', () => {
+  const r = imp([
+    'global', ' log 127.0.0.1:514 local0 info', ' log stdout format raw local1', ' log /dev/log local0', ' log-tag web',
+    'defaults', ' mode http', ' log global', ' option httplog', ' option dontlognull', ' timeout client 5s',
+    'frontend f', ' bind :80', ' capture request header Host len 32', ' capture response header Content-Type len 20', ' capture cookie SRV len 8',
+    ' unique-id-format %{+X}o\\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid', ' unique-id-header X-Request-ID', ' default_backend b',
+    'frontend g', ' bind :81', ' no log', ' log-format "%ci %{+Q}r %[src]"', ' default_backend b',
+    'frontend t', ' bind :82', ' mode tcp', ' option tcplog', ' no option dontlognull', ' log 10.0.0.9 len 2048 format rfc5424 local2 notice', ' default_backend b',
+    'backend b', ' option httplog', ' server s 10.0.0.1:80',
+  ].join('\n'));
+  assert.deepEqual(r.y.global.log, [{ target: '127.0.0.1:514', facility: 'local0', level: 'info' }, { target: 'stdout', format: 'raw', facility: 'local1' }]);
+  assert.match(leftAt(r, 4)!, /UDP/);
+  assert.match(leftAt(r, 5)!, /lbagent\[PID\]/);
+  assert.deepEqual(r.y.defaults, { mode: 'http', log: 'global', httplog: true, dontlognull: true, timeout: { client: '5s' } });
+  assert.deepEqual(r.y.frontends.f.capture, { request: [{ header: 'Host', len: 32 }], response: [{ header: 'Content-Type', len: 20 }] });
+  assert.match(leftAt(r, 16)!, /capture cookie/);
+  assert.equal(r.y.frontends.f.unique_id_format, '%{+X}o %ci:%cp_%fi:%fp_%Ts_%rt:%pid');
+  assert.equal(r.y.frontends.f.unique_id_header, 'X-Request-ID');
+  assert.equal(r.y.frontends.g.log, false);
+  assert.match(leftAt(r, 23)!, /sample fetches/);
+  assert.equal(r.y.frontends.t.tcplog, true);
+  assert.equal(r.y.frontends.t.httplog, undefined, 'the last of httplog and tcplog wins');
+  assert.equal(r.y.frontends.t.dontlognull, false);
+  assert.equal(leftAt(r, 28), undefined);
+  assert.match(leftAt(r, 30)!, /one or the other/, "a target beside the defaults' log global");
+  assert.equal(leftAt(r, 33), undefined, 'option httplog in a backend: a note, as HAProxy ignores it');
+  assert.ok(r.notes.some((n) => n.line === 33));
+  const checked = parseMainConfig('imported.yml', r.yaml);
+  assert.ok(checked.ok, checked.ok ? '' : checked.errors.map(formatConfigError).join('\n'));
 });

@@ -14,6 +14,7 @@ import { aclNamesIn, backendHttpRulesShape, httpRulesShape, type HttpRulesConfig
 import { errorMessage, RuleError } from '../../errors/index.js';
 import { compileValue } from '../http/rules.js';
 import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
+import { captureKeys, globalLogKeys, logKeys } from './log-config.js';
 
 const strict = z.strictObject;
 
@@ -76,6 +77,9 @@ const frontendKeys = {
   /** TLS termination on every bind of this frontend (HAProxy's `bind … ssl crt …`) */
   ssl: bindSslSchema.optional(),
   ...connectionModes,
+  /** the access log: targets, format, options, request ids, captured headers */
+  ...logKeys,
+  ...captureKeys,
 };
 
 const weight = z.number().int().min(0).max(256);
@@ -141,6 +145,8 @@ export const globalSchema = strict({
   shutdown_delay: duration().optional(),
   /** HAProxy's spread-checks: each check interval moves by up to this many percent either way (0 to 50) */
   spread_checks: z.number().int().min(0).max(50).optional(),
+  /** HAProxy's global `log` lines: where access-log lines go (syslog over UDP, stdout, stderr) */
+  ...globalLogKeys,
 });
 
 export const defaultsSchema = strict({
@@ -154,6 +160,7 @@ export const defaultsSchema = strict({
   forwardfor: forwardfor.optional(),
   timeout: timeoutsSchema.optional(),
   ...connectionModes,
+  ...logKeys,
 });
 
 export const adminSchema = strict({

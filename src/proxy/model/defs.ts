@@ -7,6 +7,7 @@ import type { CompiledRules } from '../http/rules.js';
 import type { CookieConfig } from '../http/cookie.js';
 import type { SorryConfig } from './config.js';
 import type { BindSsl, CertStore, ServerSsl } from './tls.js';
+import type { AccessLogDef } from './log-config.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -39,6 +40,8 @@ export interface FrontendDef {
   httpClose: boolean;
   /** the server connection closes after each response (`option http-server-close` or `httpclose`, here or in the backend) */
   serverClose: boolean;
+  /** the access log: where, in which format, request ids, captures */
+  log: AccessLogDef;
 }
 
 export interface BackendDef {

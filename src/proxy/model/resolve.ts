@@ -4,6 +4,7 @@ import { compileRules } from '../http/rules.js';
 import type { ProxySections, Timeouts } from './config.js';
 import type { BackendDef, FrontendDef, ProxyModel, ResolvedTimeouts } from './defs.js';
 import { loadCertStore } from './tls.js';
+import { resolveAccessLog } from './log-config.js';
 
 // HAProxy warns when timeouts are missing; these are its commonly recommended values.
 export const DEFAULT_TIMEOUTS = { connect: 5000, client: 50_000, server: 50_000 };
@@ -54,10 +55,11 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
   const fe = (name: string, f: NonNullable<ProxySections['listen']>[string] | NonNullable<ProxySections['frontends']>[string], backend: string) => {
     const ff = f.forwardfor ?? d.forwardfor;
     const except = typeof ff === 'object' && ff.except !== undefined ? (Array.isArray(ff.except) ? ff.except : [ff.except]) : [];
+    const mode = f.mode ?? d.mode ?? 'http';
     frontends.push({
       name,
       binds: f.bind,
-      mode: f.mode ?? d.mode ?? 'http',
+      mode,
       backend,
       maxconn: f.maxconn ?? d.maxconn ?? maxconn,
       timeouts: resolveTimeouts(f.timeout, d.timeout),
@@ -65,6 +67,7 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
       rules: compileRules(f),
       ssl: f.ssl ? { config: f.ssl, certs: loadCertStore(f.ssl) } : undefined,
       ...connectionMode(f, d),
+      log: resolveAccessLog(mode, f, d, cfg.global?.log),
     });
   };
   const be = (name: string, b: NonNullable<ProxySections['listen']>[string] | NonNullable<ProxySections['backends']>[string], ownRules: boolean) => {

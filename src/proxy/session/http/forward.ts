@@ -52,7 +52,8 @@ export function send(c: HttpConn, x: Exchange, now = Date.now()): void {
 function requestHead(c: HttpConn, x: Exchange): Buffer {
   if (x.rawHead) {
     // The head as received, with our X-Forwarded-* lines (if any) before its blank line.
-    if (!c.fe.def.forwardfor) return c.tls ? Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), PROTO_HTTPS]) : x.rawHead;
+    const uid = x.uniqueId !== undefined && c.fe.def.log.uniqueId?.header !== undefined;
+    if (!c.fe.def.forwardfor && !uid) return c.tls ? Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), PROTO_HTTPS]) : x.rawHead;
     const added = forwardedLines(c, x);
     return Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), Buffer.from(added.join('\r\n') + '\r\n\r\n', 'latin1')]);
   }
@@ -90,6 +91,9 @@ function forwardedLines(c: HttpConn, x: Exchange): string[] {
     if (host !== undefined) lines.push(`x-forwarded-host: ${host}`);
     lines.push(`x-forwarded-port: ${c.sock.localPort ?? ''}`);
   }
+  // unique-id-header: added as HAProxy adds it (after the client's own, if it sent one)
+  const uid = c.fe.def.log.uniqueId?.header;
+  if (uid && x.uniqueId !== undefined) lines.push(`${uid}: ${x.uniqueId}`);
   return lines;
 }
 

@@ -9,6 +9,7 @@ import { countResponse, serverFailed } from './answer.js';
 import { EMPTY, lastExchange, ruleInput, type Exchange, type HttpConn } from './exchange.js';
 import { send } from './forward.js';
 import { startTunnel } from './tunnel.js';
+import { capture } from './log.js';
 
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
@@ -56,6 +57,8 @@ export function onServerData(c: HttpConn, x: Exchange, conn: Socket, chunk: Buff
       return serverFailed(c, x, 502, 'PH');
     }
     noteConnection(x, rh, framing);
+    const caps = c.fe.def.log.captures.response;
+    if (caps.length) x.resCaptures = capture(rh.headers, caps);
     if (!rh.facts.endToEnd) rh.headers = withoutHopByHop(rh.headers, rh.facts.connection);
     const cookie = x.backend!.def.cookie;
     const rules = c.fe.def.rules;

@@ -8,9 +8,11 @@ import { requestedServer, rewriteRequestCookies } from '../../http/cookie.js';
 import { respond } from './answer.js';
 import { ruleInput, type Exchange, type HttpConn } from './exchange.js';
 import { send } from './forward.js';
+import { requestArrived } from './log.js';
 
 /** Apply the frontend's request rules (deny, redirect, use_backend), then the backend's, then dispatch to it. */
 export function route(c: HttpConn, x: Exchange, now: number): void {
+  requestArrived(c, x, now);
   const rules = c.fe.def.rules;
   let backendName = c.fe.def.backend;
   // `option httpclose` on the frontend: the client connection closes after this response (`Connection: close`).
@@ -65,6 +67,7 @@ function dispatch(c: HttpConn, x: Exchange, be: BackendRuntime, hops: number, no
   // The common case picks at once, without a promise; only a full backend waits in the queue.
   const picked = sticky ? { server: sticky } : be.tryAcquire(ctx, undefined, now);
   if (picked !== undefined) return acquired(c, x, be, hops, ctx, picked, qStart, now);
+  x.queuePos = be.queued; // requests ahead of this one (%bq)
   void be.acquire(ctx).then((got) => c.guard(() => acquired(c, x, be, hops, ctx, got, qStart)));
 }
 
