@@ -7,7 +7,7 @@ import { createSerf, type Serf } from '../gossip/index.js';
 import type { MemberSource } from '../interfaces/index.js';
 import type { PoolDriver } from '../interfaces/index.js';
 import { gossipSettings } from '../controller/index.js';
-import type { MainConfig } from '../main-config/index.js';
+import { backendPorts, type MainConfig } from '../main-config/index.js';
 import { CONTROLLER_DEFAULTS, Controller } from '../controller/index.js';
 import { GossipMemberSource } from '../controller/index.js';
 import { watchRoles, type RolesWatcher } from '../controller/index.js';
@@ -113,5 +113,6 @@ function controllerOptions(control: MainConfig) {
     leaveGraceMs: c.leave_grace ?? CONTROLLER_DEFAULTS.leaveGraceMs,
     resyncMs: c.resync ?? CONTROLLER_DEFAULTS.resyncMs,
     failStaticPct: c.fail_static ?? CONTROLLER_DEFAULTS.failStaticPct,
+    backendPorts: backendPorts(control),
   };
 }

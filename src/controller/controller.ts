@@ -22,6 +22,8 @@ export interface ControllerOptions {
   /** but never longer than this after the first event of a burst */
   quantumMs?: number;
   defaultPort?: number;
+  /** each backend's own port, for servers from roles (DesiredOptions.backendPorts) */
+  backendPorts?: ReadonlyMap<string, number>;
   /** fail static above this share (%) of a pool's members failed in gossip (desired.ts); false: never */
   failStaticPct?: number | false;
   /** keep the pause book in this file (next to the serf snapshot) so pauses survive a restart */
@@ -105,7 +107,7 @@ export class Controller {
   }
 
   /** `controller:` settings from a reload: graces and pause state count from the next run; resync restarts. */
-  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs' | 'failStaticPct'>): void {
+  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs' | 'failStaticPct' | 'backendPorts'>): void {
     const resyncChanged = opts.resyncMs !== this.opts.resyncMs;
     Object.assign(this.opts, opts);
     if (resyncChanged && this.unsubscribe) this.startResync();
@@ -252,6 +254,7 @@ export class Controller {
       failedGraceMs: this.opts.failedGraceMs,
       leaveGraceMs: this.opts.leaveGraceMs,
       defaultPort: this.opts.defaultPort,
+      backendPorts: this.opts.backendPorts,
       knownBackends: known,
       failStatic: await this.failStaticInput(observed),
     }, now);

@@ -1,7 +1,8 @@
 // roles.yml: which backends each member role serves in (`lb:`) or is only health-checked in (`monitor:`).
-// Parsed through the config loader, so every mistake comes back as file:line:col.
+// Parsed through the config loader, so every mistake comes back as file:line:col. Two layouts are one schema:
+// lbagent's (`roles:` + `defaults:`) and the serf handler's role.yml (roles at the top level, `none`, `interval:`).
 import { z } from 'zod';
-import { duration, loadConfigFile, parseConfigText } from '../config/index.js';
+import { duration, loadConfigFile, parseConfigText, parseDuration } from '../config/index.js';
 import type { ConfigResult, LoadOptions } from '../config/index.js';
 
 /** The role of the balancers themselves: never put in a pool. */
@@ -21,42 +22,125 @@ const checkOverrides = z.strictObject({
 });
 export type CheckOverrides = z.output<typeof checkOverrides>;
 
+/** Above this, a bare `interval:` number is more likely milliseconds written HAProxy's way: refused, not guessed. */
+const BARE_INTERVAL_MAX_S = 3600;
+const INTERVAL_EXPECTED = 'a duration such as 5s or 500ms; a bare number is seconds, as in the serf handler\'s role.yml';
+
+/**
+ * The role.yml `interval:` (the check interval of the role's servers). A bare number is seconds there (the
+ * article's `interval: 10`; a check every 10 ms is never what it meant), units as everywhere else.
+ */
+const interval = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    const bare = typeof v === 'number' || /^\s*\d+(\.\d+)?\s*$/.test(v);
+    if (bare && Number(v) > BARE_INTERVAL_MAX_S) {
+      ctx.addIssue({ code: 'custom', message: `a bare interval is seconds: ${v} would be ${v} s`, params: { expected: `a unit (${v}ms or ${v}s), or ${BARE_INTERVAL_MAX_S} seconds at most` } });
+      return z.NEVER;
+    }
+    const ms = parseDuration(bare ? `${v}s` : v);
+    if (typeof ms !== 'number' || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: typeof ms === 'number' ? 'the interval must be above 0' : ms.error, params: { expected: INTERVAL_EXPECTED } });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .describe(INTERVAL_EXPECTED);
+
 const overrideKeys = {
-  /** traffic port on the member (default: the member's `port` tag, then defaults.port, then 80) */
+  /** traffic port on the member (default: the member's `port` tag, the backend's `port`, defaults.port, 80) */
   port: port.optional(),
   weight: weight.optional(),
   backup: z.boolean().optional(),
   check: checkOverrides.optional(),
+  /** check interval of these servers (role.yml's key; the same as check.interval) */
+  interval: interval.optional(),
 };
 
+/** `interval:` is check.interval written the serf handler's way; both at once is a contradiction. */
+function foldInterval<T extends { interval?: number; check?: CheckOverrides }>(v: T, ctx: z.RefinementCtx): T {
+  if (v.interval === undefined) return v;
+  if (v.check?.interval !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['interval'], message: 'interval and check.interval are both set', params: { expected: 'one of them' } });
+    return v;
+  }
+  return { ...v, check: { ...v.check, interval: v.interval } };
+}
+
+/** `lb: none` / `monitor: none` (the serf handler's word): no backend. Not a backend name in roles. */
+export const NO_BACKEND = 'none';
+
 /** A backend named alone, or with overrides for this role in that backend. */
-const backendRefObject = z.strictObject({ backend: z.string().min(1), ...overrideKeys });
+const backendRefObject = z.strictObject({ backend: z.string().min(1), ...overrideKeys }).transform(foldInterval);
 export type BackendRef = z.output<typeof backendRefObject>;
 const backendRef = z.union([z.string().min(1).transform((backend): BackendRef => ({ backend })), backendRefObject]);
 
-const roleSchema = z.strictObject({
-  lb: z.array(backendRef).optional(),
-  monitor: z.array(backendRef).optional(),
-  ...overrideKeys,
-});
+/**
+ * Where each entry was written, for errors found after parsing (an unknown backend): its index in the list, none
+ * for a backend named alone; and where each role sits (`roles.NAME` or top-level `NAME`).
+ */
+const refIndex = new WeakMap<BackendRef, number>();
+const rolePaths = new WeakMap<RolesConfig, Map<string, PropertyKey[]>>();
+
+const BACKENDS_EXPECTED = `a backend name, a list of them, or ${NO_BACKEND}`;
+/** A list, one backend alone, or `none`; `none` entries and a null value mean no backend. */
+const backendList = z
+  .union([z.array(backendRef), backendRef, z.null()])
+  .transform((v) => {
+    if (v === null) return [];
+    if (!Array.isArray(v)) return v.backend === NO_BACKEND ? [] : [v];
+    v.forEach((ref, i) => refIndex.set(ref, i));
+    return v.filter((ref) => ref.backend !== NO_BACKEND);
+  })
+  .describe(BACKENDS_EXPECTED);
+
+const roleSchema = z
+  .strictObject({
+    lb: backendList.optional(),
+    monitor: backendList.optional(),
+    ...overrideKeys,
+  })
+  .transform(foldInterval);
 export type RoleDef = z.output<typeof roleSchema>;
+const roleValue = roleSchema.nullable().transform((r): RoleDef => r ?? {});
+
+/**
+ * Both layouts: `roles: { NAME: … }` (with `defaults:`), or each role at the top level as in the serf handler's
+ * role.yml (`iis: { lb: [web_pool], monitor: none, interval: 5s }`); any other top-level key is a role.
+ */
+const defaultsSchema = z.strictObject(overrideKeys).transform(foldInterval);
+
+export interface RolesConfig {
+  defaults?: z.output<typeof defaultsSchema>;
+  roles: Record<string, RoleDef>;
+}
 
 export const rolesFileSchema = z
   .strictObject({
-    defaults: z.strictObject(overrideKeys).optional(),
-    roles: z.record(z.string().min(1), roleSchema.nullable().transform((r) => r ?? {})),
+    defaults: defaultsSchema.optional(),
+    roles: z.record(z.string().min(1), roleValue).optional(),
   })
-  .superRefine((v, ctx) => {
-    if (v.roles[BALANCER_ROLE]) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['roles', BALANCER_ROLE],
-        message: `role '${BALANCER_ROLE}' is the balancers' own role and is never put in a pool`,
-        params: { expected: 'another role name' },
-      });
+  .catchall(roleValue)
+  .transform((v, ctx): RolesConfig => {
+    const { defaults, roles: wrapped, ...top } = v as Partial<RolesConfig> & Record<string, RoleDef>;
+    const roles: Record<string, RoleDef> = { ...wrapped };
+    const paths = new Map<string, PropertyKey[]>(Object.keys(roles).map((name) => [name, ['roles', name]]));
+    for (const [name, def] of Object.entries(top)) {
+      if (wrapped?.[name]) ctx.addIssue({ code: 'custom', path: [name], message: `role '${name}' is defined twice (also under roles:)`, params: { expected: 'each role once' } });
+      roles[name] = def;
+      paths.set(name, [name]);
     }
+    if (roles[BALANCER_ROLE]) {
+      const path = wrapped?.[BALANCER_ROLE] ? ['roles', BALANCER_ROLE] : [BALANCER_ROLE];
+      ctx.addIssue({ code: 'custom', path, message: `role '${BALANCER_ROLE}' is the balancers' own role and is never put in a pool`, params: { expected: 'another role name' } });
+    }
+    // An empty (or half-written) file would empty every pool: refused, as a file with no listener is (an
+    // explicit `roles: {}` is a choice, and stays allowed).
+    if (!wrapped && !Object.keys(top).length) ctx.addIssue({ code: 'custom', path: [], message: 'no roles defined', params: { expected: 'roles, e.g. web: { lb: [web] }' } });
+    const out: RolesConfig = defaults ? { defaults, roles } : { roles };
+    rolePaths.set(out, paths);
+    return out;
   });
-export type RolesConfig = z.output<typeof rolesFileSchema>;
 
 export function loadRoles(file: string, opts?: LoadOptions): ConfigResult<RolesConfig> {
   return loadConfigFile(file, rolesFileSchema, opts);
@@ -80,11 +164,15 @@ export function rolesAgainst(backends: ReadonlySet<string>) {
 export function unknownBackends(v: RolesConfig, backends: ReadonlySet<string>, prefix: PropertyKey[] = []) {
   const expected = backends.size ? [...backends].sort().join(', ') : 'a backend defined in lbagent.yml';
   const issues: Array<{ code: 'custom'; path: PropertyKey[]; message: string; params: { expected: string } }> = [];
+  const paths = rolePaths.get(v);
   for (const [role, def] of Object.entries(v.roles)) {
+    const at = paths?.get(role) ?? ['roles', role];
     for (const kind of ['lb', 'monitor'] as const) {
-      (def[kind] ?? []).forEach((ref, i) => {
-        if (!backends.has(ref.backend)) issues.push({ code: 'custom', path: [...prefix, 'roles', role, kind, i], message: `unknown backend '${ref.backend}'`, params: { expected } });
-      });
+      for (const ref of def[kind] ?? []) {
+        if (backends.has(ref.backend)) continue;
+        const i = refIndex.get(ref);
+        issues.push({ code: 'custom', path: [...prefix, ...at, kind, ...(i === undefined ? [] : [i])], message: `unknown backend '${ref.backend}'`, params: { expected } });
+      }
     }
   }
   return issues;

@@ -8,7 +8,11 @@ export const haproxySchema = z.strictObject({
   /** haproxy.cfg: its `server` lines are the static servers lbagent leaves alone */
   config: z.string().min(1).optional(),
   /** backends lbagent may change; `managed: true` makes every server of it lbagent's */
-  backends: z.record(z.string(), z.strictObject({ managed: z.boolean().default(false) })).optional(),
+  backends: z.record(z.string(), z.strictObject({
+    managed: z.boolean().default(false),
+    /** the service's port for servers that come from roles (as `backends.NAME.port` with the built-in proxy) */
+    port: z.number().int().min(1).max(65535).optional(),
+  })).optional(),
   /** reconcile period (default 10s): rebuilds pools after an HAProxy restart */
   resync: duration().optional(),
   /** how long a removed server may finish its sessions (default 10s) */
