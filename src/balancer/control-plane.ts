@@ -88,7 +88,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
         watcher = follow(next.rolesFile);
       }
       if (next.roles) controller.setRoles(next.roles);
-      controller.resync(); // a reload resets backends to their static servers: re-apply the live pools
+      controller.resync(); // re-apply every pool (a reload keeps the servers from roles: this changes nothing unless drifted)
     },
     async stop({ leave = true } = {}) {
       await watcher?.close();

@@ -281,7 +281,8 @@ export class Controller {
       if (before && sameList(before, servers) && !force) continue;
       try {
         this.stats.applications++;
-        await this.driver.setServers(backend, servers.map(toSpec));
+        // the backend's static servers stay beside those from roles, in both data planes
+        await this.driver.setServers(backend, servers.map(toSpec), { keepStatic: true });
       } catch (err) {
         this.stats.applyErrors++;
         failed = true;

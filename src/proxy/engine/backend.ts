@@ -61,6 +61,10 @@ export class BackendRuntime {
   /** requests waiting in the workers' queues (control process of a multi-worker proxy) */
   queuedElsewhere = 0;
   private tier: 'active' | 'backup' | 'none' = 'none';
+  /** servers beyond the config's static ones (from roles or the admin API): kept across a reload */
+  private extra: ServerSpec[] = [];
+  /** discovered server names refused because a static server has them (warned once) */
+  private readonly shadowed = new Set<string>();
 
   constructor(public def: BackendDef, private readonly log: Logger, private readonly opts: BackendOptions = {}) {
     this.algorithm = algorithmFor(def.balance);
@@ -119,6 +123,7 @@ export class BackendRuntime {
 
   /** Change settings in place (config reload); the server list is diffed separately. */
   redefine(def: BackendDef): void {
+    const previous = this.def;
     if (def.balance !== this.def.balance) this.algorithm = algorithmFor(def.balance);
     const checkChanged = JSON.stringify(def.check) !== JSON.stringify(this.def.check) || def.timeouts.check !== this.def.timeouts.check;
     const tlsChanged = JSON.stringify(def.serverSsl) !== JSON.stringify(this.def.serverSsl);
@@ -127,7 +132,12 @@ export class BackendRuntime {
     // A new check definition (or TLS setting) restarts every server's check; the server list diff below retimes the rest.
     if ((checkChanged || tlsChanged) && !this.opts.externalHealth) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
     for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? 0;
-    this.applyServers(def.servers);
+    // The static servers follow the new config; the others (from roles, the admin API) stay as they are.
+    const before = this.staticNames(previous);
+    const after = this.staticNames(def);
+    this.applyScoped(def.servers, (name) => before.has(name) || after.has(name));
+    // one now named like a new static server was replaced by it just above
+    this.extra = this.extra.filter((s) => !after.has(s.name));
   }
 
   /** Pick a server now, or wait in the queue while usable servers are all at maxconn. */
@@ -199,11 +209,40 @@ export class BackendRuntime {
     }
   }
 
-  /** Apply a desired server list in place. */
-  applyServers(specs: ServerSpec[], maxconn: Record<string, number> = this.def.maxconn): ApplyResult {
+  /** The whole server list in place (the admin API's PUT, a worker mirroring its control process). */
+  applyServers(specs: ServerSpec[]): ApplyResult {
+    const statics = this.staticNames();
+    this.extra = specs.filter((s) => !statics.has(s.name));
+    return this.applyScoped(specs, () => true);
+  }
+
+  /**
+   * The servers that come from roles, beside the config's static servers: those stay as listed, whatever the
+   * list (as the HAProxy driver leaves haproxy.cfg's servers alone). A server named like a static one is not
+   * added: the static server keeps its name (said once per name).
+   */
+  applyDiscovered(specs: ServerSpec[]): ApplyResult {
+    const statics = this.staticNames();
+    this.extra = specs.filter((s) => {
+      if (!statics.has(s.name)) return true;
+      if (!this.shadowed.has(s.name)) this.log.warn({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} is a static server of the configuration: kept as configured, the discovered one is not added`);
+      this.shadowed.add(s.name);
+      return false;
+    });
+    return this.applyScoped(this.extra, (name) => !statics.has(name));
+  }
+
+  private staticNames(def: BackendDef = this.def): Set<string> {
+    return new Set(def.servers.map((s) => s.name));
+  }
+
+  /** Apply `specs` in place; of the servers there, only those `owned` are removed when absent from it. */
+  private applyScoped(specs: ServerSpec[], owned: (name: string) => boolean): ApplyResult {
+    const maxconn = this.def.maxconn;
     const result: ApplyResult = { added: [], removed: [], changed: [] };
     const wanted = new Map(specs.map((s) => [s.name, s]));
     for (const [name, s] of this.servers) {
+      if (!owned(name) && !wanted.has(name)) continue;
       const spec = wanted.get(name);
       if (!spec || spec.addr !== s.addr || spec.port !== s.port) {
         this.remove(s);
