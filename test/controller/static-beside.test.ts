@@ -102,7 +102,10 @@ listen:
   assert.equal(be.servers.get('iis-01'), before, 'the same server, not removed and added again');
   assert.equal(be.servers.get('iis-01')!.admin, 'drain', 'its state kept');
   assert.equal(be.removing.size, 0);
-  // the admin API's PUT still replaces the whole list, static servers included (its documented meaning)
+  // the admin API's PUT still replaces the whole list, static servers included (its documented meaning), until
+  // the next reload
   const put = await lb.proxy.setServers('mixed', [{ name: 'x', addr: '127.0.0.1', port: 9200 }]);
   assert.deepEqual({ ...put, removed: put.removed.sort() }, { added: ['x'], removed: ['iis-01', 'static-1', 'static-2'], changed: [] });
+  await lb.proxy.reload(resolveModel(next.value));
+  assert.deepEqual([...be.servers.keys()].sort(), ['static-1', 'static-2']);
 });

@@ -61,7 +61,7 @@ export class BackendRuntime {
   /** requests waiting in the workers' queues (control process of a multi-worker proxy) */
   queuedElsewhere = 0;
   private tier: 'active' | 'backup' | 'none' = 'none';
-  /** servers beyond the config's static ones (from roles or the admin API): kept across a reload */
+  /** servers beyond the config's static ones (from roles, or mirrored by a worker): kept across a reload */
   private extra: ServerSpec[] = [];
   /** discovered server names refused because a static server has them (warned once) */
   private readonly shadowed = new Set<string>();
@@ -123,7 +123,6 @@ export class BackendRuntime {
 
   /** Change settings in place (config reload); the server list is diffed separately. */
   redefine(def: BackendDef): void {
-    const previous = this.def;
     if (def.balance !== this.def.balance) this.algorithm = algorithmFor(def.balance);
     const checkChanged = JSON.stringify(def.check) !== JSON.stringify(this.def.check) || def.timeouts.check !== this.def.timeouts.check;
     const tlsChanged = JSON.stringify(def.serverSsl) !== JSON.stringify(this.def.serverSsl);
@@ -132,12 +131,11 @@ export class BackendRuntime {
     // A new check definition (or TLS setting) restarts every server's check; the server list diff below retimes the rest.
     if ((checkChanged || tlsChanged) && !this.opts.externalHealth) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
     for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? 0;
-    // The static servers follow the new config; the others (from roles, the admin API) stay as they are.
-    const before = this.staticNames(previous);
-    const after = this.staticNames(def);
-    this.applyScoped(def.servers, (name) => before.has(name) || after.has(name));
-    // one now named like a new static server was replaced by it just above
-    this.extra = this.extra.filter((s) => !after.has(s.name));
+    // The file's servers, and beside them those from roles (or mirrored): the latter are not removed and added
+    // again, so they keep their sessions, counters and health. One now named like a static server gives way.
+    const statics = this.staticNames(def);
+    this.extra = this.extra.filter((s) => !statics.has(s.name));
+    this.applyScoped([...def.servers, ...this.extra], () => true);
   }
 
   /** Pick a server now, or wait in the queue while usable servers are all at maxconn. */
@@ -209,11 +207,17 @@ export class BackendRuntime {
     }
   }
 
-  /** The whole server list in place (the admin API's PUT, a worker mirroring its control process). */
+  /** The whole server list in place (the admin API's PUT): until the next reload, which goes back to the file's. */
   applyServers(specs: ServerSpec[]): ApplyResult {
-    const statics = this.staticNames();
-    this.extra = specs.filter((s) => !statics.has(s.name));
+    this.extra = [];
     return this.applyScoped(specs, () => true);
+  }
+
+  /** A worker's copy of its control process's list: what is not in the file is kept across a reload there too. */
+  mirror(specs: ServerSpec[]): void {
+    const statics = this.staticNames();
+    this.applyScoped(specs, () => true);
+    this.extra = specs.filter((s) => !statics.has(s.name));
   }
 
   /**
