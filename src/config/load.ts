@@ -85,7 +85,7 @@ function explain(issue: Issue, path: (string | number)[], schema: z.ZodType, roo
       const options = 'errors' in issue ? issue.errors : [];
       if (!options.length || !options.every(typeLevel)) break;
       // a literal option (`false`, `auto`) of the same type means the value, not its type, is wrong
-      const sameType = options.some((opt) => opt.some((i) => i.code === 'invalid_value'));
+      const sameType = options.some((opt) => opt.some((i) => i.code === 'invalid_value' && i.values.some((v) => typeof v === typeof given.value)));
       return { message: `${sameType ? 'invalid value' : 'wrong type'}: ${describeValue(given.value)}`, expected: expected() };
     }
     case 'invalid_value':
