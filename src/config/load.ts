@@ -66,8 +66,9 @@ export function parseConfigText<S extends z.ZodType>(
 
 type Issue = z.core.$ZodIssue;
 
-/** An option of a union that failed on the value's type itself (not on something inside it). */
-const typeLevel = (opt: readonly Issue[]) => opt.every((i) => (i.code === 'invalid_type' || i.code === 'invalid_value') && i.path.length === 0);
+/** An option of a union that failed on the value's type itself (not on something inside it); unions in unions too. */
+const typeLevel = (opt: readonly Issue[]): boolean =>
+  opt.every((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || (i.code === 'invalid_union' && i.errors.length > 0 && i.errors.every(typeLevel))));
 
 /**
  * zod's words for a type or range problem ("Invalid input", "expected number, received string") replaced by what

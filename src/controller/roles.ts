@@ -70,77 +70,94 @@ function foldInterval<T extends { interval?: number; check?: CheckOverrides }>(v
 /** `lb: none` / `monitor: none` (the serf handler's word): no backend. Not a backend name in roles. */
 export const NO_BACKEND = 'none';
 
-/** A backend named alone, or with overrides for this role in that backend. */
-const backendRefObject = z.strictObject({ backend: z.string().min(1), ...overrideKeys }).transform(foldInterval);
-export type BackendRef = z.output<typeof backendRefObject>;
-const backendRef = z.union([z.string().min(1).transform((backend): BackendRef => ({ backend })), backendRefObject]);
+/** The issue for a role naming a backend the proxy lacks. */
+function unknownBackendIssue(name: string, backends: ReadonlySet<string>, path: PropertyKey[] = []) {
+  const expected = backends.size ? [...backends].sort().join(', ') : 'a backend defined in lbagent.yml';
+  return { code: 'custom' as const, path, message: `unknown backend '${name}'`, params: { expected } };
+}
+
+export interface BackendRef extends Overrides {
+  backend: string;
+}
+type Overrides = z.output<z.ZodObject<typeof overrideKeys>>;
+export interface RoleDef extends Overrides {
+  lb?: BackendRef[];
+  monitor?: BackendRef[];
+}
+export interface RolesConfig {
+  defaults?: Overrides;
+  roles: Record<string, RoleDef>;
+}
 
 /**
- * Where each entry was written, for errors found after parsing (an unknown backend): its index in the list, none
- * for a backend named alone; and where each role sits (`roles.NAME` or top-level `NAME`).
+ * Where each entry was written, for errors found after parsing (inline roles, checked once the whole lbagent.yml
+ * is read): its index in the list, none for a backend named alone; where each role sits (`roles.NAME` or `NAME`).
  */
 const refIndex = new WeakMap<BackendRef, number>();
 const rolePaths = new WeakMap<RolesConfig, Map<string, PropertyKey[]>>();
 
 const BACKENDS_EXPECTED = `a backend name, a list of them, or ${NO_BACKEND}`;
-/** A list, one backend alone, or `none`; `none` entries and a null value mean no backend. */
-const backendList = z
-  .union([z.array(backendRef), backendRef, z.null()])
-  .transform((v) => {
-    if (v === null) return [];
-    if (!Array.isArray(v)) return v.backend === NO_BACKEND ? [] : [v];
-    v.forEach((ref, i) => refIndex.set(ref, i));
-    return v.filter((ref) => ref.backend !== NO_BACKEND);
-  })
-  .describe(BACKENDS_EXPECTED);
-
-const roleSchema = z
-  .strictObject({
-    lb: backendList.optional(),
-    monitor: backendList.optional(),
-    ...overrideKeys,
-  })
-  .transform(foldInterval);
-export type RoleDef = z.output<typeof roleSchema>;
-const roleValue = roleSchema.nullable().transform((r): RoleDef => r ?? {});
 
 /**
- * Both layouts: `roles: { NAME: … }` (with `defaults:`), or each role at the top level as in the serf handler's
- * role.yml (`iis: { lb: [web_pool], monitor: none, interval: 5s }`); any other top-level key is a role.
+ * The one schema of roles, in both layouts: `roles: { NAME: … }` (with `defaults:`), or each role at the top level
+ * as in the serf handler's role.yml (`iis: { lb: [web_pool], monitor: none, interval: 5s }`); any other top-level
+ * key is a role. With `backends`, a role naming another backend is an error at that entry (`lbagent check`, the
+ * balancer's start and reloads, the roles.yml watcher).
  */
-const defaultsSchema = z.strictObject(overrideKeys).transform(foldInterval);
+export function rolesSchema(backends?: ReadonlySet<string>) {
+  const name = z.string().min(1).superRefine((v, ctx) => {
+    if (backends && v !== NO_BACKEND && !backends.has(v)) ctx.addIssue(unknownBackendIssue(v, backends));
+  });
+  /** A backend named alone, or with overrides for this role in that backend. */
+  const backendRef = z.union([
+    name.transform((backend): BackendRef => ({ backend })),
+    z.strictObject({ backend: name, ...overrideKeys }).transform(foldInterval),
+  ]);
+  /** A list, one backend alone, or `none`; `none` entries and a null value mean no backend. */
+  const backendList = z
+    .union([z.array(backendRef), backendRef, z.null()])
+    .transform((v) => {
+      if (v === null) return [];
+      if (!Array.isArray(v)) return v.backend === NO_BACKEND ? [] : [v];
+      v.forEach((ref, i) => refIndex.set(ref, i));
+      return v.filter((ref) => ref.backend !== NO_BACKEND);
+    })
+    .describe(BACKENDS_EXPECTED);
+  const roleValue = z
+    .strictObject({ lb: backendList.optional(), monitor: backendList.optional(), ...overrideKeys })
+    .transform(foldInterval)
+    .nullable()
+    .transform((r): RoleDef => r ?? {});
 
-export interface RolesConfig {
-  defaults?: z.output<typeof defaultsSchema>;
-  roles: Record<string, RoleDef>;
+  return z
+    .strictObject({
+      defaults: z.strictObject(overrideKeys).transform(foldInterval).optional(),
+      roles: z.record(z.string().min(1), roleValue).optional(),
+    })
+    .catchall(roleValue)
+    .transform((v, ctx): RolesConfig => {
+      const { defaults, roles: wrapped, ...top } = v as Partial<RolesConfig> & Record<string, RoleDef>;
+      const roles: Record<string, RoleDef> = { ...wrapped };
+      const paths = new Map<string, PropertyKey[]>(Object.keys(roles).map((n) => [n, ['roles', n]]));
+      for (const [n, def] of Object.entries(top)) {
+        if (wrapped?.[n]) ctx.addIssue({ code: 'custom', path: [n], message: `role '${n}' is defined twice (also under roles:)`, params: { expected: 'each role once' } });
+        roles[n] = def;
+        paths.set(n, [n]);
+      }
+      if (roles[BALANCER_ROLE]) {
+        const path = wrapped?.[BALANCER_ROLE] ? ['roles', BALANCER_ROLE] : [BALANCER_ROLE];
+        ctx.addIssue({ code: 'custom', path, message: `role '${BALANCER_ROLE}' is the balancers' own role and is never put in a pool`, params: { expected: 'another role name' } });
+      }
+      // An empty (or half-written) file would empty every pool: refused, as a file with no listener is (an
+      // explicit `roles: {}` is a choice, and stays allowed).
+      if (!wrapped && !Object.keys(top).length) ctx.addIssue({ code: 'custom', path: [], message: 'no roles defined', params: { expected: 'roles, e.g. web: { lb: [web] }' } });
+      const out: RolesConfig = defaults ? { defaults, roles } : { roles };
+      rolePaths.set(out, paths);
+      return out;
+    });
 }
 
-export const rolesFileSchema = z
-  .strictObject({
-    defaults: defaultsSchema.optional(),
-    roles: z.record(z.string().min(1), roleValue).optional(),
-  })
-  .catchall(roleValue)
-  .transform((v, ctx): RolesConfig => {
-    const { defaults, roles: wrapped, ...top } = v as Partial<RolesConfig> & Record<string, RoleDef>;
-    const roles: Record<string, RoleDef> = { ...wrapped };
-    const paths = new Map<string, PropertyKey[]>(Object.keys(roles).map((name) => [name, ['roles', name]]));
-    for (const [name, def] of Object.entries(top)) {
-      if (wrapped?.[name]) ctx.addIssue({ code: 'custom', path: [name], message: `role '${name}' is defined twice (also under roles:)`, params: { expected: 'each role once' } });
-      roles[name] = def;
-      paths.set(name, [name]);
-    }
-    if (roles[BALANCER_ROLE]) {
-      const path = wrapped?.[BALANCER_ROLE] ? ['roles', BALANCER_ROLE] : [BALANCER_ROLE];
-      ctx.addIssue({ code: 'custom', path, message: `role '${BALANCER_ROLE}' is the balancers' own role and is never put in a pool`, params: { expected: 'another role name' } });
-    }
-    // An empty (or half-written) file would empty every pool: refused, as a file with no listener is (an
-    // explicit `roles: {}` is a choice, and stays allowed).
-    if (!wrapped && !Object.keys(top).length) ctx.addIssue({ code: 'custom', path: [], message: 'no roles defined', params: { expected: 'roles, e.g. web: { lb: [web] }' } });
-    const out: RolesConfig = defaults ? { defaults, roles } : { roles };
-    rolePaths.set(out, paths);
-    return out;
-  });
+export const rolesFileSchema = rolesSchema();
 
 export function loadRoles(file: string, opts?: LoadOptions): ConfigResult<RolesConfig> {
   return loadConfigFile(file, rolesFileSchema, opts);
@@ -155,15 +172,12 @@ export function loadRolesFor(file: string, backends: ReadonlySet<string>, opts?:
 }
 
 export function rolesAgainst(backends: ReadonlySet<string>) {
-  return rolesFileSchema.superRefine((v, ctx) => {
-    for (const issue of unknownBackends(v, backends)) ctx.addIssue(issue);
-  });
+  return rolesSchema(backends);
 }
 
-/** A role naming a backend the proxy lacks, as issues at each entry (`prefix`: where the roles sit in the file). */
+/** Inline roles naming a backend the proxy lacks, as issues at each entry (`prefix`: where the roles sit). */
 export function unknownBackends(v: RolesConfig, backends: ReadonlySet<string>, prefix: PropertyKey[] = []) {
-  const expected = backends.size ? [...backends].sort().join(', ') : 'a backend defined in lbagent.yml';
-  const issues: Array<{ code: 'custom'; path: PropertyKey[]; message: string; params: { expected: string } }> = [];
+  const issues: ReturnType<typeof unknownBackendIssue>[] = [];
   const paths = rolePaths.get(v);
   for (const [role, def] of Object.entries(v.roles)) {
     const at = paths?.get(role) ?? ['roles', role];
@@ -171,7 +185,7 @@ export function unknownBackends(v: RolesConfig, backends: ReadonlySet<string>, p
       for (const ref of def[kind] ?? []) {
         if (backends.has(ref.backend)) continue;
         const i = refIndex.get(ref);
-        issues.push({ code: 'custom', path: [...prefix, ...at, kind, ...(i === undefined ? [] : [i])], message: `unknown backend '${ref.backend}'`, params: { expected } });
+        issues.push(unknownBackendIssue(ref.backend, backends, [...prefix, ...at, kind, ...(i === undefined ? [] : [i])]));
       }
     }
   }
