@@ -57,6 +57,8 @@ for (const kind of DATA_PLANES) {
     });
     await ctl.start();
     assert.deepEqual(await mixed(plane.driver), [`static-1@${fixed.port}:ready`], 'roles with no member leave the static server');
+    const why = (await plane.driver.snapshot()).find((b) => b.name === 'mixed')!.servers[0]!.reason;
+    assert.equal(why, `static server from ${kind === 'builtin' ? 'lbagent.yml' : 'haproxy.cfg'}`, '`lbagent servers` says why');
 
     source.upsert({ name: 'iis-01', addr: '127.0.0.1', port: 7946, tags: { role: 'iis' }, status: 'alive' });
     const both = [`iis-01@${app.port}:ready`, `static-1@${fixed.port}:ready`];
