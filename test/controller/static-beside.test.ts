@@ -9,9 +9,12 @@ import { ManualMemberSource } from '../../src/controller/manual-source.js';
 import { parseRoles, type RolesConfig } from '../../src/controller/roles.js';
 import type { PoolDriver } from '../../src/interfaces/pool-driver.js';
 import { waitFor } from '../helpers/wait.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { parseMainConfig } from '../../src/main-config/main.js';
+import { startDataPlane as startWorkers } from '../../src/proxy/data-plane.js';
+import { freePort } from '../helpers/ports.js';
 import { resolveModel } from '../../src/proxy/model/index.js';
-import { startBackend, startProxy } from '../proxy/fixtures.js';
+import { rawRequest, startBackend, startProxy } from '../proxy/fixtures.js';
 import { DATA_PLANES, startDataPlane } from './data-planes.js';
 
 function roles(text: string): RolesConfig {
@@ -110,4 +113,38 @@ listen:
   assert.deepEqual({ ...put, removed: put.removed.sort() }, { added: ['x'], removed: ['iis-01', 'static-1', 'static-2'], changed: [] });
   await lb.proxy.reload(resolveModel(next.value));
   assert.deepEqual([...be.servers.keys()].sort(), ['static-1', 'static-2']);
+});
+
+test('[builtin, 2 workers] the servers from roles beside a static one reach every worker, and are served right after a reload', async (t) => {
+  const fixed = await startBackend('static-1');
+  const app = await startBackend('iis-01');
+  t.after(() => Promise.all([fixed.close(), app.close()]));
+  const [port, admin] = [await freePort(), await freePort()];
+  const text = (more = '') => `
+global: { workers: 2 }
+admin: { bind: "127.0.0.1:${admin}" }
+frontends:
+  side: { bind: "127.0.0.1:${port}", default_backend: mixed }
+${more}
+backends:
+  mixed: { servers: [{ name: static-1, addr: "127.0.0.1:${fixed.port}" }] }
+`;
+  const parsed = parseMainConfig('lbagent.yml', text());
+  assert.ok(parsed.ok);
+  const lb = await startWorkers(parsed.value, silentLogger);
+  t.after(() => lb.stop(0));
+  await lb.driver.setServers('mixed', [{ name: 'iis-01', addr: '127.0.0.1', port: app.port }], { keepStatic: true });
+  const served = async (n: number) => {
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) seen.add((await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).body.split(' ')[0]!);
+    return [...seen].sort();
+  };
+  await waitFor('both served', async () => (await served(10)).length === 2, { timeoutMs: 30_000 });
+  const next = parseMainConfig('lbagent.yml', text(`  other: { bind: "127.0.0.1:${await freePort()}", default_backend: mixed }`));
+  assert.ok(next.ok);
+  await lb.reload(next.value);
+  // right after the reload, with no controller to re-apply anything: every worker still has both
+  assert.deepEqual(await served(20), ['iis-01', 'static-1']);
+  const view = (await lb.driver.snapshot()).find((b) => b.name === 'mixed')!;
+  assert.deepEqual(view.servers.map((s) => `${s.name}${s.removing ? ' removing' : ''}`).sort(), ['iis-01', 'static-1']);
 });
