@@ -7,7 +7,7 @@ import { createSerf, type Serf } from '../gossip/index.js';
 import type { MemberSource } from '../interfaces/index.js';
 import type { PoolDriver } from '../interfaces/index.js';
 import { gossipSettings } from '../controller/index.js';
-import type { MainConfig } from '../main-config/index.js';
+import { backendPorts, type MainConfig } from '../main-config/index.js';
 import { CONTROLLER_DEFAULTS, Controller } from '../controller/index.js';
 import { GossipMemberSource } from '../controller/index.js';
 import { watchRoles, type RolesWatcher } from '../controller/index.js';
@@ -90,7 +90,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
         watcher = follow(next.rolesFile);
       }
       if (next.roles) controller.setRoles(next.roles);
-      controller.resync(); // a reload resets backends to their static servers: re-apply the live pools
+      controller.resync(); // re-apply every pool (a reload keeps the servers from roles: this changes nothing unless drifted)
     },
     async stop({ leave = true } = {}) {
       await watcher?.close();
@@ -116,5 +116,6 @@ function controllerOptions(control: MainConfig) {
     leaveGraceMs: c.leave_grace ?? CONTROLLER_DEFAULTS.leaveGraceMs,
     resyncMs: c.resync ?? CONTROLLER_DEFAULTS.resyncMs,
     failStaticPct: c.fail_static ?? CONTROLLER_DEFAULTS.failStaticPct,
+    backendPorts: backendPorts(control),
   };
 }

@@ -13,9 +13,10 @@ const encryptKey = z.string().refine((k) => [16, 24, 32].includes(Buffer.from(k,
 });
 
 // A join address that can never work (a port out of range, not a number) is refused with the config.
+const JOIN_EXPECTED = 'host[:port], e.g. 10.0.0.11 or web-1:7946';
 const joinAddr = z.string().superRefine((v, ctx) => {
   const j = parseJoinAddr(v);
-  if ('error' in j) ctx.addIssue({ code: 'custom', message: `join address ${j.error}`, params: { expected: 'host[:port], e.g. 10.0.0.11 or web-1:7946' } });
+  if ('error' in j) ctx.addIssue({ code: 'custom', message: `join address ${j.error}`, params: { expected: JOIN_EXPECTED } });
 });
 
 export const gossipSchema = z.strictObject({
@@ -24,8 +25,8 @@ export const gossipSchema = z.strictObject({
   bind: endpoint('0.0.0.0').optional(),
   advertise: endpoint('0.0.0.0').optional(),
   /** members to join at start (serf -join), with replay of old user events */
-  join: z.array(joinAddr).optional(),
-  encrypt: z.union([encryptKey, z.array(encryptKey).min(1)]).optional(),
+  join: z.array(joinAddr).describe("a list of host[:port], e.g. [10.0.0.11, web-1:7946]").optional(),
+  encrypt: z.union([encryptKey, z.array(encryptKey).min(1)]).describe(`${KEY_EXPECTED}, or a list of them`).optional(),
   profile: oneOf(['lan', 'wan', 'local'] as const).optional(),
   /** extra tags for the balancer's node; role is always lb */
   tags: z.record(z.string(), z.string()).optional(),

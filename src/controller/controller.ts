@@ -23,6 +23,8 @@ export interface ControllerOptions {
   /** but never longer than this after the first event of a burst */
   quantumMs?: number;
   defaultPort?: number;
+  /** each backend's own port, for servers from roles (DesiredOptions.backendPorts) */
+  backendPorts?: ReadonlyMap<string, number>;
   /** fail static above this share (%) of a pool's members failed in gossip (desired.ts); false: never */
   failStaticPct?: number | false;
   /** keep the pause book in this file (next to the serf snapshot) so pauses survive a restart */
@@ -106,7 +108,7 @@ export class Controller {
   }
 
   /** `controller:` settings from a reload: graces and pause state count from the next run; resync restarts. */
-  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs' | 'failStaticPct'>): void {
+  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs' | 'failStaticPct' | 'backendPorts'>): void {
     const resyncChanged = opts.resyncMs !== this.opts.resyncMs;
     Object.assign(this.opts, opts);
     if (resyncChanged && this.unsubscribe) this.startResync();
@@ -253,6 +255,7 @@ export class Controller {
       failedGraceMs: this.opts.failedGraceMs,
       leaveGraceMs: this.opts.leaveGraceMs,
       defaultPort: this.opts.defaultPort,
+      backendPorts: this.opts.backendPorts,
       knownBackends: known,
       failStatic: await this.failStaticInput(observed),
     }, now);
@@ -279,7 +282,8 @@ export class Controller {
       if (before && sameList(before, servers) && !force) continue;
       try {
         this.stats.applications++;
-        await this.driver.setServers(backend, servers.map(toSpec));
+        // the backend's static servers stay beside those from roles, in both data planes
+        await this.driver.setServers(backend, servers.map(toSpec), { keepStatic: true });
       } catch (err) {
         this.stats.applyErrors++;
         failed = true;

@@ -20,8 +20,10 @@ export interface DesiredOptions {
   failedGraceMs: number;
   /** a leaving/left member drains this long, then leaves the pool */
   leaveGraceMs: number;
-  /** traffic port when neither roles.yml nor the member's `port` tag says */
+  /** traffic port when neither roles.yml, the member's `port` tag nor the backend's port says */
   defaultPort?: number;
+  /** each backend's own port (lbagent.yml `backends.NAME.port`): after the role's and the member's, before defaults.port */
+  backendPorts?: ReadonlyMap<string, number>;
   /** Backends the data plane has; refs to others are reported, not used. Undefined: all allowed. */
   knownBackends?: ReadonlySet<string>;
   /**
@@ -200,7 +202,7 @@ function buildServer(
   p: Placement,
   o: DesiredOptions,
 ): DesiredServer {
-  const port = ref.port ?? role.port ?? tagNumber(m, 'port', 1, 65535) ?? defaults?.port ?? o.defaultPort ?? 80;
+  const port = ref.port ?? role.port ?? tagNumber(m, 'port', 1, 65535) ?? o.backendPorts?.get(ref.backend) ?? defaults?.port ?? o.defaultPort ?? 80;
   const spec: DesiredServer = {
     name,
     addr: m.addr,

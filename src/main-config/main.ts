@@ -51,6 +51,17 @@ export function knownBackends(cfg: z.output<typeof mainBaseSchema>): ReadonlySet
   return cfg.proxy === 'haproxy' ? undefined : new Set([...Object.keys(cfg.backends ?? {}), ...Object.keys(cfg.listen ?? {})]);
 }
 
+/**
+ * Each backend's own port (`backends.NAME.port`, or `haproxy.backends.NAME.port` with `proxy: haproxy`): the
+ * port of servers that come from roles when neither the role nor the member's `port` tag gives one.
+ */
+export function backendPorts(cfg: MainConfig): Map<string, number> {
+  const out = new Map<string, number>();
+  const sections = cfg.proxy === 'haproxy' ? [cfg.haproxy?.backends] : [cfg.backends, cfg.listen];
+  for (const section of sections) for (const [name, b] of Object.entries(section ?? {})) if (b.port !== undefined) out.set(name, b.port);
+  return out;
+}
+
 /** `checked`: with the checks of checkedMainSchema. */
 export function loadMainConfig(file: string, opts?: LoadOptions & { checked?: boolean }): ConfigResult<MainConfig> {
   return loadConfigFile(file, opts?.checked ? checkedMainSchema : mainSchema, opts);

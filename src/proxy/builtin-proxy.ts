@@ -1,6 +1,6 @@
 // The built-in data plane as a PoolDriver: frontends and backends from the config, pools changed in place.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec } from '../interfaces/index.js';
+import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec, SetServersOptions } from '../interfaces/index.js';
 import { BindFailed, errorMessage, NotFound } from '../errors/index.js';
 import { BackendRuntime } from './engine/backend.js';
 import type { EngineContext } from './engine/context.js';
@@ -188,8 +188,9 @@ export class BuiltinProxy implements PoolDriver {
   }
 
   // With workers, a change resolves once every worker applied it: no new request goes where it no longer should.
-  async setServers(backend: string, servers: ServerSpec[]): Promise<ApplyResult> {
-    const result = this.backend(backend).applyServers(servers);
+  async setServers(backend: string, servers: ServerSpec[], opts: SetServersOptions = {}): Promise<ApplyResult> {
+    const be = this.backend(backend);
+    const result = opts.keepStatic ? be.applyDiscovered(servers) : be.applyServers(servers);
     await this.opts.onPoolsChange?.();
     return result;
   }

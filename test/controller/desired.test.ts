@@ -161,3 +161,27 @@ test('desired: a member weight tag (0..256) sets the weight below roles.yml', ()
   assert.equal(at('0').pools.get('app')![0]!.weight, 0);
   for (const bad of ['257', '-1', '1.5', 'x', '']) assert.equal(at(bad).pools.get('app')![0]!.weight, undefined, bad);
 });
+
+test("desired: a backend's port serves members of every role in it, after the role's and the member's own, before defaults.port", () => {
+  const r = roles([
+    'defaults: { port: 8000 }',
+    'iis: { lb: [web_pool, service_a], monitor: iis_check, interval: 5 }',
+    'web_service_a: { lb: [service_a], port: 2222 }',
+    'mongo: { lb: [mongo, { backend: other, port: 27018 }] }',
+  ].join('\n'));
+  const ports = new Map([['web_pool', 80], ['service_a', 1111], ['mongo', 27017], ['iis_check', 81], ['other', 9]]);
+  const tagged = { ...member('iis-02', 'iis'), tags: { role: 'iis', port: '8080' } };
+  const res = desiredPools([member('iis-01', 'iis'), tagged, member('a-01', 'web_service_a'), member('db-01', 'mongo'), member('x-01', 'iis')], new Map(), r, { ...OPTS, backendPorts: ports }, NOW);
+  const at = (backend: string) => Object.fromEntries((res.pools.get(backend) ?? []).map((s) => [s.name, s.port]));
+  assert.deepEqual(at('web_pool'), { 'iis-01': 80, 'iis-02': 8080, 'x-01': 80 }, "the member's port tag before the backend's");
+  assert.deepEqual(at('service_a'), { 'a-01': 2222, 'iis-01': 1111, 'iis-02': 8080, 'x-01': 1111 }, "the role's port first");
+  assert.deepEqual(at('mongo'), { 'db-01': 27017 });
+  assert.deepEqual(at('other'), { 'db-01': 27018 }, "the entry's port before all");
+  const check = res.pools.get('iis_check')!.find((s) => s.name === 'iis-01')!;
+  assert.equal(check.port, 81, 'monitor servers (and so their checks) at the backend port too');
+  assert.equal(check.monitorOnly, true);
+  assert.deepEqual(check.check, { enabled: true, inter: 5000 }, "the role's interval is its servers' check interval");
+  // no backend port: defaults.port as before
+  const plain = desiredPools([member('iis-01', 'iis')], new Map(), r, OPTS, NOW);
+  assert.equal(plain.pools.get('web_pool')![0]!.port, 8000);
+});

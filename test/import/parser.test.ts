@@ -373,11 +373,14 @@ test('--roles: backends the roles name are kept with no servers; roles: points a
   const serf = join(dir, 'role.yml');
   writeFileSync(serf, 'iis:\n  lb: [webfarm]\n  monitor: none\n  interval: 5s\nmongo:\n  lb: none\n  monitor: [mongo]\n');
   const r = importHaproxy({ file: 'x.cfg', text: cfg, roles: serf, out: join(dir, 'lbagent.yml') });
-  assert.equal(r.config.roles, undefined);
+  assert.equal(r.config.roles, './role.yml', "the serf handler's layout is lbagent's too");
   assert.deepEqual(Object.keys(r.config.backends as Y), ['webfarm', 'mongo']);
-  assert.equal(r.leftovers.length, 1);
-  assert.match(r.leftovers[0]!.reason, /does not accept this roles file's format yet/);
-  assert.equal(r.leftovers[0]!.file, serf);
+  assert.equal(r.leftovers.length, 0);
+  writeFileSync(serf, 'iis:\n  lb: [webfarm]\n  interval: soon\n');
+  const bad = importHaproxy({ file: 'x.cfg', text: cfg, roles: serf, out: join(dir, 'lbagent.yml') });
+  assert.equal(bad.config.roles, undefined);
+  assert.match(bad.leftovers[0]!.reason, /does not accept this roles file \(1 error, the first: 'iis.interval' invalid duration 'soon'\)/);
+  assert.equal(bad.leftovers[0]!.file, serf);
 
   const broken = join(dir, 'broken.yml');
   writeFileSync(broken, 'roles: [unclosed\n');

@@ -135,7 +135,7 @@ test('lbagent check also validates the roles: the roles.yml it names and inline 
   await assert.rejects(run(process.execPath, [lbagentBin, 'check', '-c', join(dir, 'lb.yml')], { cwd: repoRoot }), (err: { code: number; stderr: string }) => {
     assert.equal(err.code, 1);
     assert.match(err.stderr, /roles\.yml:3:15: 'roles\.web\.lb\[1\]' unknown backend 'ghost' \(expected app\)/);
-    assert.match(err.stderr, /roles\.yml:6:9: 'roles\.api\.monitor\[0\]' unknown backend 'nowhere'/);
+    assert.match(err.stderr, /roles\.yml:6:20: 'roles\.api\.monitor\[0\]\.backend' unknown backend 'nowhere'/);
     assert.match(err.stderr, /roles\.yml:7:13: 'roles\.api\.weight'/);
     return true;
   });

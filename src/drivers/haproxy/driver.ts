@@ -36,6 +36,8 @@ export class HaproxyDriver implements PoolDriver {
   /** servers present before lbagent touched a backend (when no haproxy.cfg is given): static, left alone */
   private readonly seenStatic = new Map<string, Set<string>>();
   private readonly removing = new Set<string>();
+  /** "backend/server" of discovered servers named like a static one (warned once) */
+  private readonly shadowed = new Set<string>();
   private readonly serial = new PQueue({ concurrency: 1 });
   private timer?: NodeJS.Timeout;
   private backoffMs = 0;
@@ -120,7 +122,14 @@ export class HaproxyDriver implements PoolDriver {
     const statics = this.staticNames(backend, actual);
     const byName = new Map(actual.map((s) => [s.name, s]));
 
-    for (const spec of wanted.values()) {
+    for (const spec of [...wanted.values()]) {
+      if (statics.has(spec.name)) {
+        // as the built-in proxy: a static server keeps its name; the discovered one is not added
+        wanted.delete(spec.name);
+        if (!this.shadowed.has(`${backend}/${spec.name}`)) this.log.warn(`haproxy: ${backend}/${spec.name} is a static server of haproxy.cfg: kept as configured, the discovered one is not added`);
+        this.shadowed.add(`${backend}/${spec.name}`);
+        continue;
+      }
       const cur = byName.get(spec.name);
       if (cur && (cur.addr !== spec.addr || cur.port !== spec.port)) {
         await this.remove(backend, spec.name, true);

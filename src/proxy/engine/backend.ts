@@ -68,6 +68,10 @@ export class BackendRuntime {
   /** next slow-start step of a warming server; one timer per backend, none when nothing warms */
   private warmTimer?: NodeJS.Timeout;
   private warmAt = Infinity;
+  /** servers beyond the config's static ones (from roles, or mirrored by a worker): kept across a reload */
+  private extra: ServerSpec[] = [];
+  /** discovered server names refused because a static server has them (warned once) */
+  private readonly shadowed = new Set<string>();
 
   constructor(public def: BackendDef, private readonly log: Logger, private readonly opts: BackendOptions = {}) {
     this.algorithm = algorithmFor(def.balance);
@@ -164,7 +168,11 @@ export class BackendRuntime {
     // A new check definition (or TLS setting) restarts every server's check; the server list diff below retimes the rest.
     if ((checkChanged || tlsChanged) && !this.opts.externalHealth) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
     for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? 0;
-    this.applyServers(def.servers);
+    // The file's servers, and beside them those from roles (or mirrored): the latter are not removed and added
+    // again, so they keep their sessions, counters and health. One now named like a static server gives way.
+    const statics = this.staticNames(def);
+    this.extra = this.extra.filter((s) => !statics.has(s.name));
+    this.applyScoped([...def.servers, ...this.extra], () => true);
   }
 
   /** Pick a server now, or wait in the queue while usable servers are all at maxconn. */
@@ -236,11 +244,46 @@ export class BackendRuntime {
     }
   }
 
-  /** Apply a desired server list in place. */
-  applyServers(specs: ServerSpec[], maxconn: Record<string, number> = this.def.maxconn): ApplyResult {
+  /** The whole server list in place (the admin API's PUT): until the next reload, which goes back to the file's. */
+  applyServers(specs: ServerSpec[]): ApplyResult {
+    this.extra = [];
+    return this.applyScoped(specs, () => true);
+  }
+
+  /** A worker's copy of its control process's list: what is not in the file is kept across a reload there too. */
+  mirror(specs: ServerSpec[]): void {
+    const statics = this.staticNames();
+    this.applyScoped(specs, () => true);
+    this.extra = specs.filter((s) => !statics.has(s.name));
+  }
+
+  /**
+   * The servers that come from roles, beside the config's static servers: those stay as listed, whatever the
+   * list (as the HAProxy driver leaves haproxy.cfg's servers alone). A server named like a static one is not
+   * added: the static server keeps its name (said once per name).
+   */
+  applyDiscovered(specs: ServerSpec[]): ApplyResult {
+    const statics = this.staticNames();
+    this.extra = specs.filter((s) => {
+      if (!statics.has(s.name)) return true;
+      if (!this.shadowed.has(s.name)) this.log.warn({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} is a static server of the configuration: kept as configured, the discovered one is not added`);
+      this.shadowed.add(s.name);
+      return false;
+    });
+    return this.applyScoped(this.extra, (name) => !statics.has(name));
+  }
+
+  private staticNames(def: BackendDef = this.def): Set<string> {
+    return new Set(def.servers.map((s) => s.name));
+  }
+
+  /** Apply `specs` in place; of the servers there, only those `owned` are removed when absent from it. */
+  private applyScoped(specs: ServerSpec[], owned: (name: string) => boolean): ApplyResult {
+    const maxconn = this.def.maxconn;
     const result: ApplyResult = { added: [], removed: [], changed: [] };
     const wanted = new Map(specs.map((s) => [s.name, s]));
     for (const [name, s] of this.servers) {
+      if (!owned(name) && !wanted.has(name)) continue;
       const spec = wanted.get(name);
       if (!spec || spec.addr !== s.addr || spec.port !== s.port) {
         this.remove(s);

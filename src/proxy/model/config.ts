@@ -58,7 +58,7 @@ const bindList = z.union([z.string(), z.array(z.string()).min(1)]).transform((v,
     else ctx.addIssue({ code: 'custom', path: Array.isArray(v) ? [i] : [], message: endpointProblem(text), params: { expected: ENDPOINT_EXPECTED } });
   });
   return out;
-});
+}).describe(`${ENDPOINT_EXPECTED}, or a list of them`);
 
 const mode = oneOf(['http', 'tcp'] as const);
 
@@ -114,6 +114,8 @@ const backendKeys = {
   mode: mode.optional(),
   balance: z.string().optional(),
   servers: z.array(serverSchema).optional(),
+  /** the service's port: servers that come from roles use it (and their checks) when neither role nor member says */
+  port: z.number().int().min(1).max(65535).optional(),
   check: checkSchema.optional(),
   retries: z.number().int().min(0).max(100).optional(),
   redispatch: z.boolean().optional(),

@@ -84,6 +84,8 @@ export function resolveModel(cfg: ProxySections): ProxyModel {
         monitorOnly: s.monitor ?? false,
         check: { enabled: checkOn || (s.monitor ?? false), inter: s.inter, rise: s.rise, fall: s.fall, port: s.port },
         ...(s.slowstart !== undefined ? { slowstart: s.slowstart } : {}),
+        // `lbagent servers` says why it is there, as the HAProxy driver does for haproxy.cfg's servers
+        reason: 'static server from lbagent.yml',
       };
     });
     backends.push({
