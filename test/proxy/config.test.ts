@@ -50,7 +50,7 @@ gossip: { bind: "0.0.0.0:7946" }
   assert.equal(be.retries, 2);
   assert.equal(be.graceMs, 30_000);
   assert.equal(be.maxconn.a, 100);
-  assert.deepEqual(be.servers[0], { name: 'a', addr: '10.0.0.1', port: 80, weight: 10, backup: false, monitorOnly: false, check: { enabled: true, inter: 2000, rise: 2, fall: 3, port: undefined } });
+  assert.deepEqual(be.servers[0], { name: 'a', addr: '10.0.0.1', port: 80, weight: 10, backup: false, monitorOnly: false, check: { enabled: true, inter: 2000, rise: 2, fall: 3, port: undefined }, reason: 'static server from lbagent.yml' });
 });
 
 test('config errors point at file:line:col of the offending key', () => {
