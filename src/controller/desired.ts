@@ -202,11 +202,10 @@ function buildServer(
   p: Placement,
   o: DesiredOptions,
 ): DesiredServer {
-  const port = ref.port ?? role.port ?? tagNumber(m, 'port', 1, 65535) ?? o.backendPorts?.get(ref.backend) ?? defaults?.port ?? o.defaultPort ?? 80;
   const spec: DesiredServer = {
     name,
     addr: m.addr,
-    port,
+    port: serverPort(m, ref, role, defaults, o),
     member: m.name,
     cause: p.cause,
     state: p.state,
@@ -224,6 +223,11 @@ function buildServer(
   if (slowstart !== undefined) spec.slowstart = slowstart;
   spec.check = toCheck({ ...defaults?.check, ...role.check, ...ref.check });
   return spec;
+}
+
+/** The traffic port: roles.yml's entry, its role, the member's `port` tag, the backend's port, roles.yml's defaults. */
+function serverPort(m: ObservedMember, ref: BackendRef, role: RoleDef, defaults: RolesConfig['defaults'], o: DesiredOptions): number {
+  return ref.port ?? role.port ?? tagNumber(m, 'port', 1, 65535) ?? o.backendPorts?.get(ref.backend) ?? defaults?.port ?? o.defaultPort ?? 80;
 }
 
 /** A member's numeric tag when it is an integer in [min, max]. */
