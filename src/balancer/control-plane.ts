@@ -14,11 +14,29 @@ import { watchRoles, type RolesWatcher } from '../controller/index.js';
 import { loadRolesChecked, type BalancerFiles } from './validate.js';
 import { defaultSnapshotPath, pauseFileFor } from './state-dir.js';
 import { errorMessage } from '../errors/index.js';
+import { loadNodeServices, type NodeServices } from '../agent/index.js';
+import { LogTap } from '../log/index.js';
+
+/** What the command that starts the balancer adds to the gossip section. */
+export interface ControlPlaneOptions {
+  /** where the default snapshot goes */
+  stateDir?: string;
+  /** a relative `gossip.snapshot` is relative to the config file, as roles.yml */
+  configDir?: string;
+  /** `--event-handler` flags: run besides gossip.event_handlers (serf's flags add to its config files) */
+  eventHandlers?: string[];
+  /** the tap the logger writes to, for `serf monitor` / `lbagent monitor` on the balancer's RPC */
+  logTap?: LogTap;
+  /** `serf leave` / `lbagent leave` on the balancer's RPC: the balancer's stop sequence */
+  onLeave?: () => Promise<void>;
+}
 
 export interface ControlPlane {
   controller: Controller;
   source: MemberSource;
   serf?: Serf;
+  /** the balancer's event handlers and RPC address (agent/node-services.ts) */
+  services?: NodeServices;
   /**
    * Apply a reload's files (validated): controller settings, gossip tags, the roles and which roles.yml is
    * watched. Gossip settings that need a restart are not applied here (see restart.ts).
@@ -33,7 +51,7 @@ export interface ControlPlane {
  * `stateDir`: where the default snapshot goes (`lbagent balancer` passes one; without it, only a configured
  * `gossip.snapshot` is kept). `configDir`: a relative `gossip.snapshot` is relative to the config file, as roles.yml.
  */
-export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger, opts: { stateDir?: string; configDir?: string } = {}): Promise<ControlPlane | undefined> {
+export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger, opts: ControlPlaneOptions = {}): Promise<ControlPlane | undefined> {
   if (files.roles === undefined) return undefined;
   let current = files;
   const clog = log.child({ part: 'controller' });
@@ -56,6 +74,20 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     snapshotPath: snapshot,
     rejoinAfterLeave: true,
   });
+  const handlerFlags = opts.eventHandlers ?? [];
+  let services: NodeServices;
+  try {
+    services = await (await loadNodeServices()).startNodeServices(serf, {
+      eventHandlers: [...g.eventHandlers, ...handlerFlags],
+      rpcAddr: g.rpcAddr,
+      rpcAuth: g.rpcAuth,
+      rpcOptional: g.rpcDefault,
+      onLeave: opts.onLeave ?? (() => serf.leave()),
+    }, log.child({ part: 'agent' }), opts.logTap ?? new LogTap());
+  } catch (err) {
+    await serf.shutdown();
+    throw err;
+  }
   const source = new GossipMemberSource(serf);
   const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.config), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();
@@ -77,10 +109,12 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     controller,
     source,
     serf,
+    services,
     async reload(next) {
       const prev = current;
       current = next;
       controller.setOptions(controllerOptions(next.config));
+      services.setEventHandlers([...gossipSettings(next.config.gossip ?? {}).eventHandlers, ...handlerFlags]);
       const tags = gossipSettings(next.config.gossip ?? {}).tags;
       if (!isDeepStrictEqual(tags, gossipSettings(prev.config.gossip ?? {}).tags)) await serf.setTags(tags);
       if (next.rolesFile !== prev.rolesFile) {
@@ -101,6 +135,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
         }
       }
       await serf.shutdown();
+      await services.close();
     },
   };
 }
