@@ -4,6 +4,7 @@
 export * from './options.js';
 export * from './client.js';
 export * from './rpc-target.js';
+export * from './serf-client.js';
 export type { Agent } from './agent.js';
 export const loadAgent = () => import('./agent.js');
 export { parseHandlerSpec } from './handlers.js';
