@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { duration, endpoint, isLoopback, oneOf } from '../config/index.js';
-import type { Endpoint } from '../net/index.js';
+import { endpointProblem, parseEndpoint, type Endpoint } from '../net/index.js';
 import { parseJoinAddr } from '../gossip/index.js';
 import { DEFAULT_RPC_ADDR, parseHandlerSpec } from '../agent/index.js';
 
@@ -22,6 +22,15 @@ const joinAddr = z.string().superRefine((v, ctx) => {
 const handlerSpec = z.string().superRefine((v, ctx) => {
   const h = parseHandlerSpec(v);
   if ('error' in h) ctx.addIssue({ code: 'custom', message: h.error, params: { expected: '[FILTER=]SCRIPT, e.g. member-join,user:deploy=/etc/serf/handler.sh' } });
+});
+
+/** host:port (host defaults to 127.0.0.1), or false for no RPC; a number (7373) is named as the wrong type. */
+const rpcAddr = z.unknown().transform((v, ctx): Endpoint | false => {
+  const ep = typeof v === 'string' ? parseEndpoint(v, '127.0.0.1') : undefined;
+  if (v === false || ep) return ep ?? false;
+  const message = typeof v === 'string' ? endpointProblem(v) : `expected an address string or false, got ${typeof v} ${JSON.stringify(v)}`;
+  ctx.addIssue({ code: 'custom', message, params: { expected: 'host:port, e.g. 127.0.0.1:7373, or false for no RPC' } });
+  return z.NEVER;
 });
 
 export const gossipSchema = z.strictObject({
@@ -43,7 +52,7 @@ export const gossipSchema = z.strictObject({
   /** serf's event_handlers: `[FILTER=]SCRIPT`, run as `lbagent agent` runs them (a string or a list) */
   event_handlers: z.union([handlerSpec, z.array(handlerSpec)]).optional(),
   /** serf's RPC (msgpack) and lbagent's HTTP RPC on one address; default 127.0.0.1:7373 as serf's; false: none */
-  rpc_addr: z.union([endpoint('127.0.0.1'), z.literal(false)]).optional(),
+  rpc_addr: rpcAddr.optional(),
   /** serf's rpc_auth: the key RPC clients must give (-rpc-auth, --rpc-auth) */
   rpc_auth: z.string().min(1).optional(),
 }).superRefine((g, ctx) => {

@@ -38,3 +38,10 @@ test('restartNeeded: workers, log level, gossip identity and transport, data pla
   assert.deepEqual(restartNeeded(started, haproxy)[0], 'proxy');
   assert.deepEqual(restartNeeded(haproxy, files('proxy: haproxy\nhaproxy: { socket: /run/other.sock }\n')), ['haproxy.socket']);
 });
+
+test('restartNeeded: gossip.event_handlers change in place, the RPC address and key need a restart', () => {
+  const handlers = files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a }, event_handlers: ["user:deploy=./d.sh"] }', 'global: { workers: 1 }', 'admin: { token: t1 }'].join('\n'));
+  assert.deepEqual(restartNeeded(started, handlers), []);
+  const rpc = files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a }, rpc_addr: "127.0.0.1:7374", rpc_auth: k }', 'global: { workers: 1 }', 'admin: { token: t1 }'].join('\n'));
+  assert.deepEqual(restartNeeded(started, rpc), ['gossip.rpc_addr', 'gossip.rpc_auth']);
+});
