@@ -24,15 +24,21 @@ export interface NodeServicesOptions {
 }
 
 export interface NodeServices {
-  /** the RPC's port, 0 when there is no RPC */
+  /** the RPC's port, 0 when there is no RPC (or before `listen`) */
   rpcPort: number;
+  /** open the RPC address (LBA_ERR_RPC_LISTEN when it cannot be bound, unless `rpcOptional`) */
+  listen(): Promise<void>;
   /** replace the handler scripts (a reload) */
   setEventHandlers(specs: string[]): void;
   /** stop the RPC; the handlers still queued run to their end first */
   close(): Promise<void>;
 }
 
-export async function startNodeServices(serf: Serf, opts: NodeServicesOptions, log: Logger, logTap: LogTap): Promise<NodeServices> {
+/**
+ * The handlers subscribe at once (call this right after creating the node, before anything awaits, so they see the
+ * snapshot's rejoins and replayed events as serf agent's handlers do); the RPC opens with `listen`.
+ */
+export function startNodeServices(serf: Serf, opts: NodeServicesOptions, log: Logger, logTap: LogTap): NodeServices {
   const self = () => {
     const me = serf.localMember();
     return { name: me.name, tags: me.tags };
@@ -40,24 +46,21 @@ export async function startNodeServices(serf: Serf, opts: NodeServicesOptions, l
   const handlers = new ScriptEventHandlers(parseHandlers(opts.eventHandlers), self, log);
   const unsubscribe = serf.subscribe((e: SerfEvent) => handlers.handle(e));
   let rpc: AgentRpcServer | undefined;
-  let rpcPort = 0;
-  if (opts.rpcAddr) {
-    const server = new AgentRpcServer(new SerfNodeTarget(serf, log, logTap, opts.onLeave), opts.rpcAuth, log);
-    const where = formatHostPort(opts.rpcAddr);
-    try {
-      rpcPort = (await server.listen(opts.rpcAddr.host, opts.rpcAddr.port)).port;
-      rpc = server;
-      log.info(`agent: RPC listening on ${formatHostPort({ host: opts.rpcAddr.host, port: rpcPort })} (serf's msgpack RPC and lbagent's HTTP RPC)`);
-    } catch (err) {
-      if (!opts.rpcOptional) {
-        unsubscribe();
-        throw new RpcListen(where, errorMessage(err));
+  const services: NodeServices = {
+    rpcPort: 0,
+    async listen() {
+      if (!opts.rpcAddr || rpc) return;
+      const server = new AgentRpcServer(new SerfNodeTarget(serf, log, logTap, opts.onLeave), opts.rpcAuth, log);
+      const where = formatHostPort(opts.rpcAddr);
+      try {
+        services.rpcPort = (await server.listen(opts.rpcAddr.host, opts.rpcAddr.port)).port;
+        rpc = server;
+        log.info(`agent: RPC listening on ${formatHostPort({ host: opts.rpcAddr.host, port: services.rpcPort })} (serf's msgpack RPC and lbagent's HTTP RPC)`);
+      } catch (err) {
+        if (!opts.rpcOptional) throw new RpcListen(where, errorMessage(err));
+        log.warn(`agent: RPC not started: ${where}: ${errorMessage(err)} (another agent holds it? set gossip.rpc_addr to another address, or false)`);
       }
-      log.warn(`agent: RPC not started: ${where}: ${errorMessage(err)} (another agent holds it? set gossip.rpc_addr to another address, or false)`);
-    }
-  }
-  return {
-    rpcPort,
+    },
     setEventHandlers: (specs) => handlers.update(parseHandlers(specs)),
     async close() {
       unsubscribe();
@@ -65,4 +68,5 @@ export async function startNodeServices(serf: Serf, opts: NodeServicesOptions, l
       await rpc?.close();
     },
   };
+  return services;
 }

@@ -59,6 +59,8 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
   const g = gossipSettings(files.config.gossip ?? {});
   const configured = g.snapshot && (isAbsolute(g.snapshot) ? g.snapshot : resolve(opts.configDir ?? '.', g.snapshot));
   const snapshot = g.snapshot === undefined ? (opts.stateDir ? defaultSnapshotPath(opts.stateDir, g.node, g.bind.port) : undefined) : configured || undefined;
+  const handlerFlags = opts.eventHandlers ?? [];
+  const { startNodeServices } = await loadNodeServices();
   const serf = await createSerf({
     nodeName: g.node,
     bindAddr: g.bind.host,
@@ -74,23 +76,26 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
     snapshotPath: snapshot,
     rejoinAfterLeave: true,
   });
-  const handlerFlags = opts.eventHandlers ?? [];
-  let services: NodeServices;
-  try {
-    services = await (await loadNodeServices()).startNodeServices(serf, {
-      eventHandlers: [...g.eventHandlers, ...handlerFlags],
-      rpcAddr: g.rpcAddr,
-      rpcAuth: g.rpcAuth,
-      rpcOptional: g.rpcDefault,
-      onLeave: opts.onLeave ?? (() => serf.leave()),
-    }, log.child({ part: 'agent' }), opts.logTap ?? new LogTap());
-  } catch (err) {
-    await serf.shutdown();
-    throw err;
-  }
+  // Nothing awaits between the node's creation and these subscriptions: the snapshot's rejoin and the events it
+  // replays reach the controller and the handlers.
+  const services = startNodeServices(serf, {
+    eventHandlers: [...g.eventHandlers, ...handlerFlags],
+    rpcAddr: g.rpcAddr,
+    rpcAuth: g.rpcAuth,
+    rpcOptional: g.rpcDefault,
+    onLeave: opts.onLeave ?? (() => serf.leave()),
+  }, log.child({ part: 'agent' }), opts.logTap ?? new LogTap());
   const source = new GossipMemberSource(serf);
   const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.config), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();
+  try {
+    await services.listen();
+  } catch (err) {
+    await controller.stop();
+    await serf.shutdown();
+    await services.close();
+    throw err;
+  }
   // roles.yml edits are checked as `lbagent check` would, against the backends running now.
   const follow = (rolesFile: string | undefined) =>
     rolesFile ? watchRoles(rolesFile, (next) => controller.setRoles(next), clog, (f) => loadRolesChecked(f, current.config)) : undefined;

@@ -7,7 +7,7 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { parseHandlerSpec } from '../../agent/index.js';
+import { loadNodeServices, parseHandlerSpec } from '../../agent/index.js';
 
 /** Long enough for keepalived's default fall (3) × interval (1 s) and one advert: the VIP moves before the stop. */
 export const DEFAULT_SHUTDOWN_DELAY_MS = 5000;
@@ -63,6 +63,8 @@ export const balancer: Command = {
       import('../../balancer/index.js'),
       import('../../balancer/index.js'),
       import('../../balancer/index.js'),
+      // loaded with the rest, so the gossip node binds as soon as the data plane is up
+      loadNodeServices(),
     ]);
     const file = values.config;
     if (!file) {
