@@ -1,5 +1,5 @@
 // The lbagent CLI against Debian's serf agent (serf 0.9.x RPC, not an lbagent agent): members, join, event
-// (with a payload, and pause's "NODE IP ROLE" default), tags, query, monitor and leave speak serf's msgpack RPC
+// (with a payload, and pause's "NODE IP ROLE" default), tags, query, monitor, force-leave and leave speak serf's msgpack RPC
 // once HTTP gets no answer; serf's rpc_auth is given with --rpc-auth.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,6 +82,14 @@ test('the lbagent CLI drives a real serf agent through its msgpack RPC', { timeo
   await waitFor('monitor shows serf log lines', () => /\[(INFO|DEBUG)\] (agent|serf|memberlist)/.test(monOut), { timeoutMs: 30_000 });
   await ok('event', a1, 'seen-by-monitor');
   await waitFor('monitor shows the new event', () => monOut.includes('seen-by-monitor'), { timeoutMs: 30_000 });
+
+  // force-leave: a killed member, failed, becomes left
+  const s3 = await startSerfAgent(t, 's3', ['-profile=local', `-join=127.0.0.1:${s1.bind}`]);
+  await waitFor('s1 sees s3', async () => /^s3\s.*\salive\b/m.test(await ok('members', a1)), { timeoutMs: 30_000 });
+  s3.proc.kill('SIGKILL');
+  await waitFor('s3 failed', async () => /^s3\s.*\sfailed\b/m.test(await ok('members', a1)), { timeoutMs: 60_000 });
+  await ok('force-leave', a1, 's3');
+  await waitFor('s3 left after force-leave', async () => /^s3\s.*\sleft\b/m.test(await ok('members', a1)), { timeoutMs: 30_000 });
 
   // leave: s1 leaves and exits; s2 sees it left
   assert.match(await ok('leave', a1), /Graceful leave complete/);
