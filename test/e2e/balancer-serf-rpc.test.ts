@@ -99,3 +99,26 @@ test('a balancer runs serf event handlers and answers serf\'s RPC on its own add
   assert.equal(lb.exitCode, 0, out);
   await waitFor('web-1 sees lb-1 left', async () => /lb-1\s.*\sleft\b/.test((await run(serf, ['members', `-rpc-addr=127.0.0.1:${web.rpc}`])).stdout), { timeoutMs: 30_000 });
 });
+
+test('a balancer whose configured RPC address is taken does not start, and says why', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t, 'lbagent-lb-rpc-taken-');
+  const { createServer } = await import('node:net');
+  const holder = createServer();
+  await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => holder.close(() => r())));
+  const taken = (holder.address() as { port: number }).port;
+  const [fe, admin, gossip] = [await freePort(), await freePort(), await freePort()];
+  writeFileSync(join(dir, 'roles.yml'), 'roles:\n  web: { lb: [web] }\n');
+  const file = join(dir, 'lbagent.yml');
+  writeFileSync(file, [
+    `frontends: { www: { bind: 127.0.0.1:${fe}, default_backend: web } }`,
+    'backends: { web: {} }',
+    `admin: { bind: 127.0.0.1:${admin} }`,
+    'roles: ./roles.yml',
+    `gossip: { node: lb-x, bind: 127.0.0.1:${gossip}, profile: local, snapshot: false, rpc_addr: "127.0.0.1:${taken}" }`,
+    '',
+  ].join('\n'));
+  const r = await run(process.execPath, [lbagentBin, 'balancer', '-c', file], { timeout: 50_000 }).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => e);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`Error starting RPC listener on 127\\.0\\.0\\.1:${taken}: .*EADDRINUSE.*\\[LBA_ERR_RPC_LISTEN\\]`));
+});
