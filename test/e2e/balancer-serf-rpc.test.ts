@@ -78,9 +78,12 @@ test('a balancer runs serf event handlers and answers serf\'s RPC on its own add
   let monOut = '';
   mon.stdout!.on('data', (c) => (monOut += c));
   await waitFor('serf monitor shows the balancer\'s log', () => /\[INFO\] /.test(monOut), { timeoutMs: 30_000 });
+  await fetch(`http://127.0.0.1:${fe}/`).then((r) => r.text());
+  await waitFor('the request is in the access log', () => out.includes('"access":true'), { timeoutMs: 30_000 });
   await run(serf, ['event', ra, 'deploy', 'v7']);
   await waitFor('deploy handler ran', () => read(deployLog).includes('user deploy v7'), { timeoutMs: 30_000 });
   await waitFor('serf monitor shows the event', () => monOut.includes('deploy'), { timeoutMs: 30_000 });
+  assert.doesNotMatch(monOut, /GET \/ HTTP\/1\.1/, 'the access log stays out of the monitor');
 
   // lbagent's CLI on the same address (HTTP RPC): members, and a pause sent through gossip drains web-1
   const lbMembers = await run(process.execPath, [lbagentBin, 'members', `--rpc-addr=127.0.0.1:${rpc}`, '--format', 'json']);

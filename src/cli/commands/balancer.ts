@@ -86,9 +86,18 @@ export const balancer: Command = {
       return 1;
     }
     const started = first.value;
-    // The tap feeds `serf monitor` / `lbagent monitor` on the balancer's RPC address.
-    const logTap = new LogTap();
-    const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? started.config.global?.log_level, tap: logTap });
+    // The tap feeds `serf monitor` / `lbagent monitor` on the balancer's RPC address: the control plane's lines
+    // down to debug, as an agent's, but not the access log (one line per request: not what serf's monitor shows,
+    // and not worth parsing per request). The tap lowers the root logger to debug, so everything else keeps the
+    // operator's level on a child: at `warn` no access record is even built, as without the tap.
+    const logTap = new (class extends LogTap {
+      override write(line: string): void {
+        if (!line.includes('"access":true')) super.write(line);
+      }
+    })();
+    const level = process.env.LBAGENT_LOG_LEVEL ?? started.config.global?.log_level ?? 'info';
+    const root = createLogger({ level, tap: logTap });
+    const log = root.child({}, { level });
     const handle = await startDataPlane(started.config, log);
     const delayMs = started.config.global?.shutdown_delay ?? DEFAULT_SHUTDOWN_DELAY_MS;
     const stopping = shutdownSignals(log, (sig) => {
@@ -99,7 +108,7 @@ export const balancer: Command = {
     try {
       // `serf leave` on the balancer's RPC runs the stop sequence, as SIGTERM does.
       const onLeave = async () => stopping.trigger('RPC leave');
-      plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir(), configDir: dirname(file), eventHandlers: values['event-handler'] ?? [], logTap, onLeave });
+      plane = await startControlPlane(started, handle.driver, root, { stateDir: defaultStateDir(), configDir: dirname(file), eventHandlers: values['event-handler'] ?? [], logTap, onLeave });
     } catch (err) {
       await handle.stop(0);
       throw err;
