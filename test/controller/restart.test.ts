@@ -49,3 +49,10 @@ test('restartNeeded: member sources (sources:) start with the balancer', () => {
   assert.deepEqual(restartNeeded(dns('10s'), dns('10s')), []);
   assert.deepEqual(restartNeeded(dns('10s'), dns('5s')), ['sources.dns']);
 });
+
+test('restartNeeded: gossip.event_handlers change in place, the RPC address and key need a restart', () => {
+  const handlers = files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a }, event_handlers: ["user:deploy=./d.sh"] }', 'global: { workers: 1 }', 'admin: { token: t1 }'].join('\n'));
+  assert.deepEqual(restartNeeded(started, handlers), []);
+  const rpc = files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a }, rpc_addr: "127.0.0.1:7374", rpc_auth: k }', 'global: { workers: 1 }', 'admin: { token: t1 }'].join('\n'));
+  assert.deepEqual(restartNeeded(started, rpc), ['gossip.rpc_addr', 'gossip.rpc_auth']);
+});
