@@ -125,6 +125,16 @@ export class Agent extends SerfNodeTarget {
     this.resolveDone();
   }
 
+  /**
+   * serf's SIGHUP: the config files are read again and what serf applies in place is applied: the event
+   * handlers, the tags and the log level. Anything else keeps its start-time value until a restart.
+   */
+  async reload(next: AgentOptions): Promise<void> {
+    this.handlers.update(parseHandlers(next.eventHandlers));
+    if (JSON.stringify(next.tags) !== JSON.stringify(this.serf.localMember().tags)) await this.serf.setTags(next.tags);
+    if (next.logLevel && next.logLevel !== this.log.level) this.log.level = next.logLevel;
+  }
+
   /** serf's signal habits: first SIGINT/SIGTERM leaves gracefully (unless configured not to), a second one exits at once. */
   installSignalHandlers(): void {
     let count = 0;
