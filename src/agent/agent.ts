@@ -1,12 +1,12 @@
 // The long-running gossip agent: a Serf node, its RPC, its event handlers, and serf's lifecycle habits
 // (join with retry and backoff, graceful leave on SIGINT/SIGTERM, exit when left).
 import type { Logger } from 'pino';
-import { createSerf, type KeyOp, type KeyOpResult, type QueryOptions, type Serf, type SerfConfig, type SerfEvent } from '../gossip/index.js';
-import { LogTap, type LogEntry } from '../log/index.js';
+import { createSerf, type Serf, type SerfConfig, type SerfEvent } from '../gossip/index.js';
+import { LogTap } from '../log/index.js';
 import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
 import { AgentRpcServer } from './rpc.js';
-import type { RpcTarget } from './rpc-target.js';
+import { SerfNodeTarget } from './node-target.js';
 import { BadEventHandler, errorMessage, RpcListen } from '../errors/index.js';
 import { MetricsHub, registerGossipMetrics } from '../metrics/index.js';
 
@@ -20,7 +20,7 @@ export function parseHandlers(specs: string[]): HandlerSpec[] {
   });
 }
 
-export class Agent implements RpcTarget {
+export class Agent extends SerfNodeTarget {
   private rpc?: AgentRpcServer;
   private handlers: ScriptEventHandlers;
   private leaving?: Promise<void>;
@@ -32,7 +32,8 @@ export class Agent implements RpcTarget {
   rpcPort = 0;
   private readonly hub = new MetricsHub();
 
-  private constructor(readonly serf: Serf, readonly opts: AgentOptions, private readonly log: Logger, private readonly logTap: LogTap) {
+  private constructor(serf: Serf, readonly opts: AgentOptions, log: Logger, logTap: LogTap) {
+    super(serf, log, logTap);
     this.handlers = new ScriptEventHandlers(parseHandlers(opts.eventHandlers), () => this.self(), log);
     serf.subscribe((e) => this.onEvent(e));
     registerGossipMetrics(this.hub, () => serf.stats());
@@ -111,29 +112,7 @@ export class Agent implements RpcTarget {
     }
   }
 
-  // --- RpcTarget ---
-  info() {
-    const me = this.serf.localMember();
-    return { name: me.name, addr: me.addr, port: me.port, tags: me.tags };
-  }
-
-  members() {
-    return this.serf.members();
-  }
-
-  async join(addrs: string[], replay: boolean): Promise<number> {
-    this.log.info(`agent: joining: ${JSON.stringify(addrs)} replay: ${replay}`);
-    const n = await this.serf.join(addrs, replay);
-    this.log.info(`agent: joined: ${n} nodes`);
-    return n;
-  }
-
-  forceLeave(node: string, prune: boolean): Promise<void> {
-    this.log.info(`agent: force leaving node: ${node}${prune ? ' (prune)' : ''}`);
-    return this.serf.forceLeave(node, prune);
-  }
-
-  leave(): Promise<void> {
+  override leave(): Promise<void> {
     this.leaving ??= (async () => {
       this.log.info('agent: requesting graceful leave from Serf');
       try {
@@ -157,41 +136,14 @@ export class Agent implements RpcTarget {
     this.resolveDone();
   }
 
-  userEvent(name: string, payload: Buffer, coalesce: boolean): Promise<void> {
-    return this.serf.userEvent(name, payload, coalesce);
-  }
-
-  async setTags(set: Record<string, string>, del: string[]): Promise<void> {
-    const tags = { ...this.serf.localMember().tags, ...set };
-    for (const k of del) delete tags[k];
-    await this.serf.setTags(tags);
-  }
-
-  stats() {
-    return this.serf.stats();
-  }
-
-  monitor(minLevel: number, onLine: (e: LogEntry) => void): () => void {
-    return this.logTap.subscribe(minLevel, onLine);
-  }
-
-  query(name: string, payload: Buffer, opts: QueryOptions): Promise<Array<{ from: string; payload: Buffer }>> {
-    // serf's agent keeps its internal queries (key rotation, ...) to itself; only an empty _serf_ping passes.
-    if (name.startsWith('_serf_') && !(name === '_serf_ping' && payload.length === 0)) return Promise.reject(new Error("Queries cannot contain the '_serf_' prefix"));
-    return this.serf.query(name, payload, opts);
-  }
-
-  keyOp(op: KeyOp, key?: string): Promise<KeyOpResult> {
-    return this.serf.keyOp(op, key);
-  }
-
-  subscribe(listener: (e: SerfEvent) => void): () => void {
-    return this.serf.subscribe(listener);
-  }
-
-  maintenancePayload(): string {
-    const me = this.serf.localMember();
-    return `${me.name} ${me.addr} ${me.tags.role ?? ''}`.trimEnd();
+  /**
+   * serf's SIGHUP: the config files are read again and what serf applies in place is applied: the event
+   * handlers, the tags and the log level. Anything else keeps its start-time value until a restart.
+   */
+  async reload(next: AgentOptions): Promise<void> {
+    this.handlers.update(parseHandlers(next.eventHandlers));
+    if (JSON.stringify(next.tags) !== JSON.stringify(this.serf.localMember().tags)) await this.serf.setTags(next.tags);
+    if (next.logLevel && next.logLevel !== this.log.level) this.log.level = next.logLevel;
   }
 
   /** serf's signal habits: first SIGINT/SIGTERM leaves gracefully (unless configured not to), a second one exits at once. */

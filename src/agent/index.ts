@@ -4,5 +4,10 @@
 export * from './options.js';
 export * from './client.js';
 export * from './rpc-target.js';
+export * from './serf-client.js';
 export type { Agent } from './agent.js';
 export const loadAgent = () => import('./agent.js');
+export { parseHandlerSpec } from './handlers.js';
+export type { NodeServices, NodeServicesOptions } from './node-services.js';
+/** The agent's handlers and RPC around a node someone else runs (the balancer's), loaded on demand. */
+export const loadNodeServices = () => import('./node-services.js');

@@ -7,7 +7,7 @@ import { createSerf, type Serf } from '../gossip/index.js';
 import type { MemberSource } from '../interfaces/index.js';
 import type { PoolDriver } from '../interfaces/index.js';
 import { gossipSettings } from '../controller/index.js';
-import type { MainConfig } from '../main-config/index.js';
+import { backendPorts, type MainConfig } from '../main-config/index.js';
 import { CONTROLLER_DEFAULTS, Controller } from '../controller/index.js';
 import { GossipMemberSource } from '../controller/index.js';
 import { registerControllerMetrics, watchRoles, type RolesWatcher } from '../controller/index.js';
@@ -15,11 +15,32 @@ import { registerGossipMetrics, type MetricsHub } from '../metrics/index.js';
 import { loadRolesChecked, type BalancerFiles } from './validate.js';
 import { defaultSnapshotPath, pauseFileFor } from './state-dir.js';
 import { errorMessage } from '../errors/index.js';
+import { mergeSources, startSources } from '../sources/index.js';
+import { loadNodeServices, type NodeServices } from '../agent/index.js';
+import { LogTap } from '../log/index.js';
+
+/** What the command that starts the balancer adds to the gossip section. */
+export interface ControlPlaneOptions {
+  /** where the default snapshot goes */
+  stateDir?: string;
+  /** a relative `gossip.snapshot` is relative to the config file, as roles.yml */
+  configDir?: string;
+  /** `--event-handler` flags: run besides gossip.event_handlers (serf's flags add to its config files) */
+  eventHandlers?: string[];
+  /** the tap the logger writes to, for `serf monitor` / `lbagent monitor` on the balancer's RPC */
+  logTap?: LogTap;
+  /** `serf leave` / `lbagent leave` on the balancer's RPC: the balancer's stop sequence */
+  onLeave?: () => Promise<void>;
+  /** the admin API's /metrics: the gossip node's and the controller's families are added there */
+  metrics?: MetricsHub;
+}
 
 export interface ControlPlane {
   controller: Controller;
   source: MemberSource;
   serf?: Serf;
+  /** the balancer's event handlers and RPC address (agent/node-services.ts) */
+  services?: NodeServices;
   /**
    * Apply a reload's files (validated): controller settings, gossip tags, the roles and which roles.yml is
    * watched. Gossip settings that need a restart are not applied here (see restart.ts).
@@ -34,12 +55,7 @@ export interface ControlPlane {
  * `stateDir`: where the default snapshot goes (`lbagent balancer` passes one; without it, only a configured
  * `gossip.snapshot` is kept). `configDir`: a relative `gossip.snapshot` is relative to the config file, as roles.yml.
  */
-export async function startControlPlane(
-  files: BalancerFiles,
-  driver: PoolDriver,
-  log: Logger,
-  opts: { stateDir?: string; configDir?: string; metrics?: MetricsHub } = {},
-): Promise<ControlPlane | undefined> {
+export async function startControlPlane(files: BalancerFiles, driver: PoolDriver, log: Logger, opts: ControlPlaneOptions = {}): Promise<ControlPlane | undefined> {
   if (files.roles === undefined) return undefined;
   let current = files;
   const clog = log.child({ part: 'controller' });
@@ -47,6 +63,11 @@ export async function startControlPlane(
   const g = gossipSettings(files.config.gossip ?? {});
   const configured = g.snapshot && (isAbsolute(g.snapshot) ? g.snapshot : resolve(opts.configDir ?? '.', g.snapshot));
   const snapshot = g.snapshot === undefined ? (opts.stateDir ? defaultSnapshotPath(opts.stateDir, g.node, g.bind.port) : undefined) : configured || undefined;
+  const handlerFlags = opts.eventHandlers ?? [];
+  const { startNodeServices } = await loadNodeServices();
+  // Consul and DNS first: their first answers are awaited, and nothing may be awaited once the gossip node exists.
+  const extraSources = await startSources(files.config.sources, log, { configDir: opts.configDir });
+  const stopSources = () => Promise.all(extraSources.map((s) => s.stop()));
   const serf = await createSerf({
     nodeName: g.node,
     bindAddr: g.bind.host,
@@ -61,13 +82,34 @@ export async function startControlPlane(
     // members it knew (serf's rejoin_after_leave), so a restart gets its pools back with no one's help.
     snapshotPath: snapshot,
     rejoinAfterLeave: true,
+  }).catch(async (err: unknown) => {
+    await stopSources();
+    throw err;
   });
-  const source = new GossipMemberSource(serf);
+  // Nothing awaits between the node's creation and these subscriptions: the snapshot's rejoin and the events it
+  // replays reach the controller and the handlers.
+  const services = startNodeServices(serf, {
+    eventHandlers: [...g.eventHandlers, ...handlerFlags],
+    rpcAddr: g.rpcAddr,
+    rpcAuth: g.rpcAuth,
+    rpcOptional: g.rpcDefault,
+    onLeave: opts.onLeave ?? (() => serf.leave()),
+  }, log.child({ part: 'agent' }), opts.logTap ?? new LogTap());
+  const source = mergeSources(new GossipMemberSource(serf), extraSources);
   const controller = new Controller(source, driver, files.roles, clog, { ...controllerOptions(files.config), pauseFile: snapshot && pauseFileFor(snapshot) });
   await controller.start();
   if (opts.metrics) {
     registerGossipMetrics(opts.metrics, () => serf.stats());
     registerControllerMetrics(opts.metrics, () => controller);
+  }
+  try {
+    await services.listen();
+  } catch (err) {
+    await controller.stop();
+    await serf.shutdown();
+    await services.close();
+    await stopSources();
+    throw err;
   }
   // roles.yml edits are checked as `lbagent check` would, against the backends running now.
   const follow = (rolesFile: string | undefined) =>
@@ -89,10 +131,12 @@ export async function startControlPlane(
     controller,
     source,
     serf,
+    services,
     async reload(next) {
       const prev = current;
       current = next;
       controller.setOptions(controllerOptions(next.config));
+      services.setEventHandlers([...gossipSettings(next.config.gossip ?? {}).eventHandlers, ...handlerFlags]);
       const tags = gossipSettings(next.config.gossip ?? {}).tags;
       if (!isDeepStrictEqual(tags, gossipSettings(prev.config.gossip ?? {}).tags)) await serf.setTags(tags);
       if (next.rolesFile !== prev.rolesFile) {
@@ -100,11 +144,12 @@ export async function startControlPlane(
         watcher = follow(next.rolesFile);
       }
       if (next.roles) controller.setRoles(next.roles);
-      controller.resync(); // a reload resets backends to their static servers: re-apply the live pools
+      controller.resync(); // re-apply every pool (a reload keeps the servers from roles: this changes nothing unless drifted)
     },
     async stop({ leave = true } = {}) {
       await watcher?.close();
       await controller.stop();
+      await stopSources();
       if (leave) {
         try {
           await serf.leave();
@@ -113,6 +158,7 @@ export async function startControlPlane(
         }
       }
       await serf.shutdown();
+      await services.close();
     },
   };
 }
@@ -125,5 +171,6 @@ function controllerOptions(control: MainConfig) {
     leaveGraceMs: c.leave_grace ?? CONTROLLER_DEFAULTS.leaveGraceMs,
     resyncMs: c.resync ?? CONTROLLER_DEFAULTS.resyncMs,
     failStaticPct: c.fail_static ?? CONTROLLER_DEFAULTS.failStaticPct,
+    backendPorts: backendPorts(control),
   };
 }

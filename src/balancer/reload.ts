@@ -41,7 +41,7 @@ export function createReloader(file: string, started: BalancerFiles, handle: Dat
     log.info({ file, trigger: why }, `configuration ${file} applied`);
   };
   return (why) => {
-    chain = chain.then(() => run(why)).catch((err: Error) => log.error({ file, err }, `reload failed: ${err.message}`));
+    chain = chain.then(() => run(why)).catch((err: Error) => log.error({ file, err }, `reload failed: ${err.message}: keeping the running configuration`));
     return chain;
   };
 }

@@ -1,6 +1,6 @@
 // Settings a reload cannot change in place. Everything else in lbagent.yml is applied by a reload (proxy
-// sections, admin, stats, controller, gossip.tags, roles); these stay at their start-time value until a restart,
-// and a reload that changes one says so instead of pretending it was applied.
+// sections, admin, stats, controller, gossip.tags, gossip.event_handlers, roles); these stay at their start-time
+// value until a restart, and a reload that changes one says so instead of pretending it was applied.
 import { isDeepStrictEqual } from 'node:util';
 import type { BalancerFiles } from './validate.js';
 
@@ -20,8 +20,11 @@ const WHY: Record<string, string> = {
   'gossip.profile': 'gossip timers are set at start',
   'gossip.join': 'the join happens at start',
   'gossip.snapshot': 'the snapshot is read at start',
+  'gossip.rpc_addr': 'the RPC address is bound at start',
+  'gossip.rpc_auth': 'the RPC is set up at start',
   haproxy: 'the HAProxy driver is set up at start',
   roles: 'gossip and the controller start with the balancer only when roles are configured',
+  sources: 'member sources (DNS, Consul) are started with the balancer',
 };
 
 export function restartReason(key: string): string {
@@ -37,19 +40,24 @@ export function restartNeeded(started: BalancerFiles, next: BalancerFiles, { log
   const differ = (key: string, a: unknown, b: unknown) => {
     if (!isDeepStrictEqual(a ?? undefined, b ?? undefined)) out.push(key);
   };
+  /** each key of a section on its own (`haproxy.socket`, `sources.dns`) */
+  const differEach = (section: string, a: object = {}, b: object = {}) => {
+    const [ra, rb] = [a as Record<string, unknown>, b as Record<string, unknown>];
+    for (const k of new Set([...Object.keys(ra), ...Object.keys(rb)])) differ(`${section}.${k}`, ra[k], rb[k]);
+  };
   differ('proxy', started.config.proxy ?? 'builtin', next.config.proxy ?? 'builtin');
   differ('global.workers', started.config.global?.workers ?? 1, next.config.global?.workers ?? 1);
   differ('global.shutdown_delay', started.config.global?.shutdown_delay, next.config.global?.shutdown_delay);
   if (!logLevelFromEnv) differ('global.log_level', started.config.global?.log_level, next.config.global?.log_level);
   if (started.config.proxy === 'haproxy') {
-    const [a, b] = [started.config.haproxy ?? {}, next.config.haproxy ?? {}];
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differ(`haproxy.${k}`, (a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]);
+    differEach('haproxy', started.config.haproxy, next.config.haproxy);
   }
   if ((started.roles === undefined) !== (next.roles === undefined)) out.push('roles');
-  // Gossip runs only with roles; gossip.tags is applied in place (serf setTags).
+  // Gossip runs only with roles; gossip.tags (serf setTags) and gossip.event_handlers are applied in place.
   if (started.roles !== undefined) {
     const [a, b] = [started.config.gossip ?? {}, next.config.gossip ?? {}];
-    for (const k of ['node', 'bind', 'advertise', 'encrypt', 'profile', 'join', 'snapshot'] as const) differ(`gossip.${k}`, a[k], b[k]);
+    for (const k of ['node', 'bind', 'advertise', 'encrypt', 'profile', 'join', 'snapshot', 'rpc_addr', 'rpc_auth'] as const) differ(`gossip.${k}`, a[k], b[k]);
+    differEach('sources', started.config.sources, next.config.sources);
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, v
 import type { Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import type { ConfigError, ConfigResult } from './errors.js';
+import { describeSchema, describeValue, schemaAt, valueAt } from './expected.js';
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -57,15 +58,46 @@ export function parseConfigText<S extends z.ZodType>(
       continue;
     }
     const node = nodeAt(doc, path);
-    const message = issue.code === 'invalid_type' && (issue as { input?: unknown }).input === undefined
-      ? 'is required but missing'
-      : issue.message;
-    errors.push({ file, ...at(node?.range?.[0]), key: keyOf(path), message, expected });
+    const said = explain(issue, path, schema, value);
+    errors.push({ file, ...at(node?.range?.[0]), key: keyOf(path), message: said.message, expected: expected ?? said.expected });
   }
   return { ok: false, errors };
 }
 
 type Issue = z.core.$ZodIssue;
+
+/** An option of a union that failed on the value's type itself (not on something inside it); unions in unions too. */
+const typeLevel = (opt: readonly Issue[]): boolean =>
+  opt.every((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || (i.code === 'invalid_union' && i.errors.length > 0 && i.errors.every(typeLevel))));
+
+/**
+ * zod's words for a type or range problem ("Invalid input", "expected number, received string") replaced by what
+ * was given and what the key takes: `wrong type: a string ("two")` (expected an integer, 1 or more). A key that is
+ * absent is "required but missing"; present with the wrong type, it is never called missing.
+ */
+function explain(issue: Issue, path: (string | number)[], schema: z.ZodType, root: unknown): { message: string; expected?: string } {
+  const expected = () => describeSchema(schemaAt(schema, path));
+  const given = valueAt(root, path);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (!given.found) return { message: 'is required but missing', expected: expected() };
+      return { message: `wrong type: ${describeValue(given.value)}`, expected: expected() };
+    case 'invalid_union': {
+      const options = 'errors' in issue ? issue.errors : [];
+      if (!options.length || !options.every(typeLevel)) break;
+      // a literal option (`false`, `auto`) of the same type means the value, not its type, is wrong
+      const sameType = options.some((opt) => opt.some((i) => i.code === 'invalid_value' && i.values.some((v) => typeof v === typeof given.value)));
+      return { message: `${sameType ? 'invalid value' : 'wrong type'}: ${describeValue(given.value)}`, expected: expected() };
+    }
+    case 'invalid_value':
+      return { message: `invalid value: ${describeValue(given.value)}`, expected: expected() };
+    case 'too_small':
+    case 'too_big':
+      if (typeof given.value === 'number') return { message: `${given.value} is out of range`, expected: expected() };
+      break;
+  }
+  return { message: issue.message };
+}
 
 /**
  * A union where no option matched says only "Invalid input". When exactly one option accepted the value's type
@@ -78,7 +110,7 @@ function unionsOpened(issues: readonly Issue[]): Issue[] {
       out.push(issue);
       continue;
     }
-    const typed = issue.errors.filter((opt) => !opt.every((i) => i.code === 'invalid_type' && i.path.length === 0));
+    const typed = issue.errors.filter((opt) => !typeLevel(opt));
     if (typed.length !== 1) {
       out.push(issue);
       continue;

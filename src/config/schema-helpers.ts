@@ -12,7 +12,8 @@ export const duration = () =>
       return z.NEVER;
     }
     return ms;
-  });
+  })
+  .describe(DURATION_EXPECTED);
 
 /** An "addr:port" endpoint (net's parseEndpoint) as a zod type. */
 export const endpoint = (defaultHost = '0.0.0.0') =>
@@ -23,7 +24,8 @@ export const endpoint = (defaultHost = '0.0.0.0') =>
       return z.NEVER;
     }
     return ep;
-  });
+  })
+  .describe(ENDPOINT_EXPECTED);
 
 /** A value from a fixed list, with the list in the error. */
 export const oneOf = <T extends string>(values: readonly [T, ...T[]]) =>

@@ -11,6 +11,7 @@ import { loadPauseFile, savePauseFile } from './pause-store.js';
 import type { RolesConfig } from './roles.js';
 import { errorMessage } from '../errors/index.js';
 import { Buckets } from '../metrics/index.js';
+import { formatDuration } from '../config/index.js';
 
 export interface ControllerOptions {
   pauseState: 'drain' | 'maint';
@@ -23,6 +24,8 @@ export interface ControllerOptions {
   /** but never longer than this after the first event of a burst */
   quantumMs?: number;
   defaultPort?: number;
+  /** each backend's own port, for servers from roles (DesiredOptions.backendPorts) */
+  backendPorts?: ReadonlyMap<string, number>;
   /** fail static above this share (%) of a pool's members failed in gossip (desired.ts); false: never */
   failStaticPct?: number | false;
   /** keep the pause book in this file (next to the serf snapshot) so pauses survive a restart */
@@ -113,7 +116,7 @@ export class Controller {
   }
 
   /** `controller:` settings from a reload: graces and pause state count from the next run; resync restarts. */
-  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs' | 'failStaticPct'>): void {
+  setOptions(opts: Pick<ControllerOptions, 'pauseState' | 'failedGraceMs' | 'leaveGraceMs' | 'resyncMs' | 'failStaticPct' | 'backendPorts'>): void {
     const resyncChanged = opts.resyncMs !== this.opts.resyncMs;
     Object.assign(this.opts, opts);
     if (resyncChanged && this.unsubscribe) this.startResync();
@@ -276,6 +279,7 @@ export class Controller {
       failedGraceMs: this.opts.failedGraceMs,
       leaveGraceMs: this.opts.leaveGraceMs,
       defaultPort: this.opts.defaultPort,
+      backendPorts: this.opts.backendPorts,
       knownBackends: known,
       failStatic: await this.failStaticInput(observed),
     }, now);
@@ -302,7 +306,8 @@ export class Controller {
       if (before && sameList(before, servers) && !force) continue;
       try {
         this.stats.applications++;
-        await this.driver.setServers(backend, servers.map(toSpec));
+        // the backend's static servers stay beside those from roles, in both data planes
+        await this.driver.setServers(backend, servers.map(toSpec), { keepStatic: true });
       } catch (err) {
         this.stats.applyErrors++;
         this.stats.pending.set(backend, describeChanges(backend, before ?? [], servers).length);
@@ -369,7 +374,7 @@ export function describeChanges(backend: string, before: readonly DesiredServer[
   }
   for (const p of before) {
     if (next.has(p.name)) continue;
-    const cause = p.cause === 'join' || p.cause === 'pause' ? 'role' : p.cause;
+    const cause = p.cause === 'join' || p.cause === 'pause' || p.cause === 'source' ? 'role' : p.cause;
     lines.push(`${backend}: -${p.name} (${cause})`);
   }
   return lines;
@@ -384,6 +389,7 @@ function serverDifferences(p: DesiredServer, s: DesiredServer): string[] {
   if (Boolean(p.backup) !== Boolean(s.backup)) what.push(s.backup ? 'backup' : 'not backup');
   if (Boolean(p.monitorOnly) !== Boolean(s.monitorOnly)) what.push(s.monitorOnly ? 'monitor only' : 'in rotation');
   if (JSON.stringify(p.check) !== JSON.stringify(s.check)) what.push('check settings');
+  if (p.slowstart !== s.slowstart) what.push(s.slowstart === undefined ? 'backend slowstart' : `slowstart ${formatDuration(s.slowstart)}`);
   return what;
 }
 

@@ -20,8 +20,10 @@ export interface DesiredOptions {
   failedGraceMs: number;
   /** a leaving/left member drains this long, then leaves the pool */
   leaveGraceMs: number;
-  /** traffic port when neither roles.yml nor the member's `port` tag says */
+  /** traffic port when neither roles.yml, the member's `port` tag nor the backend's port says */
   defaultPort?: number;
+  /** each backend's own port (lbagent.yml `backends.NAME.port`): after the role's and the member's, before defaults.port */
+  backendPorts?: ReadonlyMap<string, number>;
   /** Backends the data plane has; refs to others are reported, not used. Undefined: all allowed. */
   knownBackends?: ReadonlySet<string>;
   /**
@@ -34,7 +36,7 @@ export interface DesiredOptions {
 }
 
 /** Short word for why a server is in its state, used in the controller's log lines. */
-export type Cause = 'join' | 'pause' | 'failed' | 'leave' | 'fail static';
+export type Cause = 'join' | 'pause' | 'failed' | 'leave' | 'fail static' | 'source';
 
 export interface DesiredServer extends ServerSpec {
   member: string;
@@ -185,6 +187,7 @@ function placeMember(m: ObservedMember, pause: PauseRecord | undefined, o: Desir
   if (pause?.paused) {
     return { state: o.pauseState, cause: 'pause', reason: `paused by user event 'pause' (ltime ${pause.ltime}): ${o.pauseState}` };
   }
+  if (m.admin === 'drain') return { state: 'drain', cause: 'source', reason: m.adminReason ?? 'drained by its member source' };
   const resumed = pause ? ` (resumed at ltime ${pause.ltime})` : '';
   return { state: 'ready', cause: 'join', reason: `member alive${resumed}` };
 }
@@ -199,24 +202,43 @@ function buildServer(
   p: Placement,
   o: DesiredOptions,
 ): DesiredServer {
-  const tagPort = Number(m.tags.port);
-  const port = ref.port ?? role.port ?? (Number.isInteger(tagPort) && tagPort > 0 && tagPort < 65536 ? tagPort : undefined) ?? defaults?.port ?? o.defaultPort ?? 80;
   const spec: DesiredServer = {
     name,
     addr: m.addr,
-    port,
+    port: serverPort(m, ref, role, defaults, o),
     member: m.name,
     cause: p.cause,
     state: p.state,
     reason: `role ${m.tags.role}${monitorOnly ? ' (monitor only)' : ''}; ${p.reason}`,
   };
-  const weight = ref.weight ?? role.weight ?? defaults?.weight;
+  // a member's own `weight` and `backup` tags (Consul's meta weight, DNS SRV weight and priority) are below
+  // roles.yml's, as its `port` tag is
+  const weight = ref.weight ?? role.weight ?? tagNumber(m, 'weight', 0, 256) ?? defaults?.weight;
   if (weight !== undefined) spec.weight = weight;
-  const backup = ref.backup ?? role.backup ?? defaults?.backup;
+  const backup = ref.backup ?? role.backup ?? tagBool(m.tags.backup) ?? defaults?.backup;
   if (backup) spec.backup = true;
   if (monitorOnly) spec.monitorOnly = true;
+  // unset: the backend's own `slowstart` applies in the data plane
+  const slowstart = ref.slowstart ?? role.slowstart ?? defaults?.slowstart;
+  if (slowstart !== undefined) spec.slowstart = slowstart;
   spec.check = toCheck({ ...defaults?.check, ...role.check, ...ref.check });
   return spec;
+}
+
+/** The traffic port: roles.yml's entry, its role, the member's `port` tag, the backend's port, roles.yml's defaults. */
+function serverPort(m: ObservedMember, ref: BackendRef, role: RoleDef, defaults: RolesConfig['defaults'], o: DesiredOptions): number {
+  return ref.port ?? role.port ?? tagNumber(m, 'port', 1, 65535) ?? o.backendPorts?.get(ref.backend) ?? defaults?.port ?? o.defaultPort ?? 80;
+}
+
+/** A member's numeric tag when it is an integer in [min, max]. */
+function tagNumber(m: Member, tag: string, min: number, max: number): number | undefined {
+  const v = m.tags[tag];
+  const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+function tagBool(v: string | undefined): boolean | undefined {
+  return v === 'true' ? true : v === 'false' ? false : undefined;
 }
 
 /** Servers from roles are health-checked (the backend's check, TCP connect if it has none) unless disabled. */

@@ -245,7 +245,7 @@ function banner(frontend: string, admin: string, configFile: string, apps: Array
   ];
 }
 
-function gossipBanner(
+export function gossipBanner(
   frontend: string,
   admin: string,
   configFile: string,
@@ -256,6 +256,7 @@ function gossipBanner(
 ): string[] {
   const bin = cliCommand();
   const rpc = (i: number) => `127.0.0.1:${agents[i]?.rpc}`;
+  const other = Math.min(1, apps.length - 1); // with --apps 1 the one app server is also the one that leaves
   return [
     '',
     'lbagent demo (gossip) is running on 127.0.0.1',
@@ -271,7 +272,7 @@ function gossipBanner(
     `  ${bin} servers --admin ${admin}`,
     `  ${bin} members --rpc-addr ${rpc(0)}`,
     `  ${bin} event pause --rpc-addr ${rpc(0)}          # ${apps[0]?.name} drains; resume with: event resume`,
-    `  ${bin} leave --rpc-addr ${rpc(1)}                 # ${apps[1]?.name} leaves: drained, then removed`,
+    `  ${bin} leave --rpc-addr ${rpc(other)}                 # ${apps[other]?.name} leaves: drained, then removed`,
     `  ${bin} demo --app web-04 --port 8094 &   # a fourth app server, then its agent:`,
     `  ${bin} agent --node web-04 --bind 127.0.0.1:7994 --rpc-addr 127.0.0.1:7394 --role web --tag port=8094 --join 127.0.0.1:${gossipPort}`,
     '',

@@ -7,8 +7,8 @@ import type { Yaml } from './types.js';
 export type AclValue = { acl: Yaml } | { constant: boolean } | { left: string };
 
 export interface AclContext {
-  /** the lbagent frontend these rules land in terminates TLS */
-  ssl: boolean;
+  /** the lbagent frontend these rules land in terminates TLS; undefined in a backend (any frontend may reach it) */
+  ssl: boolean | undefined;
 }
 
 const PREDEFINED: Record<string, AclValue> = {
@@ -89,7 +89,7 @@ export function translateAclExpr(words: string[], ctx: AclContext): AclValue {
   const m = /^([A-Za-z0-9_.]+)(?:\((.*)\))?$/.exec(fetch);
   if (!m) return { left: `cannot read the fetch '${fetch}'` };
   let base = m[1]!.replace(/^req\./, '');
-  if (base === 'ssl_fc') return { constant: ctx.ssl };
+  if (base === 'ssl_fc') return ctx.ssl === undefined ? { left: "ssl_fc in a backend: lbagent knows TLS per frontend, and several may reach this backend" } : { constant: ctx.ssl };
   if (base === 'always_true') return { constant: true };
   if (base === 'always_false') return { constant: false };
   const e: AclExpr = { fetch, arg: m[2]?.split(',')[0]?.trim(), ...flags };

@@ -31,9 +31,10 @@ interface Proxy {
   inherited?: ProxyDraft;
 }
 
-const DEFAULT_KEYS = ['mode', 'balance', 'maxconn', 'retries', 'redispatch', 'forwardfor', 'timeout'];
-const FRONTEND_KEYS = ['bind', 'mode', 'ssl', 'default_backend', 'maxconn', 'timeout', 'forwardfor', 'acl', 'use_backend', 'http-request', 'http-response'];
-const BACKEND_KEYS = ['mode', 'balance', 'retries', 'redispatch', 'timeout', 'check', 'cookie', 'server_ssl', 'servers'];
+const LOG_KEYS = ['log', 'httplog', 'tcplog', 'dontlognull', 'log_format', 'unique_id_format', 'unique_id_header'];
+const DEFAULT_KEYS = ['mode', 'balance', 'maxconn', 'retries', 'redispatch', 'forwardfor', 'timeout', 'httpclose', 'http-server-close', ...LOG_KEYS];
+const FRONTEND_KEYS = ['bind', 'mode', 'ssl', 'default_backend', 'maxconn', 'timeout', 'forwardfor', 'httpclose', 'http-server-close', 'acl', 'use_backend', 'http-request', 'http-response', ...LOG_KEYS, 'capture'];
+const BACKEND_KEYS = ['mode', 'balance', 'retries', 'redispatch', 'timeout', 'httpclose', 'http-server-close', 'check', 'cookie', 'server_ssl', 'acl', 'http-request', 'http-response', 'servers'];
 const NO_BACKEND = 'no-backend';
 
 /** Several verdicts on one directive (a proxy translated twice): left over if either left it. */
@@ -138,7 +139,7 @@ function proxyEntries(proxies: Proxy[], shared: ProxyDraft | undefined, paths: P
 function translateSection(section: Section, kind: Proxy['kind'], ctx: Omit<ProxyContext, 'ssl'>, from: ProxyDraft | undefined, set: (d: Directive, v: Verdict) => void): Proxy {
   set(section.header, carried);
   if (kind === 'backend') {
-    const draft = translateProxy(section, kind, { ...ctx, ssl: false }, from);
+    const draft = translateProxy(section, kind, { ...ctx, ssl: undefined }, from);
     for (const [d, v] of draft.verdicts) set(d, v);
     return { section, kind, drafts: [draft], binds: [{ addrs: [] }], inherited: from };
   }
@@ -226,9 +227,10 @@ function reachers(proxies: Proxy[], backend: string): { drafts: ProxyDraft[]; ex
 }
 
 /**
- * lbagent has HTTP rules and forwardfor on frontends (and listen) only. A backend reached only as the
- * default_backend of frontends without use_backend sees exactly their traffic: its rules run there, after theirs,
- * as HAProxy runs a backend's rules after the frontend's.
+ * A backend reached only as the default_backend of frontends without use_backend sees exactly their traffic: its
+ * rules and forwardfor move there, after theirs, as HAProxy runs a backend's rules after the frontend's (and
+ * `ssl_fc` is known there). Elsewhere its rules stay in the backend (lbagent's backends have acl, http-request and
+ * http-response); forwardfor, a frontend key in lbagent, is listed.
  */
 function moveBackendRules(proxies: Proxy[], set: (d: Directive, v: Verdict) => void): void {
   for (const p of proxies) {
@@ -239,7 +241,9 @@ function moveBackendRules(proxies: Proxy[], set: (d: Directive, v: Verdict) => v
     const why = drafts.length === 0 ? 'no frontend uses this backend' : 'other traffic reaches those frontends (use_backend), so its rules cannot move there';
     for (const d of draft.backendRules) {
       if (!exclusive) {
-        set(d, left(`lbagent has ${d.words[0] === 'option' ? 'forwardfor' : 'HTTP rules'} on frontends only; ${why}`));
+        // lbagent's backends have acl / http-request / http-response of their own, run after the frontend's
+        if (d.words[0] === 'option') set(d, left(`lbagent has forwardfor on frontends only; ${why}`));
+        else set(d, (draft.yaml.mode ?? 'tcp') !== 'http' && d.words[0] !== 'acl' ? left(`'${d.words[0]}' needs mode http`) : frontendRule(draft, d.words[0]!, d.words.slice(1)));
         continue;
       }
       const [kw, ...args] = d.words as [string, ...string[]];
@@ -268,7 +272,7 @@ function unboundFrontends(proxies: Proxy[], set: (d: Directive, v: Verdict) => v
     if (p.drafts.length > 0) continue;
     if (p.kind === 'listen') {
       // read again as a backend: its frontend lines (rules, binds) are left over by the backend translation's own rules
-      const draft = translateProxy(p.section, 'backend', { paths: { dir: '' }, sslDefaults: {}, ssl: false }, p.inherited);
+      const draft = translateProxy(p.section, 'backend', { paths: { dir: '' }, sslDefaults: {}, ssl: undefined }, p.inherited);
       draft.name = p.section.name;
       Object.assign(p, { kind: 'backend', drafts: [draft], binds: [{ addrs: [] }] });
       set(p.section.header, left(`listen '${p.section.name}' has no address lbagent can listen on: only its backend half is kept`));
@@ -320,13 +324,17 @@ function sectionYaml(draft: ProxyDraft, binds: { addrs: string[]; ssl?: Yaml }, 
       } else if (isDeepStrictEqual(y[k], shared.yaml[k])) delete y[k];
     }
   }
+  const acl = draft.acls.toYaml();
+  if (acl) y.acl = acl;
   if (draft.kind !== 'backend') {
     y.bind = binds.addrs.length === 1 ? binds.addrs[0] : binds.addrs;
     if (binds.ssl) y.ssl = binds.ssl;
     if (binds.addrs.length === 0) y.bind = [];
-    const acl = draft.acls.toYaml();
-    if (acl) y.acl = acl;
     Object.assign(y, draft.rules);
+  } else {
+    // a backend's own rules (those that could not move to the one frontend reaching it)
+    y['http-request'] = draft.rules['http-request'];
+    y['http-response'] = draft.rules['http-response'];
   }
   if (draft.kind !== 'frontend') {
     y.servers = draft.servers.map(({ s }) => s.yaml);

@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { PathBase, SslDefaults } from './bind.js';
 import { MIN_VERSION, maxVersion } from './bind.js';
 import { carried, left, noted, type Directive, type Verdict, type Yaml } from './types.js';
+import { logTarget } from './log.js';
 
 export interface GlobalDraft {
   yaml: Yaml;
@@ -66,7 +67,14 @@ const GLOBALS = new Map<string, (g: GlobalDraft, args: string[], file: string) =
     return (g.sslDefaults.ciphers = args[0]), carried;
   }],
   ['ssl-default-bind-options', sslDefaultBindOptions],
-  ['log', () => left('lbagent logs to stdout (JSON); a syslog target is not available yet (issue 19)')],
+  ['log', (g, args) => {
+    const t = logTarget(args);
+    if ('left' in t) return left(t.left as string);
+    g.yaml.log = [...((g.yaml.log as Yaml[] | undefined) ?? []), t];
+    return carried;
+  }],
+  ['log-send-hostname', () => noted("lbagent's syslog lines always carry the host name")],
+  ['log-tag', () => left("lbagent's syslog tag is lbagent[PID]")],
   ['stats', (_g, args) => {
     if (args[0] === 'socket') return left("lbagent's admin API (admin.bind) replaces HAProxy's runtime socket");
     return left(`stats ${args[0] ?? ''} has no lbagent equivalent (the admin API has no session timeout)`);

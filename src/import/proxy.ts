@@ -10,6 +10,7 @@ import type { Section } from './sections.js';
 import { translateServer, type ServerDraft } from './server.js';
 import { carried, left, noted, type Directive, type Verdict, type Yaml } from './types.js';
 import { durationText } from './units.js';
+import { captureDirective, logFormatDirective, logOption, proxyLog } from './log.js';
 
 export type ProxyKind = 'defaults' | 'frontend' | 'backend' | 'listen';
 
@@ -38,7 +39,8 @@ export interface ProxyContext extends AclContext {
 const TIMEOUTS = new Set(['connect', 'client', 'server', 'http-request', 'http-keep-alive', 'queue', 'check', 'tunnel']);
 const LEGACY_TIMEOUTS: Record<string, string> = { contimeout: 'connect', clitimeout: 'client', srvtimeout: 'server' };
 const LEGACY_HEADER = /^(req|rsp)i?(add|del|rep|deny|allow|pass|tarpit|setbe)$/;
-const KEEP_ALIVE = 'lbagent keeps server connections alive; closing them after each response is not available yet (issue 19)';
+/** HAProxy's connection modes: one of them holds at a time, the last line wins (as `option` in HAProxy 2.x). */
+const CONNECTION_MODES = ['httpclose', 'http-server-close'] as const;
 
 export function emptyDraft(kind: ProxyKind, name: string, ctx: AclContext, from?: ProxyDraft): ProxyDraft {
   return {
@@ -128,7 +130,10 @@ const DIRECTIVES = new Map<string, DirectiveHandler>([
     if (p.kind === 'backend' && args[0] === 'forwardfor') return p.backendRules.push(d), carried; // a frontend key in lbagent
     return option(p, args, true);
   }],
-  ['no', (p, _d, args) => (args[0] === 'option' ? option(p, args.slice(1), false) : left(`'no ${args[0] ?? ''}' has no lbagent equivalent`))],
+  ['no', (p, _d, args) => {
+    if (args[0] === 'log' && p.kind !== 'backend') return (p.yaml.log = false), carried;
+    return args[0] === 'option' ? option(p, args.slice(1), false) : left(`'no ${args[0] ?? ''}' has no lbagent equivalent`);
+  }],
   ['default_backend', (p, _d, args, kw) => {
     if (!args[0]) return left('default_backend without a name');
     return onlyIn(p, ['frontend', 'listen', 'defaults'], kw) ?? ((p.yaml.default_backend = args[0]), carried);
@@ -156,10 +161,14 @@ const DIRECTIVES = new Map<string, DirectiveHandler>([
   ['http-check', (p, _d, args) => translateHttpCheck(checkOf(p), args)],
   ['tcp-check', (p, _d, args) => translateTcpCheck(checkOf(p), args)],
   ['stats', (p, d, args) => stats(p, d, args)],
-  ['log', (_p, _d, args) => {
-    if (args[0] === 'global') return noted("the proxy's requests are logged where lbagent logs (stdout, JSON)");
-    return left('lbagent logs to stdout (JSON); a syslog target is not available yet (issue 19)');
+  ['log', (p, _d, args) => (p.kind === 'backend' ? noted('log in a backend: the frontend\'s log applies') : proxyLog(p.yaml, args))],
+  ['log-format', (p, _d, args) => logFormatDirective(p.yaml, 'log-format', args, p.kind === 'backend')],
+  ['unique-id-format', (p, _d, args) => logFormatDirective(p.yaml, 'unique-id-format', args, p.kind === 'backend')],
+  ['unique-id-header', (p, _d, args) => {
+    if (!args[0]) return left('unique-id-header without a name');
+    return p.kind === 'backend' ? noted('unique-id-header in a backend: HAProxy ignores it there too') : ((p.yaml.unique_id_header = args[0]), carried);
   }],
+  ['capture', (p, _d, args) => captureDirective(p.yaml, args, p.kind === 'frontend' || p.kind === 'listen')],
   ['server-template', () => left('lbagent takes servers from gossip roles (roles.yml) instead of DNS templates')],
   ...['errorfile', 'errorloc', 'errorloc302', 'errorloc303', 'errorfiles'].map((kw): [string, DirectiveHandler] => [kw, () => left(ERROR_PAGES)]),
 ]);
@@ -228,22 +237,26 @@ const NO_EQUIVALENT_OPTION = 'has no lbagent equivalent';
 
 function option(p: ProxyDraft, args: string[], on: boolean): Verdict {
   const [name, ...rest] = args;
+  const logging = logOption(p.yaml, name, rest, on, p.kind === 'backend');
+  if (logging) return logging;
   if (!on) {
     if (name === 'redispatch') return (p.yaml.redispatch = false), carried;
     if (name === 'forwardfor') return (p.yaml.forwardfor = false), carried;
-    if (name === 'httpclose' || name === 'http-server-close' || name === 'forceclose') return carried; // keep-alive is lbagent's way
+    if (name === 'httpclose' || name === 'http-server-close' || name === 'forceclose') {
+      const key = name === 'forceclose' ? 'httpclose' : name;
+      if (p.yaml[key] !== undefined) p.yaml[key] = false; // only an inherited option needs turning off
+      return carried;
+    }
     return left(`no option ${name ?? ''} ${NO_EQUIVALENT_OPTION}`);
   }
   switch (name) {
-    case 'httplog':
-    case 'tcplog':
-      return noted(`lbagent logs every ${name === 'httplog' ? 'request' : 'session'} with these fields as JSON; HAProxy's text format is not available yet (issue 19)`);
     case 'http-keep-alive':
-      return carried;
+      return connectionMode(p, undefined);
     case 'httpclose':
     case 'http-server-close':
+      return connectionMode(p, name);
     case 'forceclose':
-      return left(KEEP_ALIVE);
+      return connectionMode(p, 'httpclose'), noted('forceclose (HAProxy 1.x) is httpclose in HAProxy 2.x and lbagent: both sides close after each response');
     case 'redispatch':
       return (p.yaml.redispatch = true), carried;
     case 'forwardfor':
@@ -261,6 +274,20 @@ function option(p: ProxyDraft, args: string[], on: boolean): Verdict {
       if (name && OTHER_CHECKS.has(name)) return left(`option ${name}: lbagent checks these servers with a TCP connect instead`);
       return left(`option ${name ?? ''} ${NO_EQUIVALENT_OPTION}`);
   }
+}
+
+/**
+ * `option httpclose|http-server-close|http-keep-alive`: that mode, replacing the other. lbagent resolves a
+ * proxy's own http-server-close over an inherited httpclose itself; keep-alive turns inherited options off.
+ */
+function connectionMode(p: ProxyDraft, mode: (typeof CONNECTION_MODES)[number] | undefined): Verdict {
+  for (const k of CONNECTION_MODES) {
+    if (k === mode || p.yaml[k] === undefined) continue;
+    if (mode) delete p.yaml[k];
+    else p.yaml[k] = false;
+  }
+  if (mode) p.yaml[mode] = true;
+  return carried;
 }
 
 function forwardfor(p: ProxyDraft, args: string[]): Verdict {

@@ -71,7 +71,7 @@ export function applyRoles(config: Yaml, rolesFile: string, outFile: string | un
       file: rolesFile,
       line: first.line ?? 1,
       text: `roles: ${ref}`,
-      reason: `lbagent does not accept this roles file's format yet (${errors.length} error${errors.length > 1 ? 's' : ''}, the first: '${first.key}' ${first.message}); 'roles:' is left out of the output (the backends it names are kept)`,
+      reason: `lbagent does not accept this roles file (${errors.length} error${errors.length > 1 ? 's' : ''}, the first: '${first.key}' ${first.message}); 'roles:' is left out of the output (the backends it names are kept)`,
     }],
   };
 }

@@ -1,9 +1,10 @@
 // HTTP rules: `use_backend`, `redirect`, `http-request`, `http-response`, `block`, and the 1.x header regexes
-// (`reqadd`, `reqdel`/`reqidel`, `reqrep`/`reqirep`, `rspadd`, `rspdel`/`rspidel`, `rsprep`) → lbagent's rule lists
-// (src/proxy/http/rules-config.ts). What needs a header-value match, a path rewrite or a fetch lbagent lacks is
-// left over with that reason.
+// (`reqadd`, `reqdel`/`reqidel`, `reqrep`/`reqirep`, `rspadd`, `rspdel`/`rspidel`, `rsprep`/`rspirep`) → lbagent's
+// rule lists (src/proxy/http/rules-config.ts): a 1.x regex on one header becomes del-header with a value match or
+// replace-header. What rewrites the request or status line, or needs a fetch lbagent lacks, is left over with why.
 import { compileValue } from '../proxy/model/index.js';
 import { splitGuard, type AclTable } from './acl.js';
+import { re2Problem, splitLineRegex } from './header-regex.js';
 import { carried, left, noted, type Verdict, type Yaml } from './types.js';
 
 export interface RuleLists {
@@ -71,26 +72,58 @@ export function translateRedirect(lists: RuleLists, words: string[], acls: AclTa
   return push(lists['http-request'], { redirect: r }, cut < 0 ? [] : words.slice(cut), acls);
 }
 
-function headerRule(list: Yaml[], action: string, words: string[], acls: AclTable): Verdict {
-  const [name, value] = words;
-  if (!name || !HEADER_NAME.test(name)) return left(`header name '${name ?? ''}'`);
-  if (action === 'del-header') {
-    if (value === '-m') return left(`del-header ${name} -m ${words[2] ?? ''} deletes by value: needs header-value matching, which lbagent does not have yet (issue 19)`);
-    return push(list, { 'del-header': { name } }, words.slice(1), acls);
+const MATCH_METHODS = new Set(['str', 'beg', 'end', 'sub', 'reg']);
+
+/** `del-header NAME [-m str|beg|end|sub|reg]`: HAProxy 2.x's -m says how NAME is compared with header names. */
+function delHeaderRule(list: Yaml[], words: string[], acls: AclTable): Verdict {
+  const [name, flag, method, ...rest] = words;
+  if (flag !== '-m') return headerName(name) ?? push(list, { 'del-header': { name } }, words.slice(1), acls);
+  if (!method || !MATCH_METHODS.has(method)) return left(`del-header -m '${method ?? ''}' (str, beg, end, sub or reg)`);
+  const cut = rest.findIndex((w) => w === 'if' || w === 'unless');
+  if ((cut < 0 ? rest.length : cut) > 0) return left(`del-header ${name} -m ${method} ${rest.join(' ')}: HAProxy's -m matches the header name and takes no value (HAProxy 2.6 refuses this line)`);
+  if (method === 'reg') {
+    const problem = re2Problem(name ?? '');
+    if (problem) return left(problem);
+  } else {
+    const bad = headerName(name);
+    if (bad) return bad;
   }
+  return push(list, { 'del-header': method === 'str' ? { name } : { name, match: method } }, rest, acls);
+}
+
+function headerName(name: string | undefined): Verdict | undefined {
+  return name && HEADER_NAME.test(name) ? undefined : left(`header name '${name ?? ''}'`);
+}
+
+/** `replace-header|replace-value NAME REGEX REPLACEMENT [cond]`. */
+function replaceRule(list: Yaml[], action: string, words: string[], acls: AclTable): Verdict {
+  const [name, regex, replace] = words;
+  const bad = headerName(name);
+  if (bad) return bad;
+  if (regex === undefined || replace === undefined || ['if', 'unless'].includes(replace)) return left(`${action} ${name} needs a regex and a replacement`);
+  const problem = re2Problem(regex) ?? logFormatProblem(replace);
+  if (problem) return left(problem);
+  return push(list, { [action]: { name, regex, replace } }, words.slice(3), acls);
+}
+
+function headerRule(list: Yaml[], action: string, words: string[], acls: AclTable): Verdict {
+  if (action === 'del-header') return delHeaderRule(list, words, acls);
+  if (action === 'replace-header' || action === 'replace-value') return replaceRule(list, action, words, acls);
+  const [name, value] = words;
+  const bad = headerName(name);
+  if (bad) return bad;
   if (value === undefined || value === 'if' || value === 'unless') return left(`${action} ${name} without a value`);
   const p = logFormatProblem(value);
   if (p) return left(p);
   return push(list, { [action]: { name, value } }, words.slice(2), acls);
 }
 
+const HEADER_ACTIONS = new Set(['set-header', 'add-header', 'del-header', 'replace-header', 'replace-value']);
+
 export function translateHttpRequest(lists: RuleLists, words: string[], acls: AclTable): Verdict {
   const [action, ...rest] = words;
+  if (action && HEADER_ACTIONS.has(action)) return headerRule(lists['http-request'], action, rest, acls);
   switch (action) {
-    case 'set-header':
-    case 'add-header':
-    case 'del-header':
-      return headerRule(lists['http-request'], action, rest, acls);
     case 'redirect':
       return translateRedirect(lists, rest, acls);
     case 'deny': {
@@ -109,27 +142,22 @@ export function translateHttpRequest(lists: RuleLists, words: string[], acls: Ac
     case 'reject':
       return left(`http-request ${action} has no lbagent equivalent (http-request deny answers at once)`);
     default:
-      return left(`http-request ${action ?? ''} has no lbagent equivalent (set-header, add-header, del-header, redirect and deny do)`);
+      return left(`http-request ${action ?? ''} has no lbagent equivalent (set-header, add-header, del-header, replace-header, replace-value, redirect and deny do)`);
   }
 }
 
 export function translateHttpResponse(lists: RuleLists, words: string[], acls: AclTable): Verdict {
   const [action, ...rest] = words;
-  if (action === 'set-header' || action === 'add-header' || action === 'del-header') return headerRule(lists['http-response'], action, rest, acls);
-  return left(`http-response ${action ?? ''} has no lbagent equivalent (set-header, add-header, del-header do)`);
+  if (action && HEADER_ACTIONS.has(action)) return headerRule(lists['http-response'], action, rest, acls);
+  return left(`http-response ${action ?? ''} has no lbagent equivalent (set-header, add-header, del-header, replace-header, replace-value do)`);
 }
 
-/** `^Name:` or `^Name:.*` (a whole header, any value) → the header name; else undefined. */
-function wholeHeader(regex: string): string | undefined {
-  const m = /^\^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):(?:\.\*)?(?:\\? ?\.\*)?$/.exec(regex);
-  return m?.[1];
-}
-
-/** `reqadd`/`rspadd "Name: value"`, `reqdel`/`reqidel`/`rspdel`/`rspidel ^Name:`, `reqrep`/`rsprep`: HAProxy 1.x. */
+/** `reqadd`/`rspadd "Name: value"`, `reqdel`/`reqidel`/`rspdel`/`rspidel`, `reqrep`/`reqirep`/`rsprep`/`rspirep`: HAProxy 1.x. */
 export function translateLegacy(lists: RuleLists, keyword: string, words: string[], acls: AclTable): Verdict {
   const response = keyword.startsWith('rsp');
   const list = response ? lists['http-response'] : lists['http-request'];
-  const op = keyword.slice(3).replace(/^i/, '');
+  const ci = keyword[3] === 'i';
+  const op = keyword.slice(ci ? 4 : 3);
   const [first, second] = words;
   const removed = `(removed in HAProxy 2.1)`;
   if (!first) return left(`${keyword} without argument`);
@@ -139,23 +167,20 @@ export function translateLegacy(lists: RuleLists, keyword: string, words: string
     if (colon <= 0 || !HEADER_NAME.test(name)) return left(`${keyword} '${first}' is not 'Name: value'`);
     return headerRule(list, 'add-header', [name, first.slice(colon + 1).trim(), ...words.slice(1)], acls);
   }
+  if (op !== 'del' && op !== 'rep') return left(`${keyword} has no lbagent equivalent ${removed}`);
+  const line = splitLineRegex(first, ci);
+  const what = response ? 'status line' : 'request line';
+  if (typeof line === 'string') return left(`${keyword} ${first}: ${line}; lbagent's rules act on one header's value, not on the ${what} ${removed}`);
   if (op === 'del') {
-    const name = wholeHeader(first);
-    if (name) return headerRule(list, 'del-header', [name, ...words.slice(1)], acls);
-    return left(`${keyword} ${first} deletes only the ${headerOf(first)} headers whose value matches: needs header-value matching (del-header -m reg), which lbagent does not have yet (issue 19) ${removed}`);
+    const rule = line.value === undefined ? { name: line.name } : { name: line.name, value: { reg: line.value } };
+    return push(list, { 'del-header': rule }, words.slice(1), acls);
   }
-  if (op === 'rep') {
-    const name = wholeHeader(first);
-    const m = second !== undefined ? /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):\s*(.*)$/.exec(second) : null;
-    if (name && m && m[1]!.toLowerCase() === name.toLowerCase() && !/\\\d/.test(m[2]!)) {
-      return headerRule(list, 'set-header', [m[1]!, m[2]!, ...words.slice(2)], acls);
-    }
-    return left(`${keyword} rewrites ${headerOf(first)} with a regex: lbagent has no replace-header/replace-value or path rewriting yet ${removed}`);
+  // The 1.x replacement is the whole new line: it must keep the header's name.
+  const m = second !== undefined ? /^([A-Za-z0-9-]+):\s*(.*)$/.exec(second) : null;
+  if (!m || m[1]!.toLowerCase() !== line.name.toLowerCase()) {
+    return left(`${keyword} turns ${line.name} into '${second ?? ''}': lbagent's replace-header keeps the header's name ${removed}`);
   }
-  return left(`${keyword} has no lbagent equivalent ${removed}`);
-}
-
-function headerOf(regex: string): string {
-  const m = /^\^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):/.exec(regex);
-  return m ? m[1]! : 'request line or header';
+  const p = logFormatProblem(m[2]!);
+  if (p) return left(p);
+  return push(list, { 'replace-header': { name: line.name, regex: line.value ?? '^.*$', replace: m[2]! } }, words.slice(2), acls);
 }

@@ -1,5 +1,5 @@
 // `server NAME ADDR [options]` and `default-server [options]` → an lbagent server entry (name, addr, weight,
-// backup, maxconn, check, inter, rise, fall, port) and, for `ssl verify … ca-file … sni …`, the TLS settings
+// backup, maxconn, check, inter, rise, fall, port, slowstart) and, for `ssl verify … ca-file … sni …`, the TLS settings
 // lbagent keeps per backend. Options lbagent lacks are named in the line's leftover reason; the rest applies.
 import { translateAddress } from './address.js';
 import type { Yaml } from './types.js';
@@ -40,6 +40,12 @@ const OPTIONS: Record<string, Option> = {
     s.yaml.inter = d;
     return undefined;
   } },
+  slowstart: { args: 1, apply: (s, v) => {
+    const d = durationText(v);
+    if (d === undefined) return `slowstart '${v}' is not a duration`;
+    s.yaml.slowstart = d;
+    return undefined;
+  } },
   cookie: { args: 1, apply: (s, v) => void (s.cookie = v) },
   ssl: { args: 0, apply: (s) => void (s.ssl ??= {}) },
   'no-ssl': { args: 0, apply: (s) => void delete s.ssl },
@@ -59,7 +65,7 @@ const OPTIONS: Record<string, Option> = {
 
 /** Options lbagent lacks, with their number of arguments (so the next option is read right). */
 const UNSUPPORTED_ARGS: Record<string, number> = {
-  fastinter: 1, downinter: 1, minconn: 1, maxqueue: 1, slowstart: 1, id: 1, track: 1, observe: 1, 'on-error': 1,
+  fastinter: 1, downinter: 1, minconn: 1, maxqueue: 1, id: 1, track: 1, observe: 1, 'on-error': 1,
   'on-marked-down': 1, 'on-marked-up': 1, 'error-limit': 1, 'agent-check': 0, 'agent-port': 1, 'agent-inter': 1,
   'agent-send': 1, 'agent-addr': 1, addr: 1, resolvers: 1, 'resolve-prefer': 1, 'resolve-net': 1, 'init-addr': 1,
   socks4: 1, 'check-via-socks4': 0, 'send-proxy': 0, 'send-proxy-v2': 0, 'send-proxy-v2-ssl': 0, 'send-proxy-v2-ssl-cn': 0,

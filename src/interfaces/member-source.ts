@@ -8,6 +8,13 @@ export interface Member {
   port: number;
   tags: Record<string, string>;
   status: MemberStatus;
+  /**
+   * An admin state the source itself asks for (Consul's maintenance mode, a check in warning): the member stays in
+   * its pools but gets no new sessions. A user pause to maint still wins.
+   */
+  admin?: 'drain';
+  /** why, in the source's words (shown by `lbagent servers`) */
+  adminReason?: string;
 }
 
 export type MemberEventType = 'member-join' | 'member-leave' | 'member-failed' | 'member-update' | 'member-reap';

@@ -34,6 +34,11 @@ export interface ServerSpec {
   state?: AdminState;
   /** Why the controller wants this server here (shown by `lbagent servers`). */
   reason?: string;
+  /**
+   * HAProxy's `slowstart` (ms): after it comes UP (joins, leaves maintenance, passes its checks again) the server's
+   * weight and maxconn grow linearly from about 5 % to full over this time. Undefined: the backend's setting.
+   */
+  slowstart?: number;
 }
 
 export interface ServerCheckView {
@@ -62,6 +67,8 @@ export interface ServerView {
   /** A server removed from the list, still finishing its sessions. */
   removing?: boolean;
   reason?: string;
+  /** current effective weight while slow start ramps it (absent at full speed, when it is `weight`) */
+  eweight?: number;
 }
 
 export interface BackendView {
@@ -75,12 +82,21 @@ export interface ApplyResult {
   changed: string[];
 }
 
+export interface SetServersOptions {
+  keepStatic?: boolean;
+}
+
 export interface PoolDriver {
   readonly kind: 'builtin' | 'haproxy';
   /** Backends the data plane knows (a list may only be set for one of these). */
   backends(): Promise<string[]>;
   /** Replace a backend's server list; the driver applies the difference in place, with no reload. */
-  setServers(backend: string, servers: ServerSpec[]): Promise<ApplyResult>;
+  /**
+   * The backend's servers in place. `keepStatic`: the list is the servers from roles, and the configuration's
+   * own servers of that backend stay whatever it says (the controller's calls). The HAProxy driver always keeps
+   * haproxy.cfg's servers unless the backend is `managed`.
+   */
+  setServers(backend: string, servers: ServerSpec[], opts?: SetServersOptions): Promise<ApplyResult>;
   setState(backend: string, server: string, state: AdminState): Promise<void>;
   setWeight(backend: string, server: string, weight: number): Promise<void>;
   snapshot(): Promise<BackendView[]>;

@@ -6,6 +6,7 @@ import { crossCheck, proxySectionsShape, statsPageSchema } from '../proxy/model/
 import { haproxySchema } from '../drivers/haproxy/index.js';
 import { controllerSchema, gossipSchema } from '../controller/index.js';
 import { rolesFileSchema, unknownBackends } from '../controller/index.js';
+import { sourcesSchema } from '../sources/index.js';
 import { loadConfigFile, parseConfigText } from '../config/index.js';
 import type { ConfigResult, LoadOptions } from '../config/index.js';
 
@@ -18,6 +19,8 @@ export const mainShape = {
   /** path of roles.yml (relative to this file), or the roles inline */
   roles: z.union([z.string().min(1), rolesFileSchema]).optional(),
   controller: controllerSchema.optional(),
+  /** member sources beside gossip (Consul, DNS SRV) */
+  sources: sourcesSchema.optional(),
   /** with `proxy: haproxy`: HAProxy's runtime API socket and the backends lbagent manages */
   haproxy: haproxySchema.optional(),
   /** HAProxy's stats page (HTML + CSV) on its own bind */
@@ -46,6 +49,17 @@ export type MainConfig = z.output<typeof mainSchema>;
 /** Backends roles may name: the built-in proxy's; undefined with `proxy: haproxy` (they live in haproxy.cfg). */
 export function knownBackends(cfg: z.output<typeof mainBaseSchema>): ReadonlySet<string> | undefined {
   return cfg.proxy === 'haproxy' ? undefined : new Set([...Object.keys(cfg.backends ?? {}), ...Object.keys(cfg.listen ?? {})]);
+}
+
+/**
+ * Each backend's own port (`backends.NAME.port`, or `haproxy.backends.NAME.port` with `proxy: haproxy`): the
+ * port of servers that come from roles when neither the role nor the member's `port` tag gives one.
+ */
+export function backendPorts(cfg: MainConfig): Map<string, number> {
+  const out = new Map<string, number>();
+  const sections = cfg.proxy === 'haproxy' ? [cfg.haproxy?.backends] : [cfg.backends, cfg.listen];
+  for (const section of sections) for (const [name, b] of Object.entries(section ?? {})) if (b.port !== undefined) out.set(name, b.port);
+  return out;
 }
 
 /** `checked`: with the checks of checkedMainSchema. */

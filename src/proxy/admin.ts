@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { duration } from '../config/index.js';
 import type { Endpoint } from '../net/index.js';
 import { AdminNotFound, AdminRefused, NotFound } from '../errors/index.js';
 import { createApi, JsonAnswer, route, TextAnswer, type Route } from '../http-api/index.js';
@@ -155,7 +156,15 @@ const serverSpec = z
     monitor: z.boolean().optional(),
     monitorOnly: z.boolean().optional(),
     state: state.optional(),
-    check: z.boolean().optional(),
+    /** HAProxy's slowstart: ms, or a duration such as "30s" */
+    slowstart: duration().optional(),
+    /** `true`/`false`, or the check's settings as in lbagent.yml: `{ enabled, inter, rise, fall, port }` */
+    check: z
+      .union([
+        z.boolean(),
+        z.object({ enabled: z.boolean().optional(), inter: duration().optional(), rise: z.number().int().min(1).optional(), fall: z.number().int().min(1).optional(), port: z.number().int().min(1).max(65535).optional() }),
+      ], { error: 'must be true, false or {"enabled", "inter", "rise", "fall", "port"}' })
+      .optional(),
   })
   .transform((o, ctx): ServerSpec => {
     let { addr, port } = o;
@@ -176,7 +185,8 @@ const serverSpec = z
       backup: o.backup === true,
       monitorOnly: o.monitor === true || o.monitorOnly === true,
       state: o.state,
-      check: o.check === undefined ? undefined : { enabled: o.check },
+      check: o.check === undefined ? undefined : typeof o.check === 'boolean' ? { enabled: o.check } : { ...o.check, enabled: o.check.enabled ?? true },
+      ...(o.slowstart !== undefined ? { slowstart: o.slowstart } : {}),
     };
   });
 /** A list of servers, or {"servers": [...]}. */

@@ -1,12 +1,13 @@
 // The built-in data plane as a PoolDriver: frontends and backends from the config, pools changed in place.
 import type { Logger } from 'pino';
-import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec } from '../interfaces/index.js';
+import type { AdminState, ApplyResult, BackendView, PoolDriver, ServerSpec, SetServersOptions } from '../interfaces/index.js';
 import { BindFailed, errorMessage, NotFound } from '../errors/index.js';
 import { BackendRuntime } from './engine/backend.js';
 import type { EngineContext } from './engine/context.js';
 import { ConnLimit, FrontendRuntime } from './frontend.js';
 import type { BackendDef, FrontendDef, ProxyModel } from './model/defs.js';
 import type { WorkerShare } from './cluster/messages.js';
+import { LogSinks, sinkKey } from './observe/log-sink.js';
 
 /**
  * `single`: one process does everything. With `workers: N` the work is split: the `control` process owns pools,
@@ -39,7 +40,7 @@ export class BuiltinProxy implements PoolDriver {
   constructor(private model: ProxyModel, private readonly log: Logger, accessLog: Logger = log, private readonly opts: ProxyOptions = {}) {
     this.role = opts.role ?? 'single';
     this.global = new ConnLimit(model.maxconn);
-    this.ctx = { log, accessLog, backend: (name) => this.backendMap.get(name) };
+    this.ctx = { log, accessLog, sinks: new LogSinks(log), conns: this.global, backend: (name) => this.backendMap.get(name) };
     for (const b of model.backends) this.backendMap.set(b.name, this.newBackend(b));
   }
 
@@ -85,9 +86,17 @@ export class BuiltinProxy implements PoolDriver {
 
   /**
    * Apply a new model in place: unchanged frontends keep their listeners (a frontend whose binds changed is
-   * re-opened; other changes apply to new requests), backends are diffed server by server.
+   * re-opened; other changes apply to new requests), backends are diffed server by server. Listeners are opened
+   * before anything changes, so a bind that fails refuses the whole reload and the running config stays as it was.
    */
   async reload(model: ProxyModel): Promise<void> {
+    const nextFrontends = new Map(model.frontends.map((f) => [f.name, f]));
+    const replaced = [...this.frontends.values()].filter((fe) => {
+      const def = nextFrontends.get(fe.name);
+      return !def || !keepsListeners(def, fe.def);
+    });
+    const opened = await this.openAhead(model.frontends.filter((d) => !this.frontends.has(d.name) || replaced.some((fe) => fe.name === d.name)), replaced);
+
     this.global.max = model.maxconn;
     const nextBackends = new Map(model.backends.map((b) => [b.name, b]));
     for (const [name, be] of this.backendMap) {
@@ -95,20 +104,27 @@ export class BuiltinProxy implements PoolDriver {
       if (def) be.redefine(def);
     }
     for (const [name, def] of nextBackends) if (!this.backendMap.has(name)) this.backendMap.set(name, this.newBackend(def));
-    const nextFrontends = new Map(model.frontends.map((f) => [f.name, f]));
     for (const [name, fe] of this.frontends) {
       const def = nextFrontends.get(name);
-      if (def && sameBinds(def, fe.def) && def.mode === fe.def.mode && Boolean(def.ssl) === Boolean(fe.def.ssl)) {
+      if (def && !replaced.includes(fe)) {
         fe.def = def;
         fe.refreshTls();
       }
-      else {
-        await fe.stop();
-        this.frontends.delete(name);
-        this.log.info({ frontend: name }, `Proxy ${name} stopped.`);
-      }
     }
-    for (const [name, def] of nextFrontends) if (!this.frontends.has(name)) await this.openFrontend(def);
+    for (const fe of replaced) {
+      await fe.stop();
+      this.frontends.delete(fe.name);
+      this.log.info({ frontend: fe.name }, `Proxy ${fe.name} stopped.`);
+    }
+    for (const def of model.frontends) {
+      if (this.frontends.has(def.name)) continue;
+      const fe = opened.get(def.name);
+      if (fe) this.frontends.set(def.name, fe);
+      // its address was held by the frontend it replaces, free now
+      else await this.openFrontend(def);
+    }
+    // log targets no frontend names any more: their sockets close
+    this.ctx.sinks.retain(new Set(model.frontends.flatMap((f) => f.log.targets.map((t) => sinkKey(t.target)))));
     // Backends gone from the config: their servers drain like removed ones.
     for (const [name, be] of this.backendMap) {
       if (!nextBackends.has(name)) {
@@ -117,6 +133,34 @@ export class BuiltinProxy implements PoolDriver {
       }
     }
     this.model = model;
+  }
+
+  /**
+   * Open the listeners a reload needs before it changes anything. A frontend that re-binds an address a replaced
+   * frontend holds is opened after that one stops (left out of the map); any other failure closes what was
+   * opened and refuses the reload.
+   */
+  private async openAhead(defs: FrontendDef[], replaced: FrontendRuntime[]): Promise<Map<string, FrontendRuntime>> {
+    const opened = new Map<string, FrontendRuntime>();
+    if (this.role === 'control') return opened; // the workers listen; openFrontend only counts
+    const held = replaced.flatMap((fe) => fe.def.binds);
+    try {
+      for (const def of defs) {
+        if (def.binds.some((b) => held.some((h) => sameAddress(b, h)))) continue;
+        const fe = new FrontendRuntime(def, this.ctx, this.global);
+        try {
+          await fe.listen();
+        } catch (err) {
+          await fe.stop();
+          throw new BindFailed(def.name, errorMessage(err));
+        }
+        opened.set(def.name, fe);
+      }
+    } catch (err) {
+      await Promise.all([...opened.values()].map((fe) => fe.stop()));
+      throw err;
+    }
+    return opened;
   }
 
   /** Stop accepting, let in-flight exchanges finish up to `graceMs`, then cut what is left. */
@@ -128,6 +172,9 @@ export class BuiltinProxy implements PoolDriver {
     }
     for (const f of this.frontends.values()) f.destroyAll();
     for (const b of this.backendMap.values()) b.close();
+    // the cut sessions log as their sockets close (next turn of the loop): then the log targets close
+    await new Promise((r) => setImmediate(r));
+    this.ctx.sinks.retain();
   }
 
   backend(name: string): BackendRuntime {
@@ -141,8 +188,9 @@ export class BuiltinProxy implements PoolDriver {
   }
 
   // With workers, a change resolves once every worker applied it: no new request goes where it no longer should.
-  async setServers(backend: string, servers: ServerSpec[]): Promise<ApplyResult> {
-    const result = this.backend(backend).applyServers(servers);
+  async setServers(backend: string, servers: ServerSpec[], opts: SetServersOptions = {}): Promise<ApplyResult> {
+    const be = this.backend(backend);
+    const result = opts.keepStatic ? be.applyDiscovered(servers) : be.applyServers(servers);
     await this.opts.onPoolsChange?.();
     return result;
   }
@@ -172,6 +220,14 @@ export class BuiltinProxy implements PoolDriver {
   }
 }
 
-function sameBinds(a: FrontendDef, b: FrontendDef): boolean {
-  return JSON.stringify(a.binds) === JSON.stringify(b.binds);
+/** A frontend whose binds, mode and TLS are unchanged keeps its listeners. */
+function keepsListeners(next: FrontendDef, running: FrontendDef): boolean {
+  return JSON.stringify(next.binds) === JSON.stringify(running.binds) && next.mode === running.mode && Boolean(next.ssl) === Boolean(running.ssl);
+}
+
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
+/** Two binds that cannot both be open: same port, and the same host or a wildcard on either side. */
+function sameAddress(a: { host: string; port: number }, b: { host: string; port: number }): boolean {
+  return a.port !== 0 && a.port === b.port && (a.host === b.host || WILDCARD.has(a.host) || WILDCARD.has(b.host));
 }

@@ -90,8 +90,9 @@ export async function startDataPlane(config: MainConfig, logger: Logger): Promis
       return statsPage?.address();
     },
     async reload(next) {
-      model = resolveModel(next);
-      await proxy.reload(model);
+      const nextModel = resolveModel(next);
+      await proxy.reload(nextModel);
+      model = nextModel;
       await workers?.reload(next);
       await reloadAdmin(adminServer, next, logger);
       // The stats page follows the file: started, moved, or stopped.

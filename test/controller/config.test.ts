@@ -31,6 +31,11 @@ const bad: Array<[string, string]> = [
   ['gossip:\n  bind: nowhere\n', "lb.yml:2:9: 'gossip.bind' invalid address 'nowhere'"],
   ['gossip:\n  encrypt: short\n', "lb.yml:2:12: 'gossip.encrypt' invalid encryption key"],
   ['gossip:\n  nod: x\n', "lb.yml:2:3: 'gossip.nod' unknown key 'nod'"],
+  ['gossip:\n  event_handlers: ["member-joins=./x.sh"]\n', "lb.yml:2:20: 'gossip.event_handlers[0]' unknown event type 'member-joins'"],
+  ['gossip:\n  event_handlers: "user:deploy="\n', "lb.yml:2:19: 'gossip.event_handlers' event handler 'user:deploy=' has no script"],
+  ['gossip:\n  rpc_addr: 10.0.0.5:7373\n', "lb.yml:2:13: 'gossip.rpc_addr' RPC address 10.0.0.5 is not loopback and gossip.rpc_auth is not set"],
+  ['gossip:\n  rpc_addr: 7373\n', "lb.yml:2:13: 'gossip.rpc_addr' expected an address string or false, got number 7373"],
+  ['gossip:\n  rpc_addr: "127.0.0.1:99999"\n', "lb.yml:2:13: 'gossip.rpc_addr' invalid address '127.0.0.1:99999': port 99999 is out of range"],
 ];
 for (const [text, expected] of bad) {
   test(`balancer config rejected with position: ${expected.split(' ')[1]}`, () => {
@@ -41,3 +46,19 @@ for (const [text, expected] of bad) {
     assert.ok(msgs.some((m) => m.startsWith(expected)), msgs.join('\n'));
   });
 }
+
+test('balancer config: serf\'s event_handlers and the RPC address (default 127.0.0.1:7373, false for none)', () => {
+  const parse = (text: string) => {
+    const r = parseMainConfig('lb.yml', text);
+    assert.ok(r.ok, r.ok ? '' : r.errors.map(formatConfigError).join('\n'));
+    return gossipSettings(r.value.gossip ?? {});
+  };
+  const d = parse('gossip: { node: lb-1 }');
+  assert.deepEqual([d.eventHandlers, d.rpcAddr, d.rpcDefault, d.rpcAuth], [[], { host: '127.0.0.1', port: 7373 }, true, undefined]);
+  const one = parse('gossip: { event_handlers: /etc/serf/handler.sh, rpc_addr: "127.0.0.1:7374" }');
+  assert.deepEqual([one.eventHandlers, one.rpcAddr, one.rpcDefault], [['/etc/serf/handler.sh'], { host: '127.0.0.1', port: 7374 }, false]);
+  const list = parse('gossip: { event_handlers: ["member-join=a.sh", "user:deploy=b.sh"], rpc_addr: false }');
+  assert.deepEqual([list.eventHandlers, list.rpcAddr], [['member-join=a.sh', 'user:deploy=b.sh'], undefined]);
+  const remote = parse('gossip: { rpc_addr: "0.0.0.0:7373", rpc_auth: k3y }');
+  assert.deepEqual([remote.rpcAddr, remote.rpcAuth], [{ host: '0.0.0.0', port: 7373 }, 'k3y']);
+});

@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { Controller } from '../../src/controller/controller.js';
 import { ManualMemberSource } from '../../src/controller/manual-source.js';
 import { parseRoles, type RolesConfig } from '../../src/controller/roles.js';
-import type { PoolDriver, ServerSpec } from '../../src/interfaces/pool-driver.js';
+import type { PoolDriver, ServerSpec, SetServersOptions } from '../../src/interfaces/pool-driver.js';
 import pino from 'pino';
 import { silentLogger } from '../../src/log/logger.js';
 import { waitFor } from '../helpers/wait.js';
@@ -40,13 +40,13 @@ function counting(driver: PoolDriver) {
     setState: (b, s, st) => driver.setState(b, s, st),
     setWeight: (b, s, w) => driver.setWeight(b, s, w),
     snapshot: () => driver.snapshot(),
-    async setServers(b: string, list: ServerSpec[]) {
+    async setServers(b: string, list: ServerSpec[], opts?: SetServersOptions) {
       c.calls++;
       c.running++;
       c.maxRunning = Math.max(c.maxRunning, c.running);
       try {
         await new Promise((r) => setTimeout(r, 5));
-        return await driver.setServers(b, list);
+        return await driver.setServers(b, list, opts);
       } finally {
         c.running--;
       }

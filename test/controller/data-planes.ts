@@ -1,5 +1,6 @@
 // The controller's two data planes for its table of scenarios: the built-in proxy, and a real HAProxy (Debian's)
-// through the HAProxy driver. Both have a frontend `main` in front of backends `web` and `api` (roundrobin).
+// through the HAProxy driver. Both have a frontend `main` in front of backends `web` and `api` (roundrobin), and,
+// when asked, a frontend `side` in front of backend `mixed`, which lists one static server of its own.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ export interface DataPlane {
   driver: PoolDriver;
   /** the frontend `main`'s port */
   port: number;
+  /** the frontend `side`'s port (with `staticPort`) */
+  sidePort?: number;
   /** Remove a server behind the controller's back (drift it must repair). */
   dropBehindItsBack(backend: string, server: string): Promise<void>;
   /** Stop it (after the controller: also done when the test ends). */
@@ -37,9 +40,17 @@ backends:
 `;
 
 /** Starts the data plane, stopped when `t` ends; undefined when HAProxy is missing (skipped locally, fails under CI). */
-export async function startDataPlane(t: TestContext, kind: DataPlaneKind): Promise<DataPlane | undefined> {
+/** `staticPort`: add backend `mixed` with static server `static-1` at 127.0.0.1:staticPort, behind frontend `side`. */
+export async function startDataPlane(t: TestContext, kind: DataPlaneKind, opts: { staticPort?: number } = {}): Promise<DataPlane | undefined> {
+  const sp = opts.staticPort;
   if (kind === 'builtin') {
-    const proxy = await startProxy(PROXY);
+    const mixed = sp === undefined ? '' : `
+  mixed: { balance: roundrobin, servers: [{ name: static-1, addr: "127.0.0.1:${sp}" }] }
+`;
+    const side = sp === undefined ? '' : `
+  side: { bind: 127.0.0.1:0, default_backend: mixed }
+`;
+    const proxy = await startProxy(PROXY.replace('backends:\n', `${side}backends:\n`) + mixed);
     let stopped: Promise<void> | undefined;
     const stop = () => (stopped ??= proxy.stop());
     t.after(stop);
@@ -47,6 +58,7 @@ export async function startDataPlane(t: TestContext, kind: DataPlaneKind): Promi
       stop,
       driver: proxy.proxy,
       port: proxy.port('main'),
+      sidePort: sp === undefined ? undefined : proxy.port('side'),
       dropBehindItsBack: async (backend, server) => {
         const kept = (await proxy.proxy.snapshot()).find((b) => b.name === backend)!.servers.filter((s) => s.name !== server);
         await proxy.proxy.setServers(backend, kept.map((s) => ({ name: s.name, addr: s.addr, port: s.port, weight: s.weight, state: s.admin })));
@@ -57,6 +69,7 @@ export async function startDataPlane(t: TestContext, kind: DataPlaneKind): Promi
   const dir = tempDir(t, 'lbagent-ctl-haproxy-');
   const socket = join(dir, 'admin.sock');
   const port = await freePort();
+  const sidePort = sp === undefined ? undefined : await freePort();
   const cfg = join(dir, 'haproxy.cfg');
   writeFileSync(cfg, [
     'global',
@@ -73,6 +86,7 @@ export async function startDataPlane(t: TestContext, kind: DataPlaneKind): Promi
     '    balance roundrobin',
     'backend api',
     '    balance roundrobin',
+    ...(sp === undefined ? [] : ['frontend side', `    bind 127.0.0.1:${sidePort}`, '    default_backend mixed', 'backend mixed', '    balance roundrobin', `    server static-1 127.0.0.1:${sp}`]),
     '',
   ].join('\n'));
   const haproxy = spawn('haproxy', ['-db', '-f', cfg], { stdio: 'ignore' });
@@ -87,6 +101,7 @@ export async function startDataPlane(t: TestContext, kind: DataPlaneKind): Promi
   return {
     driver,
     port,
+    sidePort,
     stop,
     dropBehindItsBack: async (backend, server) => {
       await driver.api.raw(`set server ${backend}/${server} state maint`);

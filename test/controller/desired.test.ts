@@ -44,6 +44,27 @@ test('desired: roles place alive members in lb and monitor backends, with overri
   assert.deepEqual(r.pools.get('web')![0]!.check, { enabled: true });
 });
 
+test('desired: a member\'s weight and backup tags (DNS SRV, Consul) count unless roles.yml says otherwise', () => {
+  const tagged = (name: string, role: string, tags: Record<string, string>): ObservedMember => ({ ...member(name, role), tags: { role, ...tags } });
+  const r = desiredPools(
+    [
+      tagged('web-a', 'web', { weight: '3', backup: 'true' }),
+      tagged('web-b', 'web', { weight: '999', backup: 'yes' }), // out of range / not a boolean: ignored
+      tagged('api-a', 'api', { weight: '7', backup: 'false' }), // role api sets weight 5 in api, backup in web
+    ],
+    new Map(),
+    ROLES,
+    OPTS,
+    NOW,
+  );
+  assert.deepEqual(pick(r, 'web'), [
+    { name: 'api-a', port: 9000, state: 'ready', monitorOnly: undefined, backup: true, weight: 7 },
+    { name: 'web-a', port: 8080, state: 'ready', monitorOnly: undefined, backup: true, weight: 3 },
+    { name: 'web-b', port: 8080, state: 'ready', monitorOnly: undefined, backup: undefined, weight: undefined },
+  ]);
+  assert.deepEqual(pick(r, 'api'), [{ name: 'api-a', port: 80, state: 'ready', monitorOnly: undefined, backup: undefined, weight: 5 }]);
+});
+
 // [what, member, pause?, expected web entry (undefined = not in pool)]
 const table: Array<[string, ObservedMember, boolean | undefined, { state: string; cause: string } | undefined]> = [
   ['alive', member('w', 'web'), undefined, { state: 'ready', cause: 'join' }],
@@ -59,6 +80,9 @@ const table: Array<[string, ObservedMember, boolean | undefined, { state: string
   ['the local node never', member('lb-1', 'web'), undefined, undefined],
   ['no role tag', { ...member('w', 'web'), tags: {} }, undefined, undefined],
   ['unknown role', member('w', 'db'), undefined, undefined],
+  ['drained by its source (Consul maintenance) → drain', { ...member('w', 'web'), admin: 'drain', adminReason: 'consul: service maintenance' }, undefined, { state: 'drain', cause: 'source' }],
+  ['drained by its source and paused → the pause', { ...member('w', 'web'), admin: 'drain' }, true, { state: 'drain', cause: 'pause' }],
+  ['drained by its source and failed → maint (failure wins)', { ...member('w', 'web', 'failed', NOW - 5000), admin: 'drain' }, undefined, { state: 'maint', cause: 'failed' }],
 ];
 for (const [what, m, paused, expected] of table) {
   test(`desired: ${what}`, () => {
@@ -118,4 +142,46 @@ test('fail static: over the share, failed members passing their checks stay in r
   // one failed member of one (an agent that died, its app still up) is a failure: it goes as before
   const alone = desiredPools([member('w1', 'web', 'failed', longAgo)], new Map(), R, { ...OPTS, failStatic: { pct: 50, passing: new Set(['web/w1']) } }, NOW);
   assert.equal(states(alone), '');
+});
+
+test('desired: a source drain keeps its reason; pause_state maint wins over it', () => {
+  const m: ObservedMember = { ...member('w', 'web'), admin: 'drain', adminReason: "consul: node maintenance: 'kernel upgrade'" };
+  const r = desiredPools([m], new Map(), ROLES, OPTS, NOW);
+  assert.match(r.pools.get('web')![0]!.reason ?? '', /node maintenance: 'kernel upgrade'/);
+  const book = new PauseBook();
+  book.onUserEvent('pause', 'w', 1);
+  assert.equal(desiredPools([m], book.view(), ROLES, { ...OPTS, pauseState: 'maint' }, NOW).pools.get('web')![0]!.state, 'maint');
+});
+
+test('desired: a member weight tag (0..256) sets the weight below roles.yml', () => {
+  const rr = roles('roles:\n  app:\n    lb: [app, { backend: other, weight: 7 }]\n');
+  const at = (w: string) => desiredPools([{ ...member('a', 'app'), tags: { role: 'app', weight: w } }], new Map(), rr, OPTS, NOW);
+  assert.equal(at('30').pools.get('app')![0]!.weight, 30);
+  assert.equal(at('30').pools.get('other')![0]!.weight, 7, "roles.yml's weight wins");
+  assert.equal(at('0').pools.get('app')![0]!.weight, 0);
+  for (const bad of ['257', '-1', '1.5', 'x', '']) assert.equal(at(bad).pools.get('app')![0]!.weight, undefined, bad);
+});
+
+test("desired: a backend's port serves members of every role in it, after the role's and the member's own, before defaults.port", () => {
+  const r = roles([
+    'defaults: { port: 8000 }',
+    'iis: { lb: [web_pool, service_a], monitor: iis_check, interval: 5 }',
+    'web_service_a: { lb: [service_a], port: 2222 }',
+    'mongo: { lb: [mongo, { backend: other, port: 27018 }] }',
+  ].join('\n'));
+  const ports = new Map([['web_pool', 80], ['service_a', 1111], ['mongo', 27017], ['iis_check', 81], ['other', 9]]);
+  const tagged = { ...member('iis-02', 'iis'), tags: { role: 'iis', port: '8080' } };
+  const res = desiredPools([member('iis-01', 'iis'), tagged, member('a-01', 'web_service_a'), member('db-01', 'mongo'), member('x-01', 'iis')], new Map(), r, { ...OPTS, backendPorts: ports }, NOW);
+  const at = (backend: string) => Object.fromEntries((res.pools.get(backend) ?? []).map((s) => [s.name, s.port]));
+  assert.deepEqual(at('web_pool'), { 'iis-01': 80, 'iis-02': 8080, 'x-01': 80 }, "the member's port tag before the backend's");
+  assert.deepEqual(at('service_a'), { 'a-01': 2222, 'iis-01': 1111, 'iis-02': 8080, 'x-01': 1111 }, "the role's port first");
+  assert.deepEqual(at('mongo'), { 'db-01': 27017 });
+  assert.deepEqual(at('other'), { 'db-01': 27018 }, "the entry's port before all");
+  const check = res.pools.get('iis_check')!.find((s) => s.name === 'iis-01')!;
+  assert.equal(check.port, 81, 'monitor servers (and so their checks) at the backend port too');
+  assert.equal(check.monitorOnly, true);
+  assert.deepEqual(check.check, { enabled: true, inter: 5000 }, "the role's interval is its servers' check interval");
+  // no backend port: defaults.port as before
+  const plain = desiredPools([member('iis-01', 'iis')], new Map(), r, OPTS, NOW);
+  assert.equal(plain.pools.get('web_pool')![0]!.port, 8000);
 });

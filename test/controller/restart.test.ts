@@ -37,4 +37,22 @@ test('restartNeeded: workers, log level, gossip identity and transport, data pla
   const haproxy = files('proxy: haproxy\nhaproxy: { socket: /run/haproxy.sock }\n');
   assert.deepEqual(restartNeeded(started, haproxy)[0], 'proxy');
   assert.deepEqual(restartNeeded(haproxy, files('proxy: haproxy\nhaproxy: { socket: /run/other.sock }\n')), ['haproxy.socket']);
+  const consul = (svc: string) => files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a } }', 'global: { workers: 1 }', 'admin: { token: t1 }', `sources: { consul: { services: [{ name: ${svc} }] } }`].join('\n'));
+  assert.deepEqual(restartNeeded(started, consul('web')), ['sources.consul'], 'a Consul source is started with the balancer');
+  assert.deepEqual(restartNeeded(consul('web'), consul('api')), ['sources.consul']);
+  assert.deepEqual(restartNeeded(consul('web'), consul('web')), []);
+});
+
+test('restartNeeded: member sources (sources:) start with the balancer', () => {
+  const dns = (interval: string) => files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a } }', 'global: { workers: 1 }', 'admin: { token: t1 }', `sources: { dns: [{ name: _http._tcp.web.lab, role: web, interval: ${interval} }] }`].join('\n'));
+  assert.deepEqual(restartNeeded(started, dns('10s')), ['sources.dns']);
+  assert.deepEqual(restartNeeded(dns('10s'), dns('10s')), []);
+  assert.deepEqual(restartNeeded(dns('10s'), dns('5s')), ['sources.dns']);
+});
+
+test('restartNeeded: gossip.event_handlers change in place, the RPC address and key need a restart', () => {
+  const handlers = files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a }, event_handlers: ["user:deploy=./d.sh"] }', 'global: { workers: 1 }', 'admin: { token: t1 }'].join('\n'));
+  assert.deepEqual(restartNeeded(started, handlers), []);
+  const rpc = files([...base, 'gossip: { node: lb-1, bind: "127.0.0.1:7946", tags: { dc: a }, rpc_addr: "127.0.0.1:7374", rpc_auth: k }', 'global: { workers: 1 }', 'admin: { token: t1 }'].join('\n'));
+  assert.deepEqual(restartNeeded(started, rpc), ['gossip.rpc_addr', 'gossip.rpc_auth']);
 });

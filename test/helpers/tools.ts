@@ -31,6 +31,7 @@ const TOOLS: Record<string, ToolInfo> = {
   wine: { names: ['wine'], pkg: 'wine wine64' },
   keepalived: { names: ['keepalived'], pkg: 'keepalived' },
   curl: { names: ['curl'], pkg: 'curl' },
+  dnsmasq: { names: ['dnsmasq'], pkg: 'dnsmasq-base' },
   iptables: { names: ['iptables'], pkg: 'iptables' },
   'systemd-analyze': { names: ['systemd-analyze'], pkg: 'systemd' },
   'systemd-nspawn': { names: ['systemd-nspawn'], pkg: 'systemd-container' },

@@ -131,7 +131,8 @@ test('servers and default-server: options carried, the ones lbagent lacks named,
   const servers = r.y.backends.b.servers;
   assert.deepEqual(servers[0], { name: 'a', addr: '10.0.0.1:80', inter: 1000, fall: 3, rise: 2, weight: 10, check: true, backup: true, maxconn: 100, port: 8081 });
   assert.equal(servers[1].addr, 'host.example:80');
-  assert.match(leftAt(r, 6)!, /slowstart 30s, fastinter 1s \(the rest is carried over\)/);
+  assert.equal(servers[1].slowstart, '30s');
+  assert.match(leftAt(r, 6)!, /: fastinter 1s \(the rest is carried over\)/);
   assert.match(leftAt(r, 7)!, /has no port/);
   assert.equal(servers[2].addr, '[::1]:80');
   assert.match(leftAt(r, 9)!, /offsets and ranges/);
@@ -226,24 +227,48 @@ test('HTTP rules: http-request/http-response header actions, deny, redirect, and
     { 'add-header': { name: 'X-Proto', value: 'http' } },
     { 'del-header': { name: 'X-Debug' } },
     { 'del-header': { name: 'Referer' } },
-    { 'set-header': { name: 'Host', value: 'internal.example' } },
+    { 'replace-header': { name: 'Host', regex: '^.*$', replace: 'internal.example' } },
     { deny: {}, if: 'api' },
   ]);
   assert.deepEqual(fe['http-response'], [
     { 'del-header': { name: 'Server' } },
     { 'set-header': { name: 'X-Frame-Options', value: 'DENY' } },
+    { 'replace-header': { name: 'Set-Cookie', regex: '(.*)', replace: '\\1; Secure' } },
     { 'del-header': { name: 'Server' } },
+    { 'del-header': { name: 'Set-cookie', value: { reg: '(?i)^IP=' } } },
     { 'add-header': { name: 'Strict-Transport-Security', value: 'max-age=3600' } },
+    { 'replace-header': { name: 'Location', regex: '^http://(.*)', replace: 'https://\\1' } },
   ]);
   assert.match(leftAt(r, 12)!, /log-format variable '%c'/);
   assert.match(leftAt(r, 13)!, /unsupported sample fetch %\[ssl_fc_sni\]/);
-  assert.match(leftAt(r, 14)!, /needs header-value matching/);
-  assert.match(leftAt(r, 17)!, /http-response replace-header has no lbagent equivalent/);
+  assert.match(leftAt(r, 14)!, /HAProxy's -m matches the header name and takes no value \(HAProxy 2\.6 refuses this line\)/);
   assert.match(leftAt(r, 19)!, /drop-query/);
-  assert.match(leftAt(r, 24)!, /regex: lbagent has no replace-header\/replace-value or path rewriting yet \(removed in HAProxy 2\.1\)/);
-  assert.match(leftAt(r, 26)!, /rspidel \^Set-cookie: IP= deletes only the Set-cookie headers whose value matches: needs header-value matching/);
-  assert.match(leftAt(r, 28)!, /rsprep rewrites Location/);
+  assert.match(leftAt(r, 24)!, /reqirep .*: it does not start with \^Name: .*not on the request line \(removed in HAProxy 2\.1\)/);
   assert.match(leftAt(r, 29)!, /reqdeny has no lbagent equivalent/);
+  assert.equal(r.leftovers.length, 6, r.reasons.join('\n'));
+});
+
+test('HTTP rules: del-header -m on names, replace-value, and 1.x regexes that cannot read the same on a value', () => {
+  const r = imp([
+    'defaults', ' mode http',
+    'frontend f', ' bind :80', ' default_backend b',
+    ' http-request del-header X-Internal- -m beg', ' http-request del-header ^x-tmp-[0-9]+$ -m reg if { path_beg /a }', ' http-request del-header X-A -m str',
+    ' http-request replace-value X-Forwarded-For ^192\\.168\\.(.*)$ 172.16.\\1', ' http-request replace-header X-A (?=x) y', ' http-request del-header X -m glob',
+    ' reqidel ^X-A:\\ one|two', ' reqrep ^Host:\\ (.*) X-Host:\\ \\1', ' rspidel ^Set-Cookie:IP=', ' reqdel ^X-Debug:\\ (on|yes)$',
+    'backend b', ' server s 10.0.0.1:80',
+  ].join('\n'));
+  assert.deepEqual(r.y.frontends.f['http-request'], [
+    { 'del-header': { name: 'X-Internal-', match: 'beg' } },
+    { 'del-header': { name: '^x-tmp-[0-9]+$', match: 'reg' }, if: { path_beg: ['/a'] } },
+    { 'del-header': { name: 'X-A' } },
+    { 'replace-value': { name: 'X-Forwarded-For', regex: '^192\\.168\\.(.*)$', replace: '172.16.\\1' } },
+    { 'del-header': { name: 'X-Debug', value: { reg: '^(on|yes)$' } } },
+  ]);
+  assert.match(leftAt(r, 10)!, /does not compile in RE2/);
+  assert.match(leftAt(r, 11)!, /del-header -m 'glob'/);
+  assert.match(leftAt(r, 12)!, /top-level '\|'/);
+  assert.match(leftAt(r, 13)!, /turns Host into 'X-Host: \\1': lbagent's replace-header keeps the header's name/);
+  assert.match(leftAt(r, 14)!, /does not start with the space before the value/);
 });
 
 test("a backend's HTTP rules and forwardfor move to the frontends that reach only it; elsewhere they are listed", () => {
@@ -260,8 +285,20 @@ test("a backend's HTTP rules and forwardfor move to the frontends that reach onl
   assert.deepEqual(r.y.frontends.only['http-response'], [{ 'del-header': { name: 'Server' } }]);
   assert.equal(r.y.frontends.only.forwardfor, true);
   assert.ok(r.notes.some((n) => n.line === 11 && /moved to frontend 'only'/.test(n.reason)));
-  assert.match(leftAt(r, 17)!, /HTTP rules on frontends only; other traffic reaches those frontends/);
+  assert.equal(leftAt(r, 17), undefined, 'a backend reached by other routes keeps its rules itself');
+  assert.deepEqual(r.y.backends.c['http-request'], [{ 'set-header': { name: 'X-C', value: '1' } }]);
   assert.equal(r.y.frontends.routed['http-request'], undefined);
+  const o = imp([
+    'defaults', ' mode http',
+    'frontend a', ' bind :80', ' use_backend b if { path_beg /b }', ' default_backend d',
+    'backend b', ' acl tls ssl_fc', ' option forwardfor', ' acl post method POST', ' http-request deny if post', ' http-request set-header X-TLS 1 if tls', ' server s 10.0.0.1:80',
+    'backend d', ' server s 10.0.0.3:80',
+  ].join('\n'));
+  assert.deepEqual(o.y.backends.b.acl, { post: { method: ['POST'] } });
+  assert.deepEqual(o.y.backends.b['http-request'], [{ deny: {}, if: 'post' }]);
+  assert.match(leftAt(o, 8)!, /ssl_fc in a backend/);
+  assert.match(leftAt(o, 9)!, /forwardfor on frontends only/);
+  assert.match(leftAt(o, 12)!, /ACL 'tls'/);
 });
 
 test("health checks: option httpchk (1.x request line with headers), http-check send/expect, tcp-check, other kinds fall back to TCP", () => {
@@ -296,10 +333,10 @@ test('options, cookie, stats, log and the sections lbagent has nothing for', () 
     'listen stats2', ' bind :8405', ' stats enable',
     'userlist users', ' user u insecure-password p',
   ].join('\n'));
-  assert.deepEqual(r.y.defaults, { mode: 'http', redispatch: true, forwardfor: { except: '127.0.0.0/8' } });
-  assert.ok(r.notes.some((n) => n.line === 3 && /logged where lbagent logs/.test(n.reason)));
-  assert.match(leftAt(r, 5)!, /dontlognull/);
-  assert.match(leftAt(r, 7)!, /keeps server connections alive/);
+  assert.deepEqual(r.y.defaults, { mode: 'http', redispatch: true, forwardfor: { except: '127.0.0.0/8' }, 'http-server-close': true, log: 'global', httplog: true, dontlognull: true }, 'the last connection option wins, as in HAProxy');
+  for (const line of [3, 4, 5]) assert.equal(leftAt(r, line), undefined, `line ${line} carried over`);
+  assert.equal(leftAt(r, 7), undefined, 'option httpclose is carried over');
+  assert.equal(leftAt(r, 8), undefined, 'option http-server-close too');
   assert.match(leftAt(r, 9)!, /header X-Real-IP/);
   assert.match(leftAt(r, 12)!, /stats page on an address of its own/);
   assert.deepEqual(r.y.backends.b.cookie, { name: 'SRV', mode: 'insert', indirect: true, nocache: true, attributes: ['HttpOnly', 'Domain=.example.com'] });
@@ -336,11 +373,14 @@ test('--roles: backends the roles name are kept with no servers; roles: points a
   const serf = join(dir, 'role.yml');
   writeFileSync(serf, 'iis:\n  lb: [webfarm]\n  monitor: none\n  interval: 5s\nmongo:\n  lb: none\n  monitor: [mongo]\n');
   const r = importHaproxy({ file: 'x.cfg', text: cfg, roles: serf, out: join(dir, 'lbagent.yml') });
-  assert.equal(r.config.roles, undefined);
+  assert.equal(r.config.roles, './role.yml', "the serf handler's layout is lbagent's too");
   assert.deepEqual(Object.keys(r.config.backends as Y), ['webfarm', 'mongo']);
-  assert.equal(r.leftovers.length, 1);
-  assert.match(r.leftovers[0]!.reason, /does not accept this roles file's format yet/);
-  assert.equal(r.leftovers[0]!.file, serf);
+  assert.equal(r.leftovers.length, 0);
+  writeFileSync(serf, 'iis:\n  lb: [webfarm]\n  interval: soon\n');
+  const bad = importHaproxy({ file: 'x.cfg', text: cfg, roles: serf, out: join(dir, 'lbagent.yml') });
+  assert.equal(bad.config.roles, undefined);
+  assert.match(bad.leftovers[0]!.reason, /does not accept this roles file \(1 error, the first: 'iis.interval' invalid duration 'soon'\)/);
+  assert.equal(bad.leftovers[0]!.file, serf);
 
   const broken = join(dir, 'broken.yml');
   writeFileSync(broken, 'roles: [unclosed\n');
@@ -373,4 +413,35 @@ test('X-Forwarded-Proto https set on TLS binds only (2.x habit) is what lbagent 
   assert.equal(r.y.frontends['f-tls']['http-request'], undefined);
   assert.equal(r.leftovers.length, 0, r.reasons.join('\n'));
   assert.ok(r.notes.some((n) => n.line === 7), 'carried over with a note');
+});
+
+test('the access log: log targets, httplog/tcplog/dontlognull, log-format, unique ids and captures carry over', () => {
+  const r = imp([
+    'global', ' log 127.0.0.1:514 local0 info', ' log stdout format raw local1', ' log /dev/log local0', ' log-tag web',
+    'defaults', ' mode http', ' log global', ' option httplog', ' option dontlognull', ' timeout client 5s',
+    'frontend f', ' bind :80', ' capture request header Host len 32', ' capture response header Content-Type len 20', ' capture cookie SRV len 8',
+    ' unique-id-format %{+X}o\\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid', ' unique-id-header X-Request-ID', ' default_backend b',
+    'frontend g', ' bind :81', ' no log', ' log-format "%ci %{+Q}r %[src]"', ' default_backend b',
+    'frontend t', ' bind :82', ' mode tcp', ' option tcplog', ' no option dontlognull', ' log 10.0.0.9 len 2048 format rfc5424 local2 notice', ' default_backend b',
+    'backend b', ' option httplog', ' server s 10.0.0.1:80',
+  ].join('\n'));
+  assert.deepEqual(r.y.global.log, [{ target: '127.0.0.1:514', facility: 'local0', level: 'info' }, { target: 'stdout', format: 'raw', facility: 'local1' }]);
+  assert.match(leftAt(r, 4)!, /UDP/);
+  assert.match(leftAt(r, 5)!, /lbagent\[PID\]/);
+  assert.deepEqual(r.y.defaults, { mode: 'http', log: 'global', httplog: true, dontlognull: true, timeout: { client: '5s' } });
+  assert.deepEqual(r.y.frontends.f.capture, { request: [{ header: 'Host', len: 32 }], response: [{ header: 'Content-Type', len: 20 }] });
+  assert.match(leftAt(r, 16)!, /capture cookie/);
+  assert.equal(r.y.frontends.f.unique_id_format, '%{+X}o %ci:%cp_%fi:%fp_%Ts_%rt:%pid');
+  assert.equal(r.y.frontends.f.unique_id_header, 'X-Request-ID');
+  assert.equal(r.y.frontends.g.log, false);
+  assert.match(leftAt(r, 23)!, /sample fetches/);
+  assert.equal(r.y.frontends.t.tcplog, true);
+  assert.equal(r.y.frontends.t.httplog, undefined, 'the last of httplog and tcplog wins');
+  assert.equal(r.y.frontends.t.dontlognull, false);
+  assert.equal(leftAt(r, 28), undefined);
+  assert.match(leftAt(r, 30)!, /one or the other/, "a target beside the defaults' log global");
+  assert.equal(leftAt(r, 33), undefined, 'option httplog in a backend: a note, as HAProxy ignores it');
+  assert.ok(r.notes.some((n) => n.line === 33));
+  const checked = parseMainConfig('imported.yml', r.yaml);
+  assert.ok(checked.ok, checked.ok ? '' : checked.errors.map(formatConfigError).join('\n'));
 });

@@ -50,7 +50,7 @@ gossip: { bind: "0.0.0.0:7946" }
   assert.equal(be.retries, 2);
   assert.equal(be.graceMs, 30_000);
   assert.equal(be.maxconn.a, 100);
-  assert.deepEqual(be.servers[0], { name: 'a', addr: '10.0.0.1', port: 80, weight: 10, backup: false, monitorOnly: false, check: { enabled: true, inter: 2000, rise: 2, fall: 3, port: undefined } });
+  assert.deepEqual(be.servers[0], { name: 'a', addr: '10.0.0.1', port: 80, weight: 10, backup: false, monitorOnly: false, check: { enabled: true, inter: 2000, rise: 2, fall: 3, port: undefined }, reason: 'static server from lbagent.yml' });
 });
 
 test('config errors point at file:line:col of the offending key', () => {
@@ -135,7 +135,7 @@ test('lbagent check also validates the roles: the roles.yml it names and inline 
   await assert.rejects(run(process.execPath, [lbagentBin, 'check', '-c', join(dir, 'lb.yml')], { cwd: repoRoot }), (err: { code: number; stderr: string }) => {
     assert.equal(err.code, 1);
     assert.match(err.stderr, /roles\.yml:3:15: 'roles\.web\.lb\[1\]' unknown backend 'ghost' \(expected app\)/);
-    assert.match(err.stderr, /roles\.yml:6:9: 'roles\.api\.monitor\[0\]' unknown backend 'nowhere'/);
+    assert.match(err.stderr, /roles\.yml:6:20: 'roles\.api\.monitor\[0\]\.backend' unknown backend 'nowhere'/);
     assert.match(err.stderr, /roles\.yml:7:13: 'roles\.api\.weight'/);
     return true;
   });

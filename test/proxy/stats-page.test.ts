@@ -79,6 +79,9 @@ test('stats CSV uses HAProxy field names and rows (FRONTEND, servers, BACKEND)',
   assert.equal(row('web', 'FRONTEND').req_tot, '5');
   assert.equal(row('web', 'FRONTEND').hrsp_2xx, '3');
   assert.equal(row('app', 'web-a').stot, '5', 'web-a took every request: b drains, c is a backup in maint');
+  assert.equal(row('app', 'web-a').req_tot, '5', 'requests per server');
+  assert.equal(row('app', 'web-b').req_tot, '0');
+  assert.equal(row('app', 'BACKEND').req_tot, '5');
   assert.deepEqual([row('app', 'web-a').hrsp_2xx, row('app', 'web-a').hrsp_4xx, row('app', 'web-a').hrsp_5xx], ['3', '1', '1']);
   assert.equal(row('app', 'web-b').hrsp_2xx, '0');
   assert.deepEqual([row('app', 'BACKEND').hrsp_2xx, row('app', 'BACKEND').hrsp_4xx, row('app', 'BACKEND').hrsp_5xx], ['3', '1', '1']);
@@ -112,4 +115,27 @@ test('stats page in a real headless Chromium: rendered DOM behind auth, and a sc
   await run([`--screenshot=${shot}`, '--window-size=1280,900']);
   await waitFor('screenshot written', () => existsSync(shot) && statSync(shot).size > 1000, { timeoutMs: 5000 });
   t.diagnostic(`screenshot: ${shot}`);
+});
+
+test('admin API: per-server request totals in /v1/stats; PUT …/servers reports a change of check settings', async (t) => {
+  const { lb } = await startWithStats(t);
+  const api = `http://${lb.admin.host}:${lb.admin.port}`;
+  const stats = (await (await fetch(`${api}/v1/stats`)).json()) as { backends: { name: string; reqTotal: number; servers: { name: string; reqTotal: number }[] }[] };
+  const app = stats.backends.find((b) => b.name === 'app')!;
+  assert.deepEqual(app.servers.map((s) => [s.name, s.reqTotal]), [['web-a', 5], ['web-b', 0], ['web-c', 0]]);
+  assert.equal(app.reqTotal, 5);
+  const current = (await (await fetch(`${api}/v1/backends/app`)).json()) as { servers: { name: string; addr: string; port?: number }[] };
+  const addr = (name: string) => {
+    const s = current.servers.find((x) => x.name === name)!;
+    return s.port === undefined ? s.addr : `${s.addr}:${s.port}`;
+  };
+  const put = (servers: unknown[]) => fetch(`${api}/v1/backends/app/servers`, { method: 'PUT', body: JSON.stringify(servers) }).then((r) => r.json());
+  const base = [{ name: 'web-a', addr: addr('web-a') }, { name: 'web-b', addr: addr('web-b') }, { name: 'web-c', addr: addr('web-c'), backup: true }];
+  assert.deepEqual(await put(base), { added: [], removed: [], changed: ['web-b', 'web-c'] }, 'their admin states go back to ready');
+  assert.deepEqual(await put(base), { added: [], removed: [], changed: [] }, 'the same list again: nothing changed');
+  const checked = [{ ...base[0], check: { enabled: true, inter: 60000 } }, base[1], base[2]];
+  assert.deepEqual(await put(checked), { added: [], removed: [], changed: ['web-a'] }, 'check switched on');
+  const retimed = [{ ...base[0], check: { enabled: true, inter: 30000, rise: 3 } }, base[1], base[2]];
+  assert.deepEqual(await put(retimed), { added: [], removed: [], changed: ['web-a'] }, 'check interval and rise changed');
+  assert.deepEqual(await put(retimed), { added: [], removed: [], changed: [] });
 });

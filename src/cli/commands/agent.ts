@@ -50,6 +50,20 @@ export async function runAgentForeground(flags: AgentFlags, joinAddrs: string[])
     return 1;
   }
   agent.installSignalHandlers();
+  // serf reloads its config files on SIGHUP (handlers, tags, log level); a bad file keeps what runs
+  const onHup = () => {
+    log.info('agent: Caught signal: hangup');
+    void resolveAgentOptions({ ...flags, join: [...(flags.join ?? []), ...joinAddrs] }).then(async (r) => {
+      if (!r.ok) {
+        for (const e of r.errors) log.error(`agent: Failed to reload configs: ${formatConfigError(e)}`);
+        return;
+      }
+      await agent.reload(r.value);
+      log.info('agent: Reloaded configuration');
+    }).catch((err: unknown) => log.error(`agent: Failed to reload configs: ${describeError(err)}`));
+  };
+  process.on('SIGHUP', onHup);
+  void agent.done.then(() => process.off('SIGHUP', onHup));
   // serf's start_join: one attempt; an agent that cannot join where it was told to stops with the reason
   // (systemd's Restart= or retry_join are the ways to wait for a balancer that is not up yet).
   if (opts.startJoin.length) {

@@ -7,6 +7,7 @@
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
+import { loadNodeServices, parseHandlerSpec } from '../../agent/index.js';
 
 /** Long enough for keepalived's default fall (3) × interval (1 s) and one advert: the VIP moves before the stop. */
 export const DEFAULT_SHUTDOWN_DELAY_MS = 5000;
@@ -15,8 +16,9 @@ export const DEFAULT_SHUTDOWN_DELAY_MS = 5000;
  * Resolves `delayMs` after the first SIGTERM/SIGINT (calling `onFirst` then), or at once on a second one. Until
  * then everything keeps serving.
  */
-function shutdownSignals(log: { info(o: object, msg: string): void }, onFirst: (sig: string) => void, delayMs: number): Promise<void> {
-  return new Promise<void>((resolve) => {
+function shutdownSignals(log: { info(o: object, msg: string): void }, onFirst: (sig: string) => void, delayMs: number): { done: Promise<void>; trigger: (why: string) => void } {
+  let trigger: (why: string) => void = () => {};
+  const done = new Promise<void>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
     const onSignal = (sig: string) => {
       if (timer) {
@@ -36,18 +38,23 @@ function shutdownSignals(log: { info(o: object, msg: string): void }, onFirst: (
     };
     process.on('SIGTERM', term);
     process.on('SIGINT', int);
+    trigger = onSignal;
   });
+  return { done, trigger };
 }
 
 export const balancer: Command = {
   name: 'balancer',
   summary: 'Run the load balancer: built-in proxy (or HAProxy driver), gossip node and controller',
-  usage: 'Usage: lbagent balancer -c FILE\n\n  -c, --config FILE   lbagent.yml (reloaded in place on SIGHUP or when it changes)',
+  usage: `Usage: lbagent balancer -c FILE [--event-handler [FILTER=]SCRIPT ...]
+
+  -c, --config FILE   lbagent.yml (reloaded in place on SIGHUP or when it changes)
+  --event-handler [FILTER=]SCRIPT  serf-style event handler, run besides gossip.event_handlers (repeatable)`,
   async run(argv) {
-    const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
+    const { values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c' }, 'event-handler': { type: 'string', multiple: true } }, allowPositionals: false });
     // The data plane and control plane load only when this command runs: other commands (the agent on every
     // app server) stay small.
-    const [{ watch }, { formatConfigError }, { createLogger }, { startDataPlane }, { startControlPlane }, { validateBalancerFiles }, { createReloader }, { defaultStateDir }] = await Promise.all([
+    const [{ watch }, { formatConfigError }, { createLogger, LogTap }, { startDataPlane }, { startControlPlane }, { validateBalancerFiles }, { createReloader }, { defaultStateDir }] = await Promise.all([
       import('chokidar'),
       import('../../config/index.js'),
       import('../../log/index.js'),
@@ -56,11 +63,20 @@ export const balancer: Command = {
       import('../../balancer/index.js'),
       import('../../balancer/index.js'),
       import('../../balancer/index.js'),
+      // loaded with the rest, so the gossip node binds as soon as the data plane is up
+      loadNodeServices(),
     ]);
     const file = values.config;
     if (!file) {
       process.stderr.write(`${this.usage}\n`);
       return 2;
+    }
+    for (const spec of values['event-handler'] ?? []) {
+      const h = parseHandlerSpec(spec);
+      if ('error' in h) {
+        process.stderr.write(`[ALERT] --event-handler: ${h.error}\n`);
+        return 1;
+      }
     }
     // What `lbagent check` refuses does not start (a roles.yml naming an unknown backend, no listener, ...).
     const first = validateBalancerFiles(file);
@@ -70,11 +86,29 @@ export const balancer: Command = {
       return 1;
     }
     const started = first.value;
-    const log = createLogger({ level: process.env.LBAGENT_LOG_LEVEL ?? started.config.global?.log_level });
+    // The tap feeds `serf monitor` / `lbagent monitor` on the balancer's RPC address: the control plane's lines
+    // down to debug, as an agent's, but not the access log (one line per request: not what serf's monitor shows,
+    // and not worth parsing per request). The tap lowers the root logger to debug, so everything else keeps the
+    // operator's level on a child: at `warn` no access record is even built, as without the tap.
+    const logTap = new (class extends LogTap {
+      override write(line: string): void {
+        if (!line.includes('"access":true')) super.write(line);
+      }
+    })();
+    const level = process.env.LBAGENT_LOG_LEVEL ?? started.config.global?.log_level ?? 'info';
+    const root = createLogger({ level, tap: logTap });
+    const log = root.child({}, { level });
     const handle = await startDataPlane(started.config, log);
+    const delayMs = started.config.global?.shutdown_delay ?? DEFAULT_SHUTDOWN_DELAY_MS;
+    const stopping = shutdownSignals(log, (sig) => {
+      handle.health.stopping(`${sig} received`);
+      log.info({ signal: sig, shutdown_delay: delayMs }, `${sig} received: health check now failing; stopping in ${delayMs} ms (send it again to stop now)`);
+    }, delayMs);
     let plane: Awaited<ReturnType<typeof startControlPlane>>;
     try {
-      plane = await startControlPlane(started, handle.driver, log, { stateDir: defaultStateDir(), configDir: dirname(file), metrics: handle.metrics });
+      // `serf leave` on the balancer's RPC runs the stop sequence, as SIGTERM does.
+      const onLeave = async () => stopping.trigger('RPC leave');
+      plane = await startControlPlane(started, handle.driver, root, { stateDir: defaultStateDir(), configDir: dirname(file), eventHandlers: values['event-handler'] ?? [], logTap, onLeave, metrics: handle.metrics });
     } catch (err) {
       await handle.stop(0);
       throw err;
@@ -86,15 +120,12 @@ export const balancer: Command = {
     watcher.on('change', () => void reload('file changed'));
     watcher.on('add', () => void reload('file changed'));
 
+    if (!plane && values['event-handler']?.length) log.warn('--event-handler ignored: no roles configured, so this balancer runs no gossip node');
     const serf = plane?.serf;
     if (serf) {
       handle.health.add('gossip', () => (serf.localMember().status === 'alive' ? undefined : `node ${serf.localMember().status}`));
     }
-    const delayMs = started.config.global?.shutdown_delay ?? DEFAULT_SHUTDOWN_DELAY_MS;
-    await shutdownSignals(log, (sig) => {
-      handle.health.stopping(`${sig} received`);
-      log.info({ signal: sig, shutdown_delay: delayMs }, `${sig} received: health check now failing; stopping in ${delayMs} ms (send it again to stop now)`);
-    }, delayMs);
+    await stopping.done;
     log.info('stopping: no new connections, finishing in-flight requests');
     await watcher.close();
     await handle.stop();

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient } from '../../agent/index.js';
+import { AgentClient, serfMaintenancePayload } from '../../agent/index.js';
+import { RpcEvent } from '../../errors/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 
 export const eventCommand: Command = {
@@ -15,7 +16,17 @@ export const eventCommand: Command = {
       return 1;
     }
     const client = new AgentClient(values['rpc-addr'], values['rpc-auth']);
-    const r = await client.call<{ name: string; payload: string }>('POST', '/v1/event', { name, payload, coalesce: values.coalesce !== 'false' });
+    const coalesce = values.coalesce !== 'false';
+    const r = await client.either(
+      () => client.call<{ name: string; payload: string }>('POST', '/v1/event', { name, payload, coalesce }),
+      async (c) => {
+        // serf's maintenance convention for the agent at the other end, as the HTTP RPC fills it in.
+        const p = payload ?? (name === 'pause' || name === 'resume' ? await serfMaintenancePayload(c) : '');
+        await c.call('event', { Name: name, Payload: Buffer.from(p), Coalesce: coalesce }, false);
+        return { name, payload: p };
+      },
+      RpcEvent,
+    );
     process.stdout.write(`Event '${r.name}' dispatched!${r.payload ? ` Payload: "${r.payload}"` : ''} Coalescing enabled: ${values.coalesce !== 'false'}\n`);
     return 0;
   },

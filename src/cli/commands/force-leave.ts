@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
+import { RpcForceLeave } from '../../errors/index.js';
 
 export const forceLeaveCommand: Command = {
   name: 'force-leave',
@@ -14,7 +15,9 @@ export const forceLeaveCommand: Command = {
       return 1;
     }
     const client = new AgentClient(values['rpc-addr'], values['rpc-auth']);
-    await client.call('POST', '/v1/force-leave', { node: positionals[0], prune: values.prune === true });
+    const node = positionals[0]!;
+    const prune = values.prune === true;
+    await client.either(() => client.call('POST', '/v1/force-leave', { node, prune }), (c) => c.call('force-leave', { Node: node, Prune: prune }, false), RpcForceLeave);
     return 0;
   },
 };

@@ -1,6 +1,8 @@
 // `lbagent join ADDR...`: ask the running agent to join (serf join), or start the agent in the foreground and join.
 import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/index.js';
+import { RpcJoin } from '../../errors/index.js';
+import { uint } from '../../wire/msgpack/index.js';
 import { AGENT_OPTIONS_HELP, parseAgentArgs, runAgentForeground } from './agent.js';
 
 export const joinCommand: Command = {
@@ -15,7 +17,12 @@ export const joinCommand: Command = {
     }
     const client = new AgentClient(flags['rpc-addr'], flags['rpc-auth']);
     if (await client.alive()) {
-      const r = await client.call<{ num: number }>('POST', '/v1/join', { addrs: positionals, replay: flags.replay === true });
+      const replay = flags.replay === true;
+      const r = await client.either(
+        () => client.call<{ num: number }>('POST', '/v1/join', { addrs: positionals, replay }),
+        async (c) => ({ num: uint((await c.call('join', { Existing: positionals, Replay: replay }, true)) ?? {}, 'Num') }),
+        RpcJoin,
+      );
       process.stdout.write(`Successfully joined cluster by contacting ${r.num} nodes.\n`);
       return 0;
     }

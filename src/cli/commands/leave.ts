@@ -10,7 +10,7 @@ export const leaveCommand: Command = {
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: rpcFlagSpec, strict: true });
     const client = new AgentClient(values['rpc-addr'], values['rpc-auth']);
-    await client.call('POST', '/v1/leave', {});
+    await client.either(() => client.call('POST', '/v1/leave', {}), (c) => c.call('leave', undefined, false, 60_000));
     process.stdout.write('Graceful leave complete\n');
     return 0;
   },

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient } from '../../agent/index.js';
+import { AgentClient, serfMembers } from '../../agent/index.js';
 import type { MemberJson } from '../../agent/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 import { BadArgument } from '../../errors/index.js';
@@ -22,6 +22,17 @@ export function formatMembers(members: MemberJson[], verbose: boolean): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n') + (rows.length ? '\n' : '');
 }
 
+/** `--tag k=v` flags as serf's filter map. */
+function tagFilters(flags: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const t of flags) {
+    const eq = t.indexOf('=');
+    if (eq <= 0) throw new BadArgument(`invalid tag filter '${t}' (expected key=regexp)`);
+    tags[t.slice(0, eq)] = t.slice(eq + 1);
+  }
+  return tags;
+}
+
 export const membersCommand: Command = {
   name: 'members',
   summary: 'List cluster members (like serf members)',
@@ -39,13 +50,17 @@ export const membersCommand: Command = {
     for (const t of values.tag ?? []) q.append('tag', t);
     if (values.verbose) q.set('verbose', 'true');
     const client = new AgentClient(values['rpc-addr'], values['rpc-auth']);
-    const members = await client.call<MemberJson[]>('GET', `/v1/members?${q}`);
+    // A serf agent filters with its own rules (members-filtered, as `serf members -tag`).
+    const members = await client.either(
+      () => client.call<MemberJson[]>('GET', `/v1/members?${q}`),
+      async (c) => serfMembers(await c.call('members-filtered', { Name: values.name ?? '', Status: values.status ?? '', Tags: tagFilters(values.tag ?? []) }, true), values.verbose),
+    );
     if (values.format === 'json') {
       process.stdout.write(`${JSON.stringify(members, null, 2)}\n`);
       return 0;
     }
     process.stdout.write(formatMembers(members, values.verbose ?? false));
-    if (values.verbose) {
+    if (values.verbose && !client.speaksSerf) {
       const stats = await client.call<{ memberlist?: { packetsReceived: number; packetsDropped: number; streamsDropped: number; dropReasons: Record<string, number> }; serfDropped?: number; serfDropReasons?: Record<string, number> }>('GET', '/v1/stats');
       const ml = stats.memberlist;
       if (ml) {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
-import { AgentClient, isAnswer } from '../../agent/index.js';
+import { AgentClient, isAnswer, serfLogLevel } from '../../agent/index.js';
+import { str } from '../../wire/msgpack/index.js';
 import { isLbaError, NoAgent } from '../../errors/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
 
@@ -20,7 +21,13 @@ ${RPC_OPTIONS_HELP}`,
     const client = new AgentClient(values['rpc-addr'], values['rpc-auth']);
     // No idle timeout: a quiet agent writes nothing for a long time. The agent ending the stream ends the command.
     try {
-      await client.callStream<{ line: string }>('GET', `/v1/monitor?level=${encodeURIComponent(values['log-level'])}`, undefined, (l) => process.stdout.write(`${l.line}\n`), 0);
+      await client.either(
+        () => client.callStream<{ line: string }>('GET', `/v1/monitor?level=${encodeURIComponent(values['log-level'])}`, undefined, (l) => process.stdout.write(`${l.line}\n`), 0),
+        async (c) => {
+          const s = await c.open('monitor', { LogLevel: serfLogLevel(values['log-level']) }, (r) => void process.stdout.write(`${str(r, 'Log')}\n`));
+          await s.ended.catch(() => {}); // the agent closed the connection
+        },
+      );
     } catch (err) {
       // Refused (bad level, auth) or no agent there: the error says which. Anything else cut a running monitor.
       if (isAnswer(err) || isLbaError(err, NoAgent)) throw err;

@@ -3,7 +3,8 @@ import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/index.js';
 import { durationMs } from '../../config/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
-import { BadArgument } from '../../errors/index.js';
+import { BadArgument, RpcQuery } from '../../errors/index.js';
+import { bytes, str } from '../../wire/msgpack/index.js';
 
 type QueryLine =
   | { type: 'dispatched'; name: string }
@@ -58,8 +59,7 @@ ${RPC_OPTIONS_HELP}`,
     const acks: string[] = [];
     const responses: Record<string, string> = {};
     const client = new AgentClient(values['rpc-addr'], values['rpc-auth']);
-    // The agent ends the answer at the query's timeout; give the connection that long and some.
-    await client.callStream<QueryLine>('POST', '/v1/query', { name, payload, nodes: values.node ?? [], tags, ack: !values['no-ack'], timeoutMs }, (l) => {
+    const onLine = (l: QueryLine) => {
       if (l.type === 'dispatched' && text) process.stdout.write(`Query '${l.name}' dispatched\n`);
       if (l.type === 'ack') {
         acks.push(l.from);
@@ -70,7 +70,23 @@ ${RPC_OPTIONS_HELP}`,
         // A handler's output usually ends with a newline; serf prints one line per response.
         if (text) process.stdout.write(`Response from '${l.from}': ${l.payload.replace(/\r?\n$/, '')}\n`);
       }
-    }, (timeoutMs ?? 60_000) + 15_000);
+    };
+    // The agent ends the answer at the query's timeout; give the connection that long and some.
+    await client.either(
+      () => client.callStream<QueryLine>('POST', '/v1/query', { name, payload, nodes: values.node ?? [], tags, ack: !values['no-ack'], timeoutMs }, onLine, (timeoutMs ?? 60_000) + 15_000),
+      async (c) => {
+        const q = { FilterNodes: values.node ?? [], FilterTags: tags, RequestAck: !values['no-ack'], RelayFactor: 0, Timeout: (timeoutMs ?? 0) * 1e6, Name: name, Payload: Buffer.from(payload ?? '') };
+        const s = await c.open('query', q, (r) => {
+          const type = str(r, 'Type');
+          if (type === 'ack') onLine({ type, from: str(r, 'From') });
+          else if (type === 'response') onLine({ type, from: str(r, 'From'), payload: bytes(r, 'Payload').toString('utf8') });
+          return type === 'done';
+        });
+        onLine({ type: 'dispatched', name });
+        await s.ended;
+      },
+      RpcQuery,
+    );
     if (text) process.stdout.write(`Total Acks: ${acks.length}\nTotal Responses: ${Object.keys(responses).length}\n`);
     else process.stdout.write(`${JSON.stringify({ acks, responses }, null, 2)}\n`);
     return 0;

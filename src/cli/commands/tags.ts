@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Command } from '../command.js';
 import { AgentClient } from '../../agent/index.js';
 import { RPC_OPTIONS_HELP, rpcFlagSpec } from './rpc-flags.js';
-import { BadArgument } from '../../errors/index.js';
+import { BadArgument, RpcTags } from '../../errors/index.js';
 
 export const tagsCommand: Command = {
   name: 'tags',
@@ -21,7 +21,8 @@ export const tagsCommand: Command = {
       return 1;
     }
     const client = new AgentClient(values['rpc-addr'], values['rpc-auth']);
-    await client.call('POST', '/v1/tags', { set, delete: values.delete ?? [] });
+    const del = values.delete ?? [];
+    await client.either(() => client.call('POST', '/v1/tags', { set, delete: del }), (c) => c.call('tags', { Tags: set, DeleteTags: del }, false), RpcTags);
     process.stdout.write('Successfully updated agent tags\n');
     return 0;
   },

@@ -12,8 +12,11 @@ import { splitRuntimeAddr } from '../../net/index.js';
 export interface HaproxyDriverOptions {
   /** the admin stats socket: a unix path or ipv4@host:port */
   socket: string;
-  /** backends lbagent may change; `managed: true` = every server is lbagent's (static ones are removed too) */
-  backends?: Record<string, { managed?: boolean }>;
+  /**
+   * backends lbagent may change; `managed: true` = every server is lbagent's (static ones are removed too);
+   * `slowstart` (ms) for added servers whose spec has none
+   */
+  backends?: Record<string, { managed?: boolean; slowstart?: number }>;
   /** haproxy.cfg, to tell its static servers from lbagent's dynamic ones */
   haproxyConfig?: string;
   /** reconcile period (ms) */
@@ -33,6 +36,8 @@ export class HaproxyDriver implements PoolDriver {
   /** servers present before lbagent touched a backend (when no haproxy.cfg is given): static, left alone */
   private readonly seenStatic = new Map<string, Set<string>>();
   private readonly removing = new Set<string>();
+  /** "backend/server" of discovered servers named like a static one (warned once) */
+  private readonly shadowed = new Set<string>();
   private readonly serial = new PQueue({ concurrency: 1 });
   private timer?: NodeJS.Timeout;
   private backoffMs = 0;
@@ -117,7 +122,14 @@ export class HaproxyDriver implements PoolDriver {
     const statics = this.staticNames(backend, actual);
     const byName = new Map(actual.map((s) => [s.name, s]));
 
-    for (const spec of wanted.values()) {
+    for (const spec of [...wanted.values()]) {
+      if (statics.has(spec.name)) {
+        // as the built-in proxy: a static server keeps its name; the discovered one is not added
+        wanted.delete(spec.name);
+        if (!this.shadowed.has(`${backend}/${spec.name}`)) this.log.warn(`haproxy: ${backend}/${spec.name} is a static server of haproxy.cfg: kept as configured, the discovered one is not added`);
+        this.shadowed.add(`${backend}/${spec.name}`);
+        continue;
+      }
       const cur = byName.get(spec.name);
       if (cur && (cur.addr !== spec.addr || cur.port !== spec.port)) {
         await this.remove(backend, spec.name, true);
@@ -155,6 +167,10 @@ export class HaproxyDriver implements PoolDriver {
     const c = { ...this.opts.check, ...spec.check };
     const parts = [`add server ${backend}/${spec.name} ${spec.addr.includes(':') ? `[${spec.addr}]` : spec.addr}:${spec.port}`, `weight ${spec.monitorOnly ? 0 : spec.weight ?? 1}`];
     if (spec.backup) parts.push('backup');
+    // HAProxy ramps the server from `enable server` on, and again after each DOWN → UP; the runtime API cannot change
+    // slowstart later, so a new value reaches servers added from then on.
+    const slowstart = spec.slowstart ?? this.opts.backends?.[backend]?.slowstart;
+    if (slowstart !== undefined && slowstart > 0) parts.push(`slowstart ${Math.max(1, Math.round(slowstart))}`);
     if (check) {
       parts.push('check');
       if (c.inter) parts.push(`inter ${Math.round(c.inter)}`);
@@ -224,7 +240,7 @@ export class HaproxyDriver implements PoolDriver {
       name: r.svname!,
       addr,
       port,
-      weight: Number(r.weight || 0),
+      ...weights(r),
       backup: r.bck === '1',
       monitorOnly: spec?.monitorOnly ?? false,
       admin: status === 'MAINT' ? 'maint' : status === 'DRAIN' ? 'drain' : 'ready',
@@ -242,6 +258,14 @@ export class HaproxyDriver implements PoolDriver {
       reason: spec?.reason ?? (spec ? undefined : 'static server from haproxy.cfg'),
     };
   }
+}
+
+/** HAProxy's `weight` is the effective weight (slow start lowers it), `uweight` the one set. */
+function weights(r: StatRow): Pick<ServerView, 'weight' | 'eweight'> {
+  const eweight = Number(r.weight || 0);
+  if (!r.uweight) return { weight: eweight };
+  const weight = Number(r.uweight);
+  return weight === eweight ? { weight } : { weight, eweight };
 }
 
 function statusOf(s: string): ServerStatus {

@@ -3,8 +3,14 @@
 
 export interface BalanceTarget {
   readonly name: string;
-  /** effective weight 0..256 (0 = never picked by weighted algorithms) */
+  /** weight 0..256 (0 = never picked by weighted algorithms) */
   readonly weight: number;
+  /**
+   * Current effective weight when it differs from `weight` (slow start ramps it up, fractions allowed). Only the
+   * dynamic algorithms follow it (roundrobin, leastconn, random, and the consistent hashes source and uri), as in
+   * HAProxy; static-rr ignores it.
+   */
+  readonly eweight?: number;
   /** current sessions on this server (leastconn, random(2)) */
   readonly active: number;
 }
@@ -27,6 +33,8 @@ export interface BalanceAlgorithm<T extends BalanceTarget> {
    * Once called, it must be called on every change of `active` of a server in the current update() list.
    */
   loadChanged?(s: T): void;
+  /** Follows `eweight` (HAProxy's dynamic algorithms, the only ones slow start acts on). */
+  readonly dynamic: boolean;
 }
 
 export type BalanceSpec =

@@ -2,7 +2,7 @@
 // Adding or removing one of N servers only moves the keys that land on its points (about 1/N of them).
 import type { BalanceAlgorithm, BalanceTarget, PickContext } from './api.js';
 import { hashString, pointHash } from './hash.js';
-import { effectiveWeight } from './weights.js';
+import { dynamicWeight } from './weights.js';
 import { TriedSet } from './tried.js';
 
 /** Ring points per unit of weight: 160 keeps a weight-1 server within a few percent of its share. */
@@ -23,7 +23,8 @@ export class HashRing<T extends BalanceTarget> {
   }
 
   update(servers: readonly T[]): void {
-    const weights = servers.map(effectiveWeight);
+    // a warming server (slow start) gets a share of its points: keys move to it a few at a time
+    const weights = servers.map(dynamicWeight);
     let total = 0;
     for (const w of weights) total += w * POINTS_PER_WEIGHT;
     const scale = total > MAX_POINTS ? MAX_POINTS / total : 1;
@@ -113,6 +114,8 @@ export function uriKey(path: string, o: UriOptions): number {
 }
 
 export class SourceAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
+  /** consistent hashing: weights may change while servers are up (HAProxy's `hash-type consistent`) */
+  readonly dynamic = true;
   private readonly ring = new HashRing<T>();
   update(servers: readonly T[]): void {
     this.ring.update(servers);
@@ -123,6 +126,7 @@ export class SourceAlgorithm<T extends BalanceTarget> implements BalanceAlgorith
 }
 
 export class UriAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
+  readonly dynamic = true;
   private readonly ring = new HashRing<T>();
   /** HAProxy falls back to round robin when there is no URI (tcp mode). */
   constructor(

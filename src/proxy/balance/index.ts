@@ -8,6 +8,7 @@ import { parseBalance } from './parse.js';
 
 export type { BalanceAlgorithm, BalanceSpec, BalanceTarget, PickContext } from './api.js';
 export { parseBalance, formatBalance, BALANCE_EXPECTED } from './parse.js';
+export { nextStepAt, SLOWSTART_STEPS, warmFraction, warmMaxconn } from './slowstart.js';
 
 export function createAlgorithm<T extends BalanceTarget>(spec: BalanceSpec): BalanceAlgorithm<T> {
   switch (spec.algo) {

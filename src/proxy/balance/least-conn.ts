@@ -1,6 +1,6 @@
 // leastconn: the server with the fewest active sessions relative to its weight; round robin among ties.
 import type { BalanceAlgorithm, BalanceTarget, PickContext } from './api.js';
-import { effectiveWeight } from './weights.js';
+import { dynamicWeight } from './weights.js';
 
 /**
  * The load of a server is (active + 1) / weight, as in HAProxy, so at equal load a heavier server wins.
@@ -12,8 +12,10 @@ import { effectiveWeight } from './weights.js';
  * A rejected top of the heap (accept() says no) falls back to one scan for that pick.
  */
 export class LeastConnAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
+  readonly dynamic = true;
   private servers: readonly T[] = [];
-  private weights = new Uint32Array(0);
+  /** slow start makes weights fractional while a server warms */
+  private weights = new Float64Array(0);
   private next = 0;
 
   private notified = false;
@@ -27,13 +29,13 @@ export class LeastConnAlgorithm<T extends BalanceTarget> implements BalanceAlgor
   update(servers: readonly T[]): void {
     const n = servers.length;
     this.servers = servers;
-    this.weights = new Uint32Array(n);
+    this.weights = new Float64Array(n);
     this.index = new Map();
     const previous = this.lastPickedByTarget();
     this.lastPicked = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const s = servers[i]!;
-      this.weights[i] = effectiveWeight(s);
+      this.weights[i] = dynamicWeight(s);
       this.index.set(s, i);
       this.lastPicked[i] = previous.get(s) ?? 0;
     }

@@ -1,12 +1,13 @@
 // random(N): power of N choices. N weighted random draws; the least loaded of them wins.
 import type { BalanceAlgorithm, BalanceTarget, PickContext } from './api.js';
-import { effectiveWeight } from './weights.js';
+import { dynamicWeight } from './weights.js';
 
 export class RandomAlgorithm<T extends BalanceTarget> implements BalanceAlgorithm<T> {
+  readonly dynamic = true;
   private servers: readonly T[] = [];
   /** cumulative weights: server i covers [cumulative[i-1], cumulative[i]) */
   private cumulative = new Float64Array(0);
-  private weights = new Uint32Array(0);
+  private weights = new Float64Array(0);
   private total = 0;
 
   constructor(
@@ -17,10 +18,10 @@ export class RandomAlgorithm<T extends BalanceTarget> implements BalanceAlgorith
   update(servers: readonly T[]): void {
     this.servers = servers;
     this.cumulative = new Float64Array(servers.length);
-    this.weights = new Uint32Array(servers.length);
+    this.weights = new Float64Array(servers.length);
     let sum = 0;
     for (let i = 0; i < servers.length; i++) {
-      const w = effectiveWeight(servers[i]!);
+      const w = dynamicWeight(servers[i]!);
       this.weights[i] = w;
       sum += w;
       this.cumulative[i] = sum;

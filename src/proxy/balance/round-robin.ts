@@ -56,10 +56,15 @@ export class ScheduleAlgorithm<T extends BalanceTarget> implements BalanceAlgori
   private pickable = 0;
   private readonly tried = new TriedSet();
 
-  constructor(private readonly kind: 'smooth' | 'static') {}
+  /** roundrobin follows slow start's eweight; static-rr does not (HAProxy: static weights). */
+  readonly dynamic: boolean;
+
+  constructor(private readonly kind: 'smooth' | 'static') {
+    this.dynamic = kind === 'smooth';
+  }
 
   update(servers: readonly T[]): void {
-    const weights = reducedWeights(servers);
+    const weights = reducedWeights(servers, this.dynamic);
     const next = this.kind === 'smooth' ? smoothSchedule(weights) : staticSchedule(weights);
     const oldLen = this.schedule.length;
     // Keep our place: static-rr carries on in the same order; roundrobin resumes at the same fraction of its

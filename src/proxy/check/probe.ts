@@ -50,12 +50,16 @@ export function runProbe(target: ProbeTarget, kind: PreparedKind): Probe {
     settle(o && { ...o, durationMs: Math.round(performance.now() - started) });
   };
 
-  const timer = setTimeout(() => {
+  // After an event-loop stall the timer phase runs before the poll phase that would deliver a connect or answer
+  // which came in time: judge the timeout only after that I/O is read (setImmediate runs after poll).
+  const timer = setTimeout(() => setImmediate(onTimeout), target.timeoutMs);
+  const onTimeout = () => {
+    if (finished) return;
     if (!connected) finish({ ok: false, reason: REASON.L4TOUT });
     else if (!ready) finish({ ok: false, reason: REASON.L6TOUT });
     else if (kind.type === 'tcp-expect') finish({ ok: false, reason: REASON.L7TOUT, info: ` at step ${kind.step} of tcp-check (expect regex)` });
     else finish({ ok: false, reason: REASON.L7TOUT });
-  }, target.timeoutMs);
+  };
 
   const onReady = () => {
     connected = true;

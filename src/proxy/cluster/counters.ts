@@ -28,13 +28,13 @@ export function countersOf(proxy: BuiltinProxy, now = Date.now()): WorkerCounter
     for (const s of [...b.servers.values(), ...b.removing]) {
       const c: ServerCounters = {
         active: s.active, maxActive: s.maxActive, total: s.total, sessionRate: rateOf(s.sessionRate, now), bytesIn: s.bytesIn,
-        bytesOut: s.bytesOut, failedConns: s.failedConns, failedResp: s.failedResp, statuses: statusesOf(s.statuses),
+        bytesOut: s.bytesOut, failedConns: s.failedConns, failedResp: s.failedResp, requests: s.requests, statuses: statusesOf(s.statuses),
         timings: s.timings.toJSON(),
       };
       servers[s.name] = servers[s.name] ? add(servers[s.name]!, c) : c;
     }
     backends[b.name] = {
-      total: b.total, sessionRate: rateOf(b.sessionRate, now), bytesIn: b.bytesIn, bytesOut: b.bytesOut, deniedReq: b.deniedReq,
+      total: b.total, requests: b.requests, sessionRate: rateOf(b.sessionRate, now), bytesIn: b.bytesIn, bytesOut: b.bytesOut, deniedReq: b.deniedReq,
       errors: b.errors, statuses: statusesOf(b.statuses), queued: b.queued, maxQueue: b.maxQueue, timings: b.timings.toJSON(), servers,
     };
   }
@@ -93,13 +93,13 @@ export function absorbCounters(proxy: BuiltinProxy, sum: WorkerCounters, settle:
   for (const b of proxy.backendMap.values()) {
     const c = sum.backends[b.name];
     if (!c) continue;
-    Object.assign(b, { total: c.total, bytesIn: c.bytesIn, bytesOut: c.bytesOut, deniedReq: c.deniedReq, errors: c.errors, maxQueue: c.maxQueue, queuedElsewhere: c.queued });
+    Object.assign(b, { total: c.total, requests: c.requests, bytesIn: c.bytesIn, bytesOut: c.bytesOut, deniedReq: c.deniedReq, errors: c.errors, maxQueue: c.maxQueue, queuedElsewhere: c.queued });
     b.sessionRate.absorb(...c.sessionRate);
     absorbStatuses(b.statuses, c.statuses);
     b.timings.absorb(c.timings);
     for (const s of [...b.servers.values(), ...b.removing]) {
       const sc = sum.backends[b.name]?.servers[s.name] ?? ZERO_SERVER;
-      Object.assign(s, { active: sc.active, maxActive: sc.maxActive, total: sc.total, bytesIn: sc.bytesIn, bytesOut: sc.bytesOut, failedConns: sc.failedConns, failedResp: sc.failedResp });
+      Object.assign(s, { active: sc.active, maxActive: sc.maxActive, total: sc.total, bytesIn: sc.bytesIn, bytesOut: sc.bytesOut, failedConns: sc.failedConns, failedResp: sc.failedResp, requests: sc.requests });
       s.sessionRate.absorb(...sc.sessionRate);
       absorbStatuses(s.statuses, sc.statuses);
       s.timings.absorb(sc.timings);
@@ -109,6 +109,6 @@ export function absorbCounters(proxy: BuiltinProxy, sum: WorkerCounters, settle:
 }
 
 const ZERO_SERVER: ServerCounters = {
-  active: 0, maxActive: 0, total: 0, sessionRate: [0, 0], bytesIn: 0, bytesOut: 0, failedConns: 0, failedResp: 0, statuses: statusesOf(new StatusCounts()),
+  active: 0, maxActive: 0, total: 0, sessionRate: [0, 0], bytesIn: 0, bytesOut: 0, failedConns: 0, failedResp: 0, requests: 0, statuses: statusesOf(new StatusCounts()),
   timings: new Timings().toJSON(),
 };

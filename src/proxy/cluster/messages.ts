@@ -65,6 +65,7 @@ export interface ServerCounters {
   bytesOut: number;
   failedConns: number;
   failedResp: number;
+  requests: number;
   statuses: Statuses;
   /** latency bucket counts (with `metrics.server_histograms`; zeros otherwise) */
   timings: TimingCounts;
@@ -72,6 +73,7 @@ export interface ServerCounters {
 
 export interface BackendCounters {
   total: number;
+  requests: number;
   sessionRate: Rate;
   bytesIn: number;
   bytesOut: number;

@@ -98,8 +98,9 @@ export class ProxyWorkers {
         servers: servers.map((s) => ({
           name: s.name, addr: s.addr, port: s.port, weight: s.weight, backup: s.backup, monitorOnly: s.monitorOnly, state: s.admin,
           ...(s.checked ? { check: { enabled: true } } : {}),
+          ...(s.ownSlowstartMs !== undefined ? { slowstart: s.ownSlowstartMs } : {}),
         })),
-        health: servers.map((s) => ({ name: s.name, checkUp: s.checkUp, check: s.check })),
+        health: servers.map((s) => ({ name: s.name, checkUp: s.checkUp, check: s.check, ...(s.warmSince !== undefined ? { warmSince: s.warmSince } : {}) })),
       };
     });
   }

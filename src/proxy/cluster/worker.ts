@@ -80,7 +80,7 @@ function applyPools(proxy: BuiltinProxy, pools: PoolState[]): void {
   for (const p of pools) {
     const be = proxy.backendMap.get(p.name);
     if (!be) continue;
-    be.applyServers(p.servers);
+    be.mirror(p.servers);
     be.applyHealth(p.health);
   }
 }

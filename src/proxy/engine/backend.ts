@@ -1,14 +1,14 @@
 // A backend at run time: its servers, the balancing algorithm over the usable tier, the queue, and in-place list changes.
 import type { Logger } from 'pino';
 import type { AdminState, ApplyResult, BackendView, ServerSpec, ServerView } from '../../interfaces/index.js';
-import { algorithmFor, type BalanceAlgorithm, type PickContext } from '../balance/index.js';
+import { algorithmFor, nextStepAt, type BalanceAlgorithm, type PickContext } from '../balance/index.js';
 import type { BackendDef } from '../model/defs.js';
 import { StatusCounts } from '../observe/counters.js';
 import { RateCounter } from '../observe/rate.js';
 import { Timings } from '../observe/timings.js';
 import { NotFound } from '../../errors/index.js';
 import { Buckets } from '../../metrics/index.js';
-import { ServerRuntime } from './server.js';
+import { checkSettingsOf, ServerRuntime } from './server.js';
 import { attachCheck, checkTimingOf } from './server-check.js';
 import { serverTlsOptions } from '../model/tls.js';
 
@@ -41,6 +41,8 @@ export interface ServerHealth {
   name: string;
   checkUp: boolean;
   check: ServerView['check'];
+  /** the control process's slow start of this server (ms since epoch), so every worker ramps it alike */
+  warmSince?: number;
 }
 
 export class BackendRuntime {
@@ -57,6 +59,8 @@ export class BackendRuntime {
   bytesOut = 0;
   deniedReq = 0;
   errors = 0;
+  /** HTTP requests routed to this backend (HAProxy's req_tot) */
+  requests = 0;
   /** responses to requests routed here (from servers or written by the proxy), by class */
   readonly statuses = new StatusCounts();
   lastChange = Date.now();
@@ -67,10 +71,18 @@ export class BackendRuntime {
   /** requests waiting in the workers' queues (control process of a multi-worker proxy) */
   queuedElsewhere = 0;
   private tier: 'active' | 'backup' | 'none' = 'none';
+  /** next slow-start step of a warming server; one timer per backend, none when nothing warms */
+  private warmTimer?: NodeJS.Timeout;
+  private warmAt = Infinity;
+  /** servers beyond the config's static ones (from roles, or mirrored by a worker): kept across a reload */
+  private extra: ServerSpec[] = [];
+  /** discovered server names refused because a static server has them (warned once) */
+  private readonly shadowed = new Set<string>();
 
   constructor(public def: BackendDef, private readonly log: Logger, private readonly opts: BackendOptions = {}) {
     this.algorithm = algorithmFor(def.balance);
-    for (const spec of def.servers) this.addServer(spec, def.maxconn[spec.name] ?? 0);
+    // servers there at start run at full speed at once (HAProxy: no slow start when the process starts)
+    for (const spec of def.servers) this.addServer(spec, def.maxconn[spec.name] ?? 0, false);
     this.refresh();
   }
 
@@ -91,6 +103,13 @@ export class BackendRuntime {
 
   /** Recompute the usable tier: active servers, or backup ones when no active is usable (HAProxy). */
   refresh(): void {
+    this.rebalance();
+    this.opts.onChange?.();
+  }
+
+  /** The usable tier, its weights (slow start steps included) and the queue; nobody else needs telling. */
+  private rebalance(now = Date.now()): void {
+    for (const s of this.servers.values()) s.updateWarm(now);
     const all = [...this.servers.values()];
     const active = all.filter((s) => s.usable && !s.backup);
     const backup = all.filter((s) => s.usable && s.backup);
@@ -102,7 +121,23 @@ export class BackendRuntime {
       this.lastChange = Date.now();
     }
     this.serveQueue();
-    this.opts.onChange?.();
+    this.scheduleWarm(now);
+  }
+
+  /** Re-balance at the next slow-start step of any warming server (a few times a second at most per ramp). */
+  private scheduleWarm(now: number): void {
+    let at = Infinity;
+    for (const s of this.servers.values()) if (s.warmSince !== undefined) at = Math.min(at, nextStepAt(s.warmSince, s.slowstartMs, now));
+    if (at === this.warmAt && this.warmTimer) return;
+    clearTimeout(this.warmTimer);
+    this.warmTimer = undefined;
+    this.warmAt = at;
+    if (at === Infinity) return;
+    this.warmTimer = setTimeout(() => {
+      this.warmTimer = undefined;
+      this.rebalance();
+    }, Math.min(2 ** 31 - 1, Math.max(0, at - now)));
+    this.warmTimer.unref();
   }
 
   /** Mirror the control process's health checks (externalHealth). */
@@ -114,6 +149,8 @@ export class BackendRuntime {
       s.checkUp = h.checkUp;
       s.check = h.check;
       s.noteTransition(before);
+      // the control process says when the slow start began (a worker started later ramps in step with the others)
+      s.warmSince = h.warmSince;
     }
     this.refresh();
   }
@@ -126,6 +163,10 @@ export class BackendRuntime {
   /** Change settings in place (config reload); the server list is diffed separately. */
   redefine(def: BackendDef): void {
     if (def.balance !== this.def.balance) this.algorithm = algorithmFor(def.balance);
+    for (const s of this.servers.values()) {
+      s.rampWeight = this.algorithm.dynamic;
+      s.slowstartMs = s.ownSlowstartMs ?? def.slowstartMs;
+    }
     const checkChanged = JSON.stringify(def.check) !== JSON.stringify(this.def.check) || def.timeouts.check !== this.def.timeouts.check;
     const tlsChanged = JSON.stringify(def.serverSsl) !== JSON.stringify(this.def.serverSsl);
     this.def = def;
@@ -133,7 +174,11 @@ export class BackendRuntime {
     // A new check definition (or TLS setting) restarts every server's check; the server list diff below retimes the rest.
     if ((checkChanged || tlsChanged) && !this.opts.externalHealth) for (const s of this.servers.values()) this.restartCheck(s, def.servers.find((x) => x.name === s.name));
     for (const [name, s] of this.servers) s.maxconn = def.maxconn[name] ?? 0;
-    this.applyServers(def.servers);
+    // The file's servers, and beside them those from roles (or mirrored): the latter are not removed and added
+    // again, so they keep their sessions, counters and health. One now named like a static server gives way.
+    const statics = this.staticNames(def);
+    this.extra = this.extra.filter((s) => !statics.has(s.name));
+    this.applyScoped([...def.servers, ...this.extra], () => true);
   }
 
   /** Pick a server now, or wait in the queue while usable servers are all at maxconn. */
@@ -205,11 +250,46 @@ export class BackendRuntime {
     }
   }
 
-  /** Apply a desired server list in place. */
-  applyServers(specs: ServerSpec[], maxconn: Record<string, number> = this.def.maxconn): ApplyResult {
+  /** The whole server list in place (the admin API's PUT): until the next reload, which goes back to the file's. */
+  applyServers(specs: ServerSpec[]): ApplyResult {
+    this.extra = [];
+    return this.applyScoped(specs, () => true);
+  }
+
+  /** A worker's copy of its control process's list: what is not in the file is kept across a reload there too. */
+  mirror(specs: ServerSpec[]): void {
+    const statics = this.staticNames();
+    this.applyScoped(specs, () => true);
+    this.extra = specs.filter((s) => !statics.has(s.name));
+  }
+
+  /**
+   * The servers that come from roles, beside the config's static servers: those stay as listed, whatever the
+   * list (as the HAProxy driver leaves haproxy.cfg's servers alone). A server named like a static one is not
+   * added: the static server keeps its name (said once per name).
+   */
+  applyDiscovered(specs: ServerSpec[]): ApplyResult {
+    const statics = this.staticNames();
+    this.extra = specs.filter((s) => {
+      if (!statics.has(s.name)) return true;
+      if (!this.shadowed.has(s.name)) this.log.warn({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} is a static server of the configuration: kept as configured, the discovered one is not added`);
+      this.shadowed.add(s.name);
+      return false;
+    });
+    return this.applyScoped(this.extra, (name) => !statics.has(name));
+  }
+
+  private staticNames(def: BackendDef = this.def): Set<string> {
+    return new Set(def.servers.map((s) => s.name));
+  }
+
+  /** Apply `specs` in place; of the servers there, only those `owned` are removed when absent from it. */
+  private applyScoped(specs: ServerSpec[], owned: (name: string) => boolean): ApplyResult {
+    const maxconn = this.def.maxconn;
     const result: ApplyResult = { added: [], removed: [], changed: [] };
     const wanted = new Map(specs.map((s) => [s.name, s]));
     for (const [name, s] of this.servers) {
+      if (!owned(name) && !wanted.has(name)) continue;
       const spec = wanted.get(name);
       if (!spec || spec.addr !== s.addr || spec.port !== s.port) {
         this.remove(s);
@@ -219,7 +299,7 @@ export class BackendRuntime {
     for (const spec of specs) {
       const cur = this.servers.get(spec.name);
       if (!cur) {
-        const s = this.addServer(spec, maxconn[spec.name] ?? 0);
+        const s = this.addServer(spec, maxconn[spec.name] ?? 0, true);
         this.log.info({ backend: this.name, server: s.name }, `Server ${this.name}/${s.name} added at ${s.addr}:${s.port}`);
         result.added.push(spec.name);
         continue;
@@ -227,12 +307,17 @@ export class BackendRuntime {
       const before = cur.status;
       const weight = spec.weight ?? 1;
       const admin = spec.state ?? 'ready';
-      const changed = cur.weight !== weight || cur.backup !== (spec.backup ?? false) || cur.monitorOnly !== (spec.monitorOnly ?? false) || cur.admin !== admin;
+      const checkSettings = checkSettingsOf(spec);
+      const changed =
+        cur.weight !== weight || cur.backup !== (spec.backup ?? false) || cur.monitorOnly !== (spec.monitorOnly ?? false) || cur.admin !== admin || cur.checkSettings !== checkSettings || cur.ownSlowstartMs !== spec.slowstart;
+      cur.checkSettings = checkSettings;
       cur.weight = weight;
       cur.backup = spec.backup ?? false;
       cur.monitorOnly = spec.monitorOnly ?? false;
       cur.admin = admin;
       cur.reason = spec.reason;
+      cur.ownSlowstartMs = spec.slowstart;
+      cur.slowstartMs = spec.slowstart ?? this.def.slowstartMs;
       this.syncCheck(cur, spec);
       cur.noteTransition(before);
       if (changed) result.changed.push(spec.name);
@@ -241,8 +326,12 @@ export class BackendRuntime {
     return result;
   }
 
-  private addServer(spec: ServerSpec, maxconn: number): ServerRuntime {
+  /** `join`: a server added while running, which slow-starts (a worker waits for its control process to say). */
+  private addServer(spec: ServerSpec, maxconn: number, join: boolean): ServerRuntime {
     const s = new ServerRuntime(spec, maxconn);
+    s.slowstartMs = spec.slowstart ?? this.def.slowstartMs;
+    s.rampWeight = this.algorithm.dynamic;
+    if (join && !this.opts.externalHealth && s.status !== 'DOWN' && s.status !== 'MAINT') s.startWarmup(Date.now());
     if (this.def.serverSsl) s.tls = serverTlsOptions(this.def.serverSsl, s.addr);
     this.servers.set(spec.name, s);
     if (s.checked && !this.opts.externalHealth) this.startCheck(s, spec);
@@ -350,6 +439,9 @@ export class BackendRuntime {
       w.resolve({ error: 'aborted' });
     }
     this.queue = [];
+    clearTimeout(this.warmTimer);
+    this.warmTimer = undefined;
+    this.warmAt = Infinity;
     for (const s of this.servers.values()) {
       s.closeIdle();
       s.healthCheck?.stop();

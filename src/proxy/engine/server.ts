@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { ConnectTimeout } from '../../errors/index.js';
 import type { AdminState, ServerCheckView, ServerSpec, ServerStatus, ServerView } from '../../interfaces/index.js';
-import type { BalanceTarget } from '../balance/api.js';
+import { warmFraction, warmMaxconn, type BalanceTarget } from '../balance/index.js';
 import type { HealthCheckHandle } from '../check/api.js';
 import { StatusCounts } from '../observe/counters.js';
 import { RateCounter } from '../observe/rate.js';
@@ -118,11 +118,24 @@ export class ServerRuntime implements BalanceTarget {
   /** health as seen by checks; true when not checked */
   checkUp = true;
   checked: boolean;
+  /** the check settings it was given (enabled, inter, rise, fall, port), to tell a change */
+  checkSettings: string;
   check: ServerCheckView = { status: 'none' };
   reason?: string;
   removing = false;
   /** removal completed: never used again */
   gone = false;
+
+  /** HAProxy's `slowstart` (ms, 0 = off): the server's own setting, else its backend's */
+  slowstartMs = 0;
+  /** the server's own `slowstart` (undefined: the backend's applies) */
+  ownSlowstartMs?: number;
+  /** when the current slow start began (ms since epoch); undefined when running at full speed */
+  warmSince?: number;
+  /** share of full speed now (1 when not warming): scales eweight and maxconn */
+  warm = 1;
+  /** the backend's algorithm follows eweight (dynamic); static-rr keeps the configured weight */
+  rampWeight = true;
 
   active = 0;
   maxActive = 0;
@@ -131,6 +144,8 @@ export class ServerRuntime implements BalanceTarget {
   bytesOut = 0;
   failedConns = 0;
   failedResp = 0;
+  /** HTTP requests sent to this server (HAProxy's req_tot) */
+  requests = 0;
   /** responses this server sent, by class (hrsp_*) */
   readonly statuses = new StatusCounts();
   lastChange = Date.now();
@@ -164,7 +179,9 @@ export class ServerRuntime implements BalanceTarget {
     this.admin = spec.state ?? 'ready';
     this.maxconn = maxconn;
     this.checked = spec.check?.enabled ?? false;
+    this.checkSettings = checkSettingsOf(spec);
     this.reason = spec.reason;
+    this.ownSlowstartMs = spec.slowstart;
     if (this.checked) this.check = { status: 'pending' };
   }
 
@@ -181,14 +198,36 @@ export class ServerRuntime implements BalanceTarget {
   }
 
   get full(): boolean {
-    return this.maxconn > 0 && this.active >= this.maxconn;
+    if (this.maxconn <= 0) return false;
+    return this.active >= (this.warm < 1 ? warmMaxconn(this.maxconn, this.warm) : this.maxconn);
+  }
+
+  /** Current effective weight (HAProxy's eweight): the weight, scaled down while slow start ramps it. */
+  get eweight(): number {
+    return this.warm < 1 && this.rampWeight ? this.weight * this.warm : this.weight;
+  }
+
+  /** The server came UP: its slow start (if any) begins now. */
+  startWarmup(now: number): void {
+    if (this.slowstartMs <= 0) return;
+    this.warmSince = now;
+    this.warm = warmFraction(0, this.slowstartMs);
+  }
+
+  /** Move along the ramp; true when the share changed (the backend then re-balances). */
+  updateWarm(now: number): boolean {
+    const before = this.warm;
+    if (this.warmSince !== undefined) {
+      this.warm = warmFraction(now - this.warmSince, this.slowstartMs);
+      if (this.warm >= 1) this.warmSince = undefined;
+    } else this.warm = 1;
+    return this.warm !== before;
   }
 
   /** Record a status transition for lastChange / downtime. */
-  noteTransition(before: ServerStatus): void {
+  noteTransition(before: ServerStatus, now = Date.now()): void {
     const after = this.status;
     if (before === after) return;
-    const now = Date.now();
     this.lastChange = now;
     const wasDown = before === 'DOWN' || before === 'MAINT';
     const isDown = after === 'DOWN' || after === 'MAINT';
@@ -197,6 +236,8 @@ export class ServerRuntime implements BalanceTarget {
       this.downtimeMs += now - this.downSince;
       this.downSince = undefined;
     }
+    // back from DOWN or MAINT: slow start, as HAProxy (a DRAIN that ends was running all along)
+    if (wasDown && !isDown) this.startWarmup(now);
   }
 
   currentDowntime(): number {
@@ -295,8 +336,20 @@ export class ServerRuntime implements BalanceTarget {
       queue,
       lastChange: this.lastChange,
       downtimeMs: this.currentDowntime(),
+      ...(this.warm < 1 ? { eweight: roundWeight(this.eweight) } : {}),
       ...(this.removing ? { removing: true } : {}),
       ...(this.reason ? { reason: this.reason } : {}),
     };
   }
+}
+
+/** An effective weight for display: two decimals (a warming weight-1 server is 0.05 … 0.95). */
+export function roundWeight(w: number): number {
+  return Math.round(w * 100) / 100;
+}
+
+/** A server's check settings as one comparable string: a change of any of them is a change of the server. */
+export function checkSettingsOf(spec: ServerSpec): string {
+  const c = spec.check ?? {};
+  return JSON.stringify([c.enabled ?? false, c.inter, c.rise, c.fall, c.port]);
 }

@@ -55,11 +55,11 @@ export function rewriteRequestCookies(headers: Header[], cfg: CookieConfig): voi
 }
 
 /** Response side: insert a cookie for a new or moved client; rewrite or prefix the server's own cookie. */
-export function rewriteResponseCookies(headers: Header[], cfg: CookieConfig, server: string, clientHadIt: boolean): void {
+export function rewriteResponseCookies(headers: Header[], cfg: CookieConfig, server: string, clientHadIt: boolean, status = 200): void {
   if (cfg.mode === 'insert') {
     if (clientHadIt) return;
     headers.push(['Set-Cookie', [`${cfg.name}=${server}`, 'path=/', ...cfg.attributes].join('; ')]);
-    if (cfg.nocache && !headers.some(([n]) => n.toLowerCase() === 'cache-control')) headers.push(['Cache-Control', 'private']);
+    if (cfg.nocache && cacheable(headers, status)) headers.push(['Cache-Control', 'private']);
     return;
   }
   for (let i = 0; i < headers.length; i++) {
@@ -72,4 +72,30 @@ export function rewriteResponseCookies(headers: Header[], cfg: CookieConfig, ser
     const rest = semi < 0 ? '' : v.slice(semi);
     headers[i] = [n, `${cfg.name}=${cfg.mode === 'rewrite' ? server : `${server}~${value}`}${rest}`];
   }
+}
+
+/** Statuses a cache may keep without being told (RFC 9111 4.2.2), as HAProxy lists them. */
+const HEURISTIC = new Set([200, 203, 204, 206, 300, 301, 404, 405, 410, 414, 501]);
+
+/**
+ * HAProxy's test before `nocache` marks a response `Cache-Control: private` (check_response_for_cacheability):
+ * a shared cache could keep it, i.e. it says how long it stays fresh (max-age, s-maxage, Expires) or can be
+ * revalidated (Last-Modified, ETag), and no directive (private, no-cache, no-store, max-age=0, s-maxage=0,
+ * Pragma: no-cache) already forbids it. `public, max-age=3600` is such a response; a bare `public` is not.
+ */
+export function cacheable(headers: Header[], status: number): boolean {
+  if (!HEURISTIC.has(status)) return false;
+  let fresh = false;
+  for (const [n, v] of headers) {
+    const name = n.toLowerCase();
+    if (name === 'pragma' && v.trim().toLowerCase() === 'no-cache') return false;
+    if (name === 'expires' || name === 'last-modified' || name === 'etag') fresh = true;
+    if (name !== 'cache-control') continue;
+    for (const raw of v.split(',')) {
+      const d = raw.trim().toLowerCase();
+      if (d === 'private' || d === 'no-cache' || d === 'no-store' || d === 'max-age=0' || d === 's-maxage=0') return false;
+      if (d.startsWith('max-age') || d.startsWith('s-maxage')) fresh = true;
+    }
+  }
+  return fresh;
 }

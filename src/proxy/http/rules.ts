@@ -2,8 +2,9 @@
 // only for the tests its rules actually make.
 import { BlockList, isIPv6 } from 'node:net';
 import { RuleError } from '../../errors/index.js';
+import { headerAction } from './header-actions.js';
 import type { Header } from './head.js';
-import { toRegExp, type AclConfig, type ConditionConfig, type HttpRequestRule, type HttpResponseRule, type HttpRulesConfig } from './rules-config.js';
+import { toRegExp, type AclConfig, type ConditionConfig, type HttpRulesConfig } from './rules-config.js';
 
 /** What conditions and variables look at. */
 export interface RuleInput {
@@ -137,33 +138,6 @@ function sampleFetch(expr: string): (r: RuleInput) => string {
 
 export type RequestVerdict = { kind: 'continue' } | { kind: 'deny'; status: number } | { kind: 'redirect'; code: number; location: string };
 
-type HeaderAction = (headers: Header[], r: RuleInput) => void;
-
-function headerAction(rule: HttpRequestRule | HttpResponseRule): HeaderAction | undefined {
-  if ('set-header' in rule) {
-    const { name } = rule['set-header'];
-    const value = compileValue(rule['set-header'].value);
-    const lower = name.toLowerCase();
-    return (h, r) => {
-      const v = value(r);
-      for (let i = h.length - 1; i >= 0; i--) if (h[i]![0].toLowerCase() === lower) h.splice(i, 1);
-      h.push([name, v]);
-    };
-  }
-  if ('add-header' in rule) {
-    const { name } = rule['add-header'];
-    const value = compileValue(rule['add-header'].value);
-    return (h, r) => void h.push([name, value(r)]);
-  }
-  if ('del-header' in rule) {
-    const lower = rule['del-header'].name.toLowerCase();
-    return (h) => {
-      for (let i = h.length - 1; i >= 0; i--) if (h[i]![0].toLowerCase() === lower) h.splice(i, 1);
-    };
-  }
-  return undefined;
-}
-
 export interface CompiledRules {
   /** Run http-request rules in order; header actions edit `r.headers` in place. */
   request(r: RuleInput): RequestVerdict;
@@ -198,10 +172,10 @@ export function compileRules(cfg: HttpRulesConfig): CompiledRules {
         },
       };
     }
-    const act = headerAction(rule)!;
+    const act = headerAction(rule, compileValue);
     return { when, run: (r: RuleInput): RequestVerdict => (act(r.headers, r), { kind: 'continue' }) };
   });
-  const responseRules = (cfg['http-response'] ?? []).map((rule) => ({ when: guard(rule, acls), act: headerAction(rule)! }));
+  const responseRules = (cfg['http-response'] ?? []).map((rule) => ({ when: guard(rule, acls), act: headerAction(rule, compileValue) }));
 
   return {
     empty: useBackend.length === 0 && requestRules.length === 0 && responseRules.length === 0,

@@ -10,10 +10,11 @@ import { parseBalance } from '../balance/index.js';
 import { checkKindOf, checkSchema } from '../check/config.js';
 import { checkKindError } from '../check/index.js';
 import { cookieSchema } from '../http/cookie.js';
-import { aclNamesIn, httpRulesShape } from '../http/rules-config.js';
+import { aclNamesIn, backendHttpRulesShape, httpRulesShape, type HttpRulesConfig } from '../http/rules-config.js';
 import { errorMessage, RuleError } from '../../errors/index.js';
 import { compileValue } from '../http/rules.js';
 import { bindSslSchema, loadCertStore, serverSslSchema } from './tls.js';
+import { captureKeys, globalLogKeys, logKeys } from './log-config.js';
 
 const strict = z.strictObject;
 
@@ -57,9 +58,12 @@ const bindList = z.union([z.string(), z.array(z.string()).min(1)]).transform((v,
     else ctx.addIssue({ code: 'custom', path: Array.isArray(v) ? [i] : [], message: endpointProblem(text), params: { expected: ENDPOINT_EXPECTED } });
   });
   return out;
-});
+}).describe(`${ENDPOINT_EXPECTED}, or a list of them`);
 
 const mode = oneOf(['http', 'tcp'] as const);
+
+/** HAProxy's `option httpclose` (close both sides after each response) and `option http-server-close` (the server side only); `false` is `no option …` */
+const connectionModes = { httpclose: z.boolean().optional(), 'http-server-close': z.boolean().optional() };
 
 const frontendKeys = {
   bind: bindList,
@@ -72,6 +76,10 @@ const frontendKeys = {
   ...httpRulesShape,
   /** TLS termination on every bind of this frontend (HAProxy's `bind … ssl crt …`) */
   ssl: bindSslSchema.optional(),
+  ...connectionModes,
+  /** the access log: targets, format, options, request ids, captured headers */
+  ...logKeys,
+  ...captureKeys,
 };
 
 const weight = z.number().int().min(0).max(256);
@@ -90,6 +98,8 @@ const serverSchema = strict({
   fall: z.number().int().min(1).optional(),
   /** check a different port than the traffic port */
   port: z.number().int().min(1).max(65535).optional(),
+  /** HAProxy's `slowstart`: after coming UP, weight and maxconn grow from ~5 % to full over this time (0 = off) */
+  slowstart: duration().optional(),
 });
 export type ServerConfig = z.output<typeof serverSchema>;
 
@@ -104,17 +114,24 @@ const backendKeys = {
   mode: mode.optional(),
   balance: z.string().optional(),
   servers: z.array(serverSchema).optional(),
+  /** the service's port: servers that come from roles use it (and their checks) when neither role nor member says */
+  port: z.number().int().min(1).max(65535).optional(),
   check: checkSchema.optional(),
   retries: z.number().int().min(0).max(100).optional(),
   redispatch: z.boolean().optional(),
   sorry: sorrySchema.optional(),
   /** how long removed servers may finish their sessions */
   grace: duration().optional(),
+  /** `slowstart` of every server that sets none, those from roles.yml included (HAProxy's `default-server slowstart`) */
+  slowstart: duration().optional(),
   /** TLS to every server of this backend (HAProxy's `default-server ssl verify … ca-file … sni …`) */
   server_ssl: serverSslSchema.optional(),
   /** cookie persistence (HAProxy's `cookie NAME insert indirect nocache`) */
   cookie: cookieSchema.optional(),
   timeout: timeoutsSchema.optional(),
+  /** HAProxy's backend `acl`, `http-request` and `http-response`: run for the requests this backend takes */
+  ...backendHttpRulesShape,
+  ...connectionModes,
 };
 
 export const frontendSchema = strict(frontendKeys);
@@ -130,6 +147,8 @@ export const globalSchema = strict({
   shutdown_delay: duration().optional(),
   /** HAProxy's spread-checks: each check interval moves by up to this many percent either way (0 to 50) */
   spread_checks: z.number().int().min(0).max(50).optional(),
+  /** HAProxy's global `log` lines: where access-log lines go (syslog over UDP, stdout, stderr) */
+  ...globalLogKeys,
 });
 
 export const defaultsSchema = strict({
@@ -139,8 +158,11 @@ export const defaultsSchema = strict({
   retries: z.number().int().min(0).max(100).optional(),
   redispatch: z.boolean().optional(),
   grace: duration().optional(),
+  slowstart: duration().optional(),
   forwardfor: forwardfor.optional(),
   timeout: timeoutsSchema.optional(),
+  ...connectionModes,
+  ...logKeys,
 });
 
 export const adminSchema = strict({
@@ -222,7 +244,7 @@ function checkUseBackends(fe: FrontendLike, at: At, { issues, backendNames, know
 }
 
 /** Every ACL a rule's `if`/`unless` names is defined in the same proxy. */
-function checkAclNames(fe: FrontendLike, at: At, { issues }: Scope): void {
+function checkAclNames(fe: HttpRulesConfig, at: At, { issues }: Scope): void {
   const acls = new Set(Object.keys(fe.acl ?? {}));
   const guarded: [string, { if?: unknown; unless?: unknown }[]][] = [['use_backend', fe.use_backend ?? []], ['http-request', fe['http-request'] ?? []], ['http-response', fe['http-response'] ?? []]];
   for (const [key, rules] of guarded) {
@@ -246,14 +268,14 @@ function checkCertificate(fe: FrontendLike, at: At, { issues }: Scope): void {
 }
 
 /** Values with HAProxy variables (%[src] …) must name fetches we have. */
-function checkRuleValues(fe: FrontendLike, at: At, { issues }: Scope): void {
+function checkRuleValues(fe: HttpRulesConfig, at: At, { issues }: Scope): void {
   for (const key of ['http-request', 'http-response'] as const) {
     (fe[key] ?? []).forEach((rule, i) => {
       const action = Object.keys(rule).find((k) => k !== 'if' && k !== 'unless')!;
-      const arg = (rule as Record<string, { value?: string; location?: string }>)[action]!;
-      for (const field of ['value', 'location'] as const) {
+      const arg = (rule as Record<string, { value?: unknown; location?: string; replace?: string }>)[action]!;
+      for (const field of ['value', 'location', 'replace'] as const) {
         const text = arg[field];
-        if (text === undefined) continue;
+        if (typeof text !== 'string') continue; // del-header's value is a match, not a value
         try {
           compileValue(text);
         } catch (err) {
@@ -310,7 +332,7 @@ function checkBalance(be: BackendLike, at: At, { issues }: Scope): void {
 }
 
 const FRONTEND_CHECKS: Check<FrontendLike>[] = [checkUseBackends, checkAclNames, checkCertificate, checkRuleValues];
-const BACKEND_CHECKS: Check<BackendLike>[] = [checkSorry, checkCaFile, checkServerNames, checkHealthCheck, checkBalance];
+const BACKEND_CHECKS: Check<BackendLike>[] = [checkAclNames, checkRuleValues, checkSorry, checkCaFile, checkServerNames, checkHealthCheck, checkBalance];
 
 /** Two listeners on one address:port would fail at bind time; say so here with a position. */
 function checkBinds(cfg: ProxySections, issues: Issue[]): void {

@@ -7,6 +7,7 @@ import type { CompiledRules } from '../http/rules.js';
 import type { CookieConfig } from '../http/cookie.js';
 import type { SorryConfig } from './config.js';
 import type { BindSsl, CertStore, ServerSsl } from './tls.js';
+import type { AccessLogDef } from './log-config.js';
 
 export type Mode = 'http' | 'tcp';
 
@@ -35,6 +36,12 @@ export interface FrontendDef {
   rules: CompiledRules;
   /** TLS termination: settings and the certificates read from them */
   ssl?: { config: BindSsl; certs: CertStore };
+  /** `option httpclose`: the client connection closes after each response (and the server's, see serverClose) */
+  httpClose: boolean;
+  /** the server connection closes after each response (`option http-server-close` or `httpclose`, here or in the backend) */
+  serverClose: boolean;
+  /** the access log: where, in which format, request ids, captures */
+  log: AccessLogDef;
 }
 
 export interface BackendDef {
@@ -51,11 +58,17 @@ export interface BackendDef {
   redispatch: boolean;
   sorry?: SorryConfig;
   graceMs: number;
+  /** HAProxy's `slowstart` for servers that set none (ms, 0 = off) */
+  slowstartMs: number;
   timeouts: ResolvedTimeouts;
   /** TLS to the servers */
   serverSsl?: ServerSsl;
   /** cookie persistence */
   cookie?: CookieConfig;
+  /** the backend's own acl / http-request / http-response (a listen's are its frontend's), compiled */
+  rules: CompiledRules;
+  /** `option httpclose` or `http-server-close` here: server connections close after each response */
+  serverClose: boolean;
   /** latency histograms kept for /metrics (`metrics:` in lbagent.yml): none, this backend's, or its servers' too */
   histograms: 'off' | 'backend' | 'server';
 }

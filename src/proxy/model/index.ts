@@ -5,6 +5,8 @@
 export * from './defs.js';
 export * from './resolve.js';
 export * from './config.js';
+export type { AccessLogDef, Capture } from './log-config.js';
 export { parseBalance } from '../balance/index.js';
 export { compileValue } from '../http/rules.js';
 export { statsPageSchema } from '../observe/stats-page/config.js';
+export { compileLogFormat } from '../observe/log-format.js';

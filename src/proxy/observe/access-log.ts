@@ -1,43 +1,37 @@
-// One access-log line per request (HTTP) or session (TCP), with HAProxy's timers and termination state.
+// One access-log line per request (HTTP) or session (TCP): rendered with the frontend's log format (httplog,
+// tcplog or its log_format) and sent to its `log` targets (syslog over UDP, stdout, stderr), or, without
+// targets, written as a JSON record through pino whose `msg` is that line.
 import type { Logger } from 'pino';
-import type { Termination } from './termination.js';
+import type { AccessLogDef } from '../model/log-config.js';
+import type { AccessRecord } from './access-record.js';
+import { renderLogFormat } from './log-format.js';
+import { frameLine, SEVERITY_INFO, type LogSinks } from './log-sink.js';
 
-export interface Timers {
-  /** Tq: time to receive the full request head (ms) */
-  Tq: number;
-  /** Tw: time waiting in the queue */
-  Tw: number;
-  /** Tc: time to connect to the server */
-  Tc: number;
-  /** Tr: time from request sent to response head received */
-  Tr: number;
-  /** Tt: total */
-  Tt: number;
+export type { AccessRecord, Timers } from './access-record.js';
+
+/** Where a process's access-log lines go. */
+export interface AccessLogOut {
+  /** the JSON access log */
+  json: Logger;
+  /** the `log` targets' sockets and streams */
+  sinks: LogSinks;
 }
 
-export interface AccessRecord {
-  client: string;
-  frontend: string;
-  backend: string;
-  server: string;
-  timers: Timers;
-  status?: number;
-  bytesRead: number;
-  /** HAProxy's two-letter session termination state: `--`, `CD`, `sC`, `SH`, `cR`, `PR`… */
-  termination: Termination;
-  retries: number;
-  request?: string;
+/** Whether a line would go anywhere: checked before a record is built, so a silent log costs nothing. */
+export function accessLogWanted(out: AccessLogOut, def: AccessLogDef): boolean {
+  if (!def.enabled) return false;
+  if (def.targets.length === 0) return out.json.isLevelEnabled('info');
+  for (const t of def.targets) if (t.level >= SEVERITY_INFO) return true;
+  return false;
 }
 
-/** HAProxy prints -1 for timers of phases never reached. */
-const t = (n: number) => (n < 0 ? '-1' : String(Math.round(n)));
-
-export function logAccess(log: Logger, r: AccessRecord): void {
-  if (!log.isLevelEnabled('info')) return; // do not build the line for nothing
-  const timers = `${t(r.timers.Tq)}/${t(r.timers.Tw)}/${t(r.timers.Tc)}/${t(r.timers.Tr)}/${t(r.timers.Tt)}`;
-  const req = r.request !== undefined ? ` "${r.request}"` : '';
-  const status = r.status !== undefined ? ` ${r.status}` : '';
-  log.info(
+export function logAccess(out: AccessLogOut, def: AccessLogDef, r: AccessRecord): void {
+  const line = renderLogFormat(def.format, r);
+  if (def.targets.length) {
+    for (const t of def.targets) if (t.level >= SEVERITY_INFO) out.sinks.get(t.target).write(frameLine(t, line, SEVERITY_INFO, r.now));
+    return;
+  }
+  out.json.info(
     {
       access: true,
       client: r.client,
@@ -50,7 +44,10 @@ export function logAccess(log: Logger, r: AccessRecord): void {
       termination: r.termination,
       retries: r.retries,
       request: r.request,
+      id: r.uniqueId,
+      request_headers: r.reqCaptures,
+      response_headers: r.resCaptures,
     },
-    `${r.client} ${r.frontend} ${r.backend}/${r.server} ${timers}${status} ${r.bytesRead} ${r.termination} ${r.retries}${req}`,
+    line,
   );
 }

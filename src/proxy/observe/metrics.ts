@@ -123,7 +123,7 @@ export function registerProxyMetrics(hub: MetricsHub, proxy: BuiltinProxy): void
       be.queue.set(l, b.qcur);
       be.maxQueue.set(l, b.qmax);
       be.tot.set(l, b.stot);
-      if (b.mode === 'http') be.req.set(l, b.stot);
+      if (b.mode === 'http') be.req.set(l, b.reqTotal);
       be.bin.set(l, b.bin);
       be.bout.set(l, b.bout);
       be.econ.set(l, b.econ);

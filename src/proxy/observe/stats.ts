@@ -6,6 +6,8 @@ export interface ServerStats {
   name: string;
   status: string;
   weight: number;
+  /** current effective weight: `weight`, or less while slow start ramps it (HAProxy's eweight) */
+  eweight: number;
   addr: string;
   backup: boolean;
   monitor: boolean;
@@ -17,6 +19,8 @@ export interface ServerStats {
   bout: number;
   econ: number;
   eresp: number;
+  /** HTTP requests sent to this server */
+  reqTotal: number;
   /** sessions per second over the last second, and the highest seen */
   rate: number;
   rateMax: number;
@@ -58,6 +62,7 @@ export function collectStats(proxy: BuiltinProxy) {
         name: s.name,
         status: s.status,
         weight: s.weight,
+        eweight: Math.round(s.eweight * 100) / 100,
         addr: `${s.addr}:${s.port}`,
         backup: s.backup,
         monitor: s.monitorOnly,
@@ -69,6 +74,7 @@ export function collectStats(proxy: BuiltinProxy) {
         bout: s.bytesOut,
         econ: s.failedConns,
         eresp: s.failedResp,
+        reqTotal: s.requests,
         rate: s.sessionRate.rate(now),
         rateMax: s.sessionRate.max,
         check: s.check,
@@ -85,6 +91,7 @@ export function collectStats(proxy: BuiltinProxy) {
         status: up ? 'UP' : 'DOWN',
         scur: b.active,
         stot: b.total,
+        reqTotal: b.requests,
         qcur: b.queued,
         qmax: b.maxQueue,
         rate: b.sessionRate.rate(now),

@@ -1,10 +1,12 @@
 // One client connection in `mode tcp`: pick a server, connect with retries, stream both ways with half-close.
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { BackendRuntime } from '../engine/backend.js';
 import { connectWithRetries, type Connecting } from '../engine/connect.js';
 import type { EngineContext, FrontendRef } from '../engine/context.js';
 import { setConnHandler, type ServerRuntime } from '../engine/server.js';
-import { logAccess } from '../observe/access-log.js';
+import { accessLogWanted, logAccess } from '../observe/access-log.js';
+import { nextRequestCounter } from '../observe/access-record.js';
 import type { Termination } from '../observe/termination.js';
 import { recordTimings } from '../observe/timings.js';
 import { clientAddress } from './client.js';
@@ -22,6 +24,9 @@ export class TcpSession implements Connecting {
   private Tw = -1;
   private Tc = -1;
   private bytesToClient = 0;
+  private bytesFromClient = 0;
+  private queuePos = 0;
+  private readonly counter = nextRequestCounter();
   private clientEnded = false;
   private serverEnded = false;
   private readonly client: string;
@@ -30,6 +35,7 @@ export class TcpSession implements Connecting {
 
   constructor(private readonly sock: Socket, private readonly fe: FrontendRef, private readonly ctx: EngineContext, private readonly onClose: () => void) {
     this.client = clientAddress(sock);
+    if (fe.def.log.usesLocal) sock.address(); // read while open: the log writes it after the close
     this.toClient = new ServerToClient(sock, (n) => this.countOut(n));
     sock.pause();
     sock.on('error', () => {});
@@ -50,6 +56,7 @@ export class TcpSession implements Connecting {
     this.backend = be;
     const qStart = Date.now();
     const ctx = { clientIp: this.client };
+    this.queuePos = be.queued;
     const got = await be.acquire(ctx);
     this.Tw = Date.now() - qStart;
     this.phase = 'C';
@@ -79,6 +86,7 @@ export class TcpSession implements Connecting {
     this.sock.on('data', (c: Buffer) => {
       server.bytesIn += c.length;
       be.bytesIn += c.length;
+      this.bytesFromClient += c.length;
       this.fe.stats.bytesIn += c.length;
       if (!conn.write(c)) {
         this.sock.pause();
@@ -110,17 +118,47 @@ export class TcpSession implements Connecting {
       this.backend!.release(this.server);
     }
     recordTimings(this.backend, this.server, this.Tw, this.Tc, -1, Date.now() - this.start);
-    logAccess(this.ctx.accessLog, {
-      client: this.client,
-      frontend: this.fe.def.name,
-      backend: this.backend?.name ?? this.fe.def.backend,
-      server: this.server?.name ?? '<NOSRV>',
-      timers: { Tq: -1, Tw: this.Tw, Tc: this.Tc, Tr: -1, Tt: Date.now() - this.start },
-      bytesRead: this.bytesToClient,
-      termination: term,
-      retries: this.retries,
-    });
+    this.log(term);
     this.onClose();
+  }
+
+  /** The session's line; `dontlognull`: none for a client that sent nothing. */
+  private log(term: Termination): void {
+    const def = this.fe.def.log;
+    const out = { json: this.ctx.accessLog, sinks: this.ctx.sinks };
+    if ((def.dontlognull && this.bytesFromClient === 0) || !accessLogWanted(out, def)) return;
+    const now = Date.now();
+    const srv = this.server;
+    const local = this.sock.localAddress ?? '';
+    logAccess(out, def, {
+      accepted: this.start,
+      requestAt: this.start,
+      now,
+      client: this.client,
+      clientPort: this.sock.remotePort ?? 0,
+      frontendIp: local.startsWith('::ffff:') ? local.slice(7) : local,
+      frontendPort: this.sock.localPort ?? 0,
+      frontend: this.fe.def.name,
+      tls: (this.sock as TLSSocket).encrypted === true,
+      backend: this.backend?.name ?? this.fe.def.backend,
+      server: srv?.name ?? '<NOSRV>',
+      serverIp: srv ? srv.addr : '',
+      serverPort: srv ? srv.port : 0,
+      timers: { Tq: -1, Tw: this.Tw, Tc: this.Tc, Tr: -1, Tt: now - this.start },
+      idle: 0,
+      bytesRead: this.bytesToClient,
+      bytesUploaded: this.bytesFromClient,
+      termination: term,
+      cookie: '--',
+      actconn: this.ctx.conns.current,
+      feconn: this.fe.stats.current,
+      beconn: this.backend ? this.backend.active : 0,
+      srvconn: srv ? srv.active : 0,
+      retries: this.retries,
+      srvQueue: 0,
+      backendQueue: this.queuePos,
+      counter: this.counter,
+    });
   }
 
   /** Graceful stop: TCP sessions run until they end or the grace time cuts them. */

@@ -38,6 +38,11 @@ function hrspCells(h: Stats['frontends'][number]['hrsp']): Row {
   return { hrsp_1xx: h['1xx'], hrsp_2xx: h['2xx'], hrsp_3xx: h['3xx'], hrsp_4xx: h['4xx'], hrsp_5xx: h['5xx'], hrsp_other: h.other };
 }
 
+/** HAProxy's `weight` column: the current effective weight as a whole number (a warming server shows its ramp). */
+export function shownWeight(s: { weight: number; eweight: number }): number {
+  return s.eweight === s.weight ? s.weight : Math.ceil(s.eweight);
+}
+
 export function statsCsv(stats: Stats, now = Date.now()): string {
   const rows: Row[] = [];
   stats.frontends.forEach((f, i) => {
@@ -53,21 +58,23 @@ export function statsCsv(stats: Stats, now = Date.now()): string {
     b.servers.forEach((s, si) => {
       rows.push({
         pxname: b.name, svname: s.name, qcur: s.qcur, scur: s.scur, smax: s.smax, stot: s.stot, bin: s.bin, bout: s.bout,
-        econ: s.econ, eresp: s.eresp, status: s.removing ? `${s.status} (removing)` : s.status, weight: s.weight,
+        econ: s.econ, eresp: s.eresp, status: s.removing ? `${s.status} (removing)` : s.status, weight: shownWeight(s),
         act: s.backup ? 0 : 1, bck: s.backup ? 1 : 0, lastchg: Math.round((now - s.lastChange) / 1000),
         downtime: Math.round(s.downtimeMs / 1000), pid: 1, iid, sid: si + 1, lbtot: s.stot, type: 2, rate: s.rate, rate_max: s.rateMax,
         check_status: checkCode(s.check.lastResult, s.check.status === 'passed'), check_code: /code: (\d+)/.exec(s.check.lastResult ?? '')?.[1],
         check_duration: s.check.durationMs === undefined ? undefined : Math.round(s.check.durationMs),
         ...hrspCells(s.hrsp),
+        req_tot: s.reqTotal,
       });
     });
     const act = b.servers.filter((s) => !s.backup && (s.status === 'UP' || s.status === 'no check')).length;
     const bck = b.servers.filter((s) => s.backup && (s.status === 'UP' || s.status === 'no check')).length;
     rows.push({
       pxname: b.name, svname: 'BACKEND', qcur: b.qcur, qmax: b.qmax, scur: b.scur, stot: b.stot, bin: b.bin, bout: b.bout,
-      econ: b.econ, eresp: b.eresp, status: b.status, weight: b.servers.reduce((n, s) => n + (s.backup ? 0 : s.weight), 0),
+      econ: b.econ, eresp: b.eresp, status: b.status, weight: b.servers.reduce((n, s) => n + (s.backup ? 0 : shownWeight(s)), 0),
       act, bck, lastchg: Math.round((now - b.lastChange) / 1000), pid: 1, iid, sid: 0, lbtot: b.stot, type: 1, rate: b.rate, rate_max: b.rateMax,
       ...hrspCells(b.hrsp),
+      req_tot: b.reqTotal,
     });
   });
   const header = `# ${CSV_FIELDS.join(',')},\n`;

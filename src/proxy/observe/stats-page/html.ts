@@ -1,7 +1,7 @@
 // HAProxy's stats page, for people: one table per frontend and backend, one row per server, colours by state
 // as HAProxy's legend, auto-refresh. Every value is escaped; the page has no script.
 import type { collectStats } from '../stats.js';
-import { checkCode } from './csv.js';
+import { checkCode, shownWeight } from './csv.js';
 
 type Stats = ReturnType<typeof collectStats>;
 type Backend = Stats['backends'][number];
@@ -79,7 +79,7 @@ function serverRow(s: Server, now: number): string {
 <td>${s.rate}</td><td>${s.rateMax}</td><td>${s.scur}</td><td>${s.smax}</td><td>${s.stot}</td><td>${bytes(s.bin)}</td><td>${bytes(s.bout)}</td>
 <td></td><td>${s.econ}</td><td>${s.eresp}</td><td>${s.hrsp['2xx']}</td><td>${s.hrsp['4xx']}</td><td>${s.hrsp['5xx']}</td>
 <td class="status">${esc(s.status)}${s.removing ? ' (removing)' : ''}</td><td class="lastchk" title="${esc(s.check.lastResult)}">${esc(chk)}</td>
-<td>${s.weight}</td><td>${s.backup ? '-' : 'Y'}</td><td>${s.backup ? 'Y' : '-'}</td><td>${human(now - s.lastChange)}</td><td>${human(s.downtimeMs)}</td></tr>`;
+<td${s.eweight !== s.weight ? ` title="slow start: ${s.eweight} of ${s.weight}"` : ''}>${shownWeight(s)}</td><td>${s.backup ? '-' : 'Y'}</td><td>${s.backup ? 'Y' : '-'}</td><td>${human(now - s.lastChange)}</td><td>${human(s.downtimeMs)}</td></tr>`;
 }
 
 function backendTable(b: Backend, now: number): string {

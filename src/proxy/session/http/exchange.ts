@@ -62,6 +62,15 @@ export interface Exchange extends Connecting {
   rawResponse: boolean;
   /** backpressure and turns for a response body that takes more than one read (made then) */
   pacer: Pacer | undefined;
+  /** http-server-close / httpclose: the server connection closes after this exchange */
+  closeServer: boolean;
+  /** the access log's: request head bytes, request counter (%rt), queue position (%bq), captures, unique id */
+  headLen: number;
+  counter: number;
+  queuePos: number;
+  reqCaptures: string[] | undefined;
+  resCaptures: string[] | undefined;
+  uniqueId: string | undefined;
 }
 
 /** A new exchange. Every field from the start: one object shape for every exchange keeps property access fast. */
@@ -100,6 +109,13 @@ export function newExchange(c: HttpConn, head: RequestHead, start: number, now: 
     rbuf: EMPTY,
     sentAt: 0,
     pacer: undefined,
+    closeServer: false,
+    headLen: 0,
+    counter: 0,
+    queuePos: 0,
+    reqCaptures: undefined,
+    resCaptures: undefined,
+    uniqueId: undefined,
   };
   return x;
 }
@@ -128,6 +144,8 @@ export interface HttpConn {
   requests: number;
   /** when the current request began (its first byte, or the end of the previous exchange) */
   reqStart: number;
+  /** when the connection was accepted, or the previous exchange ended (HAProxy's stream start: %t, %Ti) */
+  idleSince: number;
   clientEnded: boolean;
   /** the exchange in progress */
   x: Exchange | undefined;

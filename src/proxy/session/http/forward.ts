@@ -28,6 +28,8 @@ function exceptList(def: FrontendDef): BlockList {
 /** Send the request head (and the body bytes that came with it) on `x.conn`, and read the response from now on. */
 export function send(c: HttpConn, x: Exchange, now = Date.now()): void {
   const conn = x.conn!;
+  // One request counted per exchange, not per replay on a fresh connection.
+  if (x.sentAt === 0) x.server!.requests++;
   x.sentAt = now;
   x.phase = 'H';
   x.rbuf = EMPTY;
@@ -50,7 +52,8 @@ export function send(c: HttpConn, x: Exchange, now = Date.now()): void {
 function requestHead(c: HttpConn, x: Exchange): Buffer {
   if (x.rawHead) {
     // The head as received, with our X-Forwarded-* lines (if any) before its blank line.
-    if (!c.fe.def.forwardfor) return c.tls ? Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), PROTO_HTTPS]) : x.rawHead;
+    const uid = x.uniqueId !== undefined && c.fe.def.log.uniqueId?.header !== undefined;
+    if (!c.fe.def.forwardfor && !uid) return c.tls ? Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), PROTO_HTTPS]) : x.rawHead;
     const added = forwardedLines(c, x);
     return Buffer.concat([x.rawHead.subarray(0, x.rawHead.length - 2), Buffer.from(added.join('\r\n') + '\r\n\r\n', 'latin1')]);
   }
@@ -70,6 +73,7 @@ function requestHead(c: HttpConn, x: Exchange): Buffer {
   // A request that said `Content-Length: 0` keeps saying it (some servers want a length on every POST).
   if (framing.kind === 'none' && h.facts.contentLength.length) lines.push('content-length: 0');
   if (x.upgrade) lines.push('connection: upgrade', `upgrade: ${x.upgrade}`);
+  else if (x.closeServer) lines.push('connection: close');
   else if (h.version === 10) lines.push('connection: keep-alive');
   lines.push(...forwardedLines(c, x));
   return Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
@@ -87,6 +91,9 @@ function forwardedLines(c: HttpConn, x: Exchange): string[] {
     if (host !== undefined) lines.push(`x-forwarded-host: ${host}`);
     lines.push(`x-forwarded-port: ${c.sock.localPort ?? ''}`);
   }
+  // unique-id-header: added as HAProxy adds it (after the client's own, if it sent one)
+  const uid = c.fe.def.log.uniqueId?.header;
+  if (uid && x.uniqueId !== undefined) lines.push(`${uid}: ${x.uniqueId}`);
   return lines;
 }
 

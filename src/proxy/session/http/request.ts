@@ -6,7 +6,7 @@ import { buildResponse } from '../../http/responses.js';
 import { errorMessage, HeadError } from '../../../errors/index.js';
 import type { Termination } from '../../observe/termination.js';
 import { EMPTY, newExchange, type HttpConn } from './exchange.js';
-import { logRejected } from './log.js';
+import { isNullConnection, logAbandoned, logRejected } from './log.js';
 import { route } from './route.js';
 
 /** HAProxy's tune.bufsize: a request head must fit in it. */
@@ -48,6 +48,7 @@ export function readHead(c: HttpConn, now = Date.now()): void {
   const conn = head.facts.connection;
   const keepAlive = head.version === 11 ? !conn.includes('close') : conn.includes('keep-alive');
   const x = newExchange(c, head, c.reqStart, now, keepAlive, reqWalker, n === 0 ? EMPTY : whole.subarray(end, end + n));
+  x.headLen = end;
   // WebSocket (RFC 6455) is tunnelled after the server's 101; other upgrades (h2c) are ignored, as HAProxy
   // does: the request is served as plain HTTP/1.1.
   const upgrade = head.facts.upgrade;
@@ -70,7 +71,10 @@ function incompleteHead(c: HttpConn): void {
   if (c.buf.length > MAX_HEAD) reject(c, 431, 'PR', 'header block too large');
   // A head never completes with bare LF line ends: refuse it now rather than at `timeout http-request`.
   else if (hasBareLf(c.buf, from)) reject(c, 400, 'PR', 'bare LF line end');
-  else if (c.clientEnded) c.close(true);
+  else if (c.clientEnded) {
+    logAbandoned(c);
+    c.close(true);
+  }
   else if (c.buf.length) c.state = 'head';
 }
 
@@ -80,8 +84,9 @@ export function reject(c: HttpConn, status: number, term: Termination, why: stri
   c.fe.stats.errors++;
   c.fe.stats.countStatus(status);
   const res = buildResponse(status, { keepAlive: false });
+  const silent = isNullConnection(c);
   c.sock.write(res);
-  logRejected(c, status, res.length, term, Date.now());
+  if (!silent) logRejected(c, status, res.length, term, Date.now());
   c.ctx.log.debug({ frontend: c.fe.def.name, client: c.client, status }, `bad request: ${why}`);
   c.close(true);
 }

@@ -9,6 +9,7 @@ import { countResponse, serverFailed } from './answer.js';
 import { EMPTY, lastExchange, ruleInput, type Exchange, type HttpConn } from './exchange.js';
 import { send } from './forward.js';
 import { startTunnel } from './tunnel.js';
+import { capture } from './log.js';
 
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
@@ -56,12 +57,17 @@ export function onServerData(c: HttpConn, x: Exchange, conn: Socket, chunk: Buff
       return serverFailed(c, x, 502, 'PH');
     }
     noteConnection(x, rh, framing);
+    const caps = c.fe.def.log.captures.response;
+    if (caps.length) x.resCaptures = capture(rh.headers, caps);
     if (!rh.facts.endToEnd) rh.headers = withoutHopByHop(rh.headers, rh.facts.connection);
     const cookie = x.backend!.def.cookie;
     const rules = c.fe.def.rules;
-    if (cookie) rewriteResponseCookies(rh.headers, cookie, x.server!.name, x.cookieHeld === true);
+    const beRules = x.backend!.def.rules;
+    // HAProxy's order: the backend's http-response rules, the frontend's, then the persistence cookie.
+    if (!beRules.empty) beRules.response(rh.headers, ruleInput(c, x));
     if (!rules.empty) rules.response(rh.headers, ruleInput(c, x));
-    else if (!cookie && rh.version === 11 && x.head.version === 11 && rh.facts.endToEnd) x.rawResponse = true;
+    if (cookie) rewriteResponseCookies(rh.headers, cookie, x.server!.name, x.cookieHeld === true, rh.status);
+    if (rules.empty && beRules.empty && !cookie && rh.version === 11 && x.head.version === 11 && rh.facts.endToEnd) x.rawResponse = true;
     x.respWalker = new BodyWalker(framing);
     x.respStarted = true;
     countResponse(c, x, rh.status, true);
@@ -75,7 +81,7 @@ export function onServerData(c: HttpConn, x: Exchange, conn: Socket, chunk: Buff
 /** What the response's framing and Connection header mean for both connections: reuse, dechunking, keep-alive. */
 function noteConnection(x: Exchange, rh: ResponseHead, framing: Framing): void {
   const srvConn = rh.facts.connection;
-  x.serverReusable = framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
+  x.serverReusable = !x.closeServer && framing.kind !== 'close' && !srvConn.includes('close') && (rh.version === 11 || srvConn.includes('keep-alive'));
   x.decodeChunked = framing.kind === 'chunked' && x.head.version === 10;
   if (framing.kind === 'close' || x.decodeChunked) x.keepAlive = false;
 }

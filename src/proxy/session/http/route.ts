@@ -8,11 +8,15 @@ import { requestedServer, rewriteRequestCookies } from '../../http/cookie.js';
 import { respond } from './answer.js';
 import { ruleInput, type Exchange, type HttpConn } from './exchange.js';
 import { send } from './forward.js';
+import { requestArrived } from './log.js';
 
-/** Apply the frontend's request rules (deny, redirect, use_backend), then dispatch to the chosen backend. */
+/** Apply the frontend's request rules (deny, redirect, use_backend), then the backend's, then dispatch to it. */
 export function route(c: HttpConn, x: Exchange, now: number): void {
+  requestArrived(c, x, now);
   const rules = c.fe.def.rules;
   let backendName = c.fe.def.backend;
+  // `option httpclose` on the frontend: the client connection closes after this response (`Connection: close`).
+  if (c.fe.def.httpClose) x.keepAlive = false;
   if (!rules.empty) {
     const input = ruleInput(c, x);
     const verdict = rules.request(input);
@@ -25,12 +29,30 @@ export function route(c: HttpConn, x: Exchange, now: number): void {
   }
   const be = c.ctx.backend(backendName);
   if (!be) return respond(c, x, 503, 'SC');
+  // The backend's own http-request rules, after the frontend's (HAProxy's order).
+  const beRules = be.def.rules;
+  if (!beRules.empty) {
+    x.rawHead = undefined;
+    const verdict = beRules.request(ruleInput(c, x));
+    if (verdict.kind === 'deny') {
+      c.fe.stats.deniedReq++;
+      return respond(c, x, verdict.status, 'PR');
+    }
+    if (verdict.kind === 'redirect') return respond(c, x, verdict.code, 'LR', { body: '', headers: [['location', verdict.location]] });
+  }
+  // http-server-close / httpclose: this server connection is not kept; the request says so (HAProxy adds
+  // `Connection: close`), so the head is rebuilt.
+  if (c.fe.def.serverClose || be.def.serverClose) {
+    x.closeServer = true;
+    x.rawHead = undefined;
+  }
   dispatch(c, x, be, 0, now);
 }
 
 /** Choose a server (waiting in the queue if all are full), then connect and send. */
 function dispatch(c: HttpConn, x: Exchange, be: BackendRuntime, hops: number, now = Date.now()): void {
   x.backend = be;
+  be.requests++;
   const qStart = now;
   const cookie = be.def.cookie;
   let sticky: ServerRuntime | undefined;
@@ -45,6 +67,7 @@ function dispatch(c: HttpConn, x: Exchange, be: BackendRuntime, hops: number, no
   // The common case picks at once, without a promise; only a full backend waits in the queue.
   const picked = sticky ? { server: sticky } : be.tryAcquire(ctx, undefined, now);
   if (picked !== undefined) return acquired(c, x, be, hops, ctx, picked, qStart, now);
+  x.queuePos = be.queued; // requests ahead of this one (%bq)
   void be.acquire(ctx).then((got) => c.guard(() => acquired(c, x, be, hops, ctx, got, qStart)));
 }
 

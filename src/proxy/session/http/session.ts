@@ -13,7 +13,7 @@ import type { Termination } from '../../observe/termination.js';
 import { clientAddress } from '../client.js';
 import { EMPTY, lastExchange, type ConnState, type Exchange, type HttpConn } from './exchange.js';
 import { forwardRequestBody } from './forward.js';
-import { logExchange } from './log.js';
+import { logAbandoned, logExchange } from './log.js';
 import { recordTimings } from '../../observe/timings.js';
 import { readHead, reject } from './request.js';
 import { onServerData, serverClosed, serverTimeout } from './response.js';
@@ -32,6 +32,7 @@ export class HttpSession implements HttpConn {
   private headTimer?: NodeJS.Timeout;
   private keepAliveTimer?: NodeJS.Timeout;
   reqStart = Date.now();
+  idleSince = this.reqStart;
   x: Exchange | undefined = undefined;
   clientEnded = false;
   readonly client: string;
@@ -41,6 +42,8 @@ export class HttpSession implements HttpConn {
   constructor(readonly sock: Socket, readonly fe: FrontendRef, readonly ctx: EngineContext, private readonly onClose: () => void) {
     this.client = clientAddress(sock);
     this.tls = (sock as TLSSocket).encrypted === true;
+    // The local address is read (and kept by Node) now, while the socket is open, if the log writes it.
+    if (fe.def.log.usesLocal) sock.address();
     sock.setNoDelay(true);
     sock.on('data', (c: Buffer) => {
       try {
@@ -157,6 +160,7 @@ export class HttpSession implements HttpConn {
     if (!x.keepAlive || lastExchange(this) || this.state === 'closed') return this.close(true);
     this.state = 'idle';
     this.reqStart = now;
+    this.idleSince = now;
     if (this.sock.isPaused()) this.sock.resume();
     if (this.buf.length) {
       this.state = 'head';
@@ -202,7 +206,10 @@ export class HttpSession implements HttpConn {
       this.state = 'busy';
       return this.complete(this.x, '--');
     }
-    if (this.state !== 'busy') this.close(true);
+    if (this.state !== 'busy') {
+      logAbandoned(this);
+      this.close(true);
+    }
   }
 
   private onClientClose(): void {
@@ -213,7 +220,7 @@ export class HttpSession implements HttpConn {
       x.serverReusable = false;
       this.state = 'closed';
       this.complete(x, `C${x.phase}`);
-    }
+    } else if (this.state === 'head' || this.state === 'idle') logAbandoned(this);
     this.close(false);
   }
 
