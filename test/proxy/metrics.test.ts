@@ -25,6 +25,18 @@ async function scrape(lb: DataPlaneHandle): Promise<Scrape> {
   return parseScrape(await res.text());
 }
 
+/**
+ * A scrape with all `n` requests in it: an exchange is counted as it ends, which may be just after the client has
+ * its response, so a scrape right after the last one can miss it.
+ */
+async function settled(lb: DataPlaneHandle, n: number, histograms = true): Promise<Scrape> {
+  return waitFor(`${n} requests counted`, async () => {
+    const m = await scrape(lb);
+    const counted = m.find('lbagent_backend_http_responses_total', { proxy: 'app' }).reduce((a, x) => a + x.value, 0);
+    return counted === n && (!histograms || m.value('lbagent_backend_total_time_seconds_count', { proxy: 'app' }) === n) ? m : undefined;
+  });
+}
+
 async function setup(t: import('node:test').TestContext, extra: string) {
   const fast = await startBackend('fast');
   // 60 ms before the head: its response time lands above the 50 ms bucket, the fast one's at or below 25 ms
@@ -70,7 +82,7 @@ test('/metrics: types, HAProxy names, latency histograms per backend, check dura
   const { lb, web } = await setup(t, '');
   await waitFor('both servers checked UP', async () => (await scrape(lb)).value('lbagent_backend_active_servers', { proxy: 'app' }) === 2);
   const by = await send(web, 20);
-  const m = await scrape(lb);
+  const m = await settled(lb, 20);
 
   for (const [name, type] of Object.entries({
     lbagent_frontend_http_requests_total: 'counter',
@@ -117,14 +129,14 @@ test('/metrics: server_histograms adds per-server series; histograms: false has 
   const per = await setup(t, 'metrics: { server_histograms: true }');
   await waitFor('UP', async () => (await scrape(per.lb)).value('lbagent_backend_active_servers', { proxy: 'app' }) === 2);
   const by = await send(per.web, 10);
-  const m = await scrape(per.lb);
+  const m = await settled(per.lb, 10);
   assert.equal(m.value('lbagent_backend_total_time_seconds_count', { proxy: 'app', server: 'fast' }), by.fast);
   assert.equal(m.value('lbagent_backend_total_time_seconds_count', { proxy: 'app', server: 'slow' }), by.slow);
   assert.equal(m.find('lbagent_backend_total_time_seconds_count', { proxy: 'app' }).length, 3, 'the backend and its two servers');
 
   const off = await setup(t, 'metrics: { histograms: false }');
   await send(off.web, 3);
-  const o = await scrape(off.lb);
+  const o = await settled(off.lb, 3, false);
   assert.equal(o.find('lbagent_backend_total_time_seconds_count').length, 0);
   assert.equal(o.value('lbagent_backend_http_requests_total', { proxy: 'app' }), 3, 'the counters are still there');
 });
@@ -142,7 +154,7 @@ test('/metrics with global.workers: 2: the workers counts and buckets summed', a
     return stats.workers.length === 2 && stats.workers.every((w) => w.requests > 0);
   }, { timeoutMs: 60_000, progress: () => by.fast + by.slow });
   const sent = by.fast + by.slow;
-  const m = await scrape(lb);
+  const m = await settled(lb, sent);
   assert.equal(m.value('lbagent_frontend_http_requests_total', { proxy: 'web' }), sent);
   assert.equal(m.value('lbagent_backend_total_time_seconds_count', { proxy: 'app' }), sent);
   assert.ok(m.value('lbagent_backend_response_time_seconds_bucket', { proxy: 'app', le: '0.05' })! <= by.fast, 'the slow answers counted above 50 ms');
