@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { lbagentBin } from '../helpers/paths.js';
@@ -18,6 +18,7 @@ import { frameLine } from '../../src/proxy/observe/log-sink.js';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { runHaproxy } from '../helpers/haproxy-process.js';
 import { needTool } from '../helpers/tools.js';
 import { rawRequest, startBackend, startProxy } from './fixtures.js';
 
@@ -294,21 +295,7 @@ listen raw
   option tcplog
   server s1 127.0.0.1:${appPort}
 `);
-  const logged: string[] = [];
-  const hap: ChildProcess = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  hap.stdout!.on('data', (c: Buffer) => {
-    buf += c.toString('latin1');
-    const lines = buf.split('\n');
-    buf = lines.pop()!;
-    logged.push(...lines);
-  });
-  hap.stderr!.resume();
-  t.after(() => hap.kill('SIGKILL'));
-  await waitFor('haproxy listening', () => new Promise<boolean>((r) => {
-    const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
-    s.on('error', () => r(false));
-  }), { timeoutMs: 30_000 });
+  const { logged } = await runHaproxy(t, cfg, port);
   return { port, tcpPort, logged };
 }
 

@@ -5,14 +5,12 @@
 // frontend's and a backend's rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
-import { waitFor } from '../helpers/wait.js';
+import { runHaproxy } from '../helpers/haproxy-process.js';
 import { needTool } from '../helpers/tools.js';
 import { rawRequest, startProxy } from './fixtures.js';
 
@@ -60,13 +58,7 @@ backend be
   cookie SRV insert indirect nocache
   server s1 127.0.0.1:${serverPort} cookie s1
 `);
-  const hap = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-  hap.stderr!.resume();
-  t.after(() => hap.kill('SIGKILL'));
-  await waitFor('haproxy listening', () => new Promise<boolean>((r) => {
-    const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
-    s.on('error', () => r(false));
-  }), { timeoutMs: 30_000 });
+  await runHaproxy(t, cfg, port);
   return port;
 }
 

@@ -5,7 +5,6 @@
 // proxy did not log (the signature of request smuggling).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer } from 'node:http';
 import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
@@ -13,6 +12,7 @@ import { join } from 'node:path';
 import { freePort } from '../helpers/ports.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
+import { runHaproxy } from '../helpers/haproxy-process.js';
 import { needTool } from '../helpers/tools.js';
 import { startProxy } from './fixtures.js';
 
@@ -206,21 +206,7 @@ frontend fe
 backend be
   server s1 127.0.0.1:${serverPort}
 `);
-  const logged: string[] = [];
-  const hap: ChildProcess = spawn('haproxy', ['-db', '-f', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  hap.stdout!.on('data', (c: Buffer) => {
-    out += c.toString('latin1');
-    const lines = out.split('\n');
-    out = lines.pop()!;
-    logged.push(...lines);
-  });
-  hap.stderr!.resume();
-  t.after(() => hap.kill('SIGKILL'));
-  await waitFor('haproxy listening', () => new Promise<boolean>((r) => {
-    const s = connect({ host: '127.0.0.1', port }, () => { s.destroy(); r(true); });
-    s.on('error', () => r(false));
-  }), { timeoutMs: 30_000 });
+  const { logged } = await runHaproxy(t, cfg, port);
   return { port, logged };
 }
 

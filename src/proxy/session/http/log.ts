@@ -36,6 +36,11 @@ export function logExchange(c: HttpConn, x: Exchange, term: Termination, now: nu
   logAccess(out(c), c.fe.def.log, exchangeRecord(c, x, term, now));
 }
 
+/** What every line of a connection says about it: the client's and the frontend's side. */
+function connectionFields(c: HttpConn): Pick<AccessRecord, 'client' | 'clientPort' | 'frontendIp' | 'frontendPort' | 'frontend' | 'tls'> {
+  return { client: c.client, clientPort: c.sock.remotePort ?? 0, frontendIp: localAddress(c), frontendPort: c.sock.localPort ?? 0, frontend: c.fe.def.name, tls: c.tls };
+}
+
 function exchangeRecord(c: HttpConn, x: Exchange, term: Termination, now: number): AccessRecord {
   const h = x.head;
   const be = x.backend;
@@ -46,12 +51,7 @@ function exchangeRecord(c: HttpConn, x: Exchange, term: Termination, now: number
     accepted: c.idleSince,
     requestAt: x.start,
     now,
-    client: c.client,
-    clientPort: c.sock.remotePort ?? 0,
-    frontendIp: localAddress(c),
-    frontendPort: c.sock.localPort ?? 0,
-    frontend: c.fe.def.name,
-    tls: c.tls,
+    ...connectionFields(c),
     backend: be?.name ?? NOSRV,
     server: srv?.name ?? NOSRV,
     serverIp: srv ? srv.addr : '',
@@ -91,12 +91,7 @@ export function logRejected(c: HttpConn, status: number, bytes: number, term: Te
     accepted: c.idleSince,
     requestAt: c.reqStart,
     now,
-    client: c.client,
-    clientPort: c.sock.remotePort ?? 0,
-    frontendIp: localAddress(c),
-    frontendPort: c.sock.localPort ?? 0,
-    frontend: c.fe.def.name,
-    tls: c.tls,
+    ...connectionFields(c),
     backend: c.fe.def.name,
     server: NOSRV,
     serverIp: '',
