@@ -2,34 +2,17 @@
 // proxy and a real HAProxy through its driver (data-planes.ts), with real HTTP servers behind them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { Controller } from '../../src/controller/controller.js';
 import { ManualMemberSource } from '../../src/controller/manual-source.js';
-import { parseRoles, type RolesConfig } from '../../src/controller/roles.js';
 import type { PoolDriver, ServerSpec, SetServersOptions } from '../../src/interfaces/pool-driver.js';
 import pino from 'pino';
 import { silentLogger } from '../../src/log/logger.js';
 import { waitFor } from '../helpers/wait.js';
 import { startBackend } from '../proxy/fixtures.js';
 import { DATA_PLANES, startDataPlane } from './data-planes.js';
+import { roles, get } from './fixtures.js';
 
-function roles(text: string): RolesConfig {
-  const r = parseRoles('roles.yml', text);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.value;
-}
 
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Counts setServers calls and the most that ran at the same time, around a real driver. */
 function counting(driver: PoolDriver) {

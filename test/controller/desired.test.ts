@@ -2,14 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { desiredPools, serverName, type DesiredOptions, type ObservedMember } from '../../src/controller/desired.js';
 import { PauseBook } from '../../src/controller/pauses.js';
-import { parseRoles, type RolesConfig } from '../../src/controller/roles.js';
 import type { MemberStatus } from '../../src/interfaces/member-source.js';
+import { roles } from './fixtures.js';
 
-function roles(text: string): RolesConfig {
-  const r = parseRoles('roles.yml', text);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.value;
-}
 
 const ROLES = roles([
   'roles:',

@@ -2,11 +2,9 @@
 // takes the servers of a role (at the backend's port), and the controller never removes the static one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import pino from 'pino';
 import { Controller } from '../../src/controller/controller.js';
 import { ManualMemberSource } from '../../src/controller/manual-source.js';
-import { parseRoles, type RolesConfig } from '../../src/controller/roles.js';
 import type { PoolDriver } from '../../src/interfaces/pool-driver.js';
 import { waitFor } from '../helpers/wait.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -16,24 +14,9 @@ import { freePort } from '../helpers/ports.js';
 import { resolveModel } from '../../src/proxy/model/index.js';
 import { rawRequest, startBackend, startProxy } from '../proxy/fixtures.js';
 import { DATA_PLANES, startDataPlane } from './data-planes.js';
+import { roles, get } from './fixtures.js';
 
-function roles(text: string): RolesConfig {
-  const r = parseRoles('role.yml', text);
-  if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  return r.value;
-}
 
-function get(port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function mixed(driver: PoolDriver): Promise<string[]> {
   const b = (await driver.snapshot()).find((x) => x.name === 'mixed');
