@@ -3,6 +3,7 @@
 // whose condition needs it, a leftover. `ssl_fc` is known per lbagent frontend (all its binds are TLS or none),
 // so it folds to a constant, as do HAProxy's predefined TRUE/FALSE.
 import type { Yaml } from './types.js';
+import { RE2JS } from 're2js';
 
 export type AclValue = { acl: Yaml } | { constant: boolean } | { left: string };
 
@@ -29,7 +30,17 @@ const PREDEFINED: Record<string, AclValue> = {
 /** A literal as a regex (HAProxy's -m str/beg/end/sub written as lbagent regexes). */
 export const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** Several patterns as one JavaScript regex (lbagent's regex ACLs take one), `(?i)` for HAProxy's -i. */
+/** A regex lbagent's ACLs refuse (RE2 has no look-around or back-references): why, else undefined. */
+function re2Refusal(re: string): string | undefined {
+  try {
+    RE2JS.compile(re);
+    return undefined;
+  } catch (err) {
+    return `the regex does not compile in RE2, which lbagent's ACLs use (${(err as Error).message})`;
+  }
+}
+
+/** Several patterns as one RE2 regex (lbagent's regex ACLs take one), `(?i)` for HAProxy's -i. */
 function regexOf(alternatives: string[], ci: boolean): string {
   const body = alternatives.length === 1 ? alternatives[0]! : alternatives.map((a) => `(?:${a})`).join('|');
   return (ci ? '(?i)' : '') + body;
@@ -56,7 +67,10 @@ function pathAcl(match: Match, ci: boolean, patterns: string[]): AclValue {
   if (!ci && match === 'beg') return { acl: { path_beg: patterns } };
   if (!ci && match === 'end') return { acl: { path_end: patterns } };
   const re = literalRegex(match, patterns);
-  return re ? { acl: { path_reg: regexOf(re, ci) } } : { left: `path match '-m ${match}' has no lbagent equivalent` };
+  if (!re) return { left: `path match '-m ${match}' has no lbagent equivalent` };
+  const path_reg = regexOf(re, ci);
+  const refused = re2Refusal(path_reg);
+  return refused ? { left: refused } : { acl: { path_reg } };
 }
 
 function headerAcl(name: string, match: Match, ci: boolean, patterns: string[]): AclValue {
@@ -66,7 +80,10 @@ function headerAcl(name: string, match: Match, ci: boolean, patterns: string[]):
   if (host && match === 'dom') return { acl: { hdr_dom: patterns } };
   if (match === 'str' && !ci) return { acl: { hdr: { name, value: patterns } } };
   const re = literalRegex(match, patterns);
-  return re ? { acl: { hdr_reg: { name, regex: regexOf(re, ci || host) } } } : { left: `header match '-m ${match}' has no lbagent equivalent` };
+  if (!re) return { left: `header match '-m ${match}' has no lbagent equivalent` };
+  const regex = regexOf(re, ci || host);
+  const refused = re2Refusal(regex);
+  return refused ? { left: refused } : { acl: { hdr_reg: { name, regex } } };
 }
 
 const SUFFIX = /^(.*?)_(beg|end|sub|reg|dom|dir|len|cnt|val|ip|found)$/;

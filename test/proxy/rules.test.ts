@@ -138,3 +138,35 @@ backends:
   has(/^r\.yml:8:\d+: 'frontends\.fe\.use_backend\[0\]\.if' unknown ACL 'missing_acl'/);
   has(/^r\.yml:10:\d+: 'frontends\.fe\.http-request\[0\]\.set-header\.value' unsupported sample fetch %\[rand\]/);
 });
+
+test('ACL regexes are RE2: a pattern that backtracks in JavaScript answers at once; look-around is refused at load', async (t) => {
+  const app = await startBackend('app');
+  t.after(() => app.close());
+  // (a+)+$ against 'aaaa…!' takes JavaScript's engine seconds per few more a's; RE2 is linear in the path
+  const lb = await startProxy(`
+frontends:
+  fe:
+    bind: "127.0.0.1:0"
+    default_backend: app
+    acl:
+      evil: { path_reg: "^/(a+)+$" }
+      evil_hdr: { hdr_reg: { name: X-Probe, regex: "^(a|aa)+$" } }
+    http-request:
+      - deny: { status: 403 }
+        if: "evil || evil_hdr"
+backends:
+  app: { servers: [{ name: a, addr: "127.0.0.1:${app.port}" }] }
+`);
+  t.after(() => lb.stop());
+  const attack = `/${'a'.repeat(40)}!`;
+  const started = performance.now();
+  const r = await rawRequest(lb.port('fe'), `GET ${attack} HTTP/1.1\r\nHost: x\r\nX-Probe: ${'a'.repeat(40)}!\r\nContent-Length: 0\r\n\r\n`);
+  const ms = performance.now() - started;
+  assert.equal(r.status, 200, 'neither matches, so the request passes');
+  assert.ok(ms < 5000, `answered in ${Math.round(ms)} ms`); // JavaScript's engine needs minutes for 40 a's
+  assert.equal((await rawRequest(lb.port('fe'), 'GET /aaaa HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n')).status, 403);
+
+  const bad = parseMainConfig('r.yml', 'frontends:\n  fe:\n    bind: "127.0.0.1:0"\n    default_backend: web\n    acl:\n      ahead: { path_reg: "^/(?=admin)" }\nbackends:\n  web: { servers: [] }\n');
+  assert.equal(bad.ok, false);
+  if (!bad.ok) assert.match(formatConfigError(bad.errors[0]!), /^r\.yml:6:\d+: 'frontends\.fe\.acl\.ahead\.path_reg' invalid regex.*\(expected an RE2 regular expression/);
+});

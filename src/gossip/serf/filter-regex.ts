@@ -2,7 +2,7 @@
 // member filters. They run on RE2 (re2js): linear in the input whatever the pattern, so a pattern such as
 // `(a+)+$` cannot stall the event loop (JS's backtracking engine took 11 s on one). The syntax is Go's regexp,
 // which is what serf evaluates them with: look-around and back-references do not compile, as in serf.
-// The operator's own regexps (health checks, HTTP rules) stay JavaScript's.
+// The proxy's regexes (HTTP rules, health checks) are RE2 on re2js too.
 import { RE2JS } from 're2js';
 import { errorMessage, FilterRegex, LbaError } from '../../errors/index.js';
 

@@ -6,6 +6,7 @@ import { runProbe, type PreparedKind, type Probe } from './probe.js';
 import { parseExpectStatus } from './expect-status.js';
 import { REASON } from './words.js';
 import { errorMessage } from '../../errors/index.js';
+import { RE2JS } from 're2js';
 
 export type { CheckKind, CheckResult, CheckTiming, HealthCheckHandle, HealthCheckOptions } from './api.js';
 export {
@@ -33,7 +34,7 @@ export function prepareKind(kind: CheckKind, addr: string, port: number): Prepar
       return {
         type: 'tcp-expect',
         send: kind.send === undefined ? undefined : Buffer.from(kind.send, 'latin1'),
-        expect: new RegExp(kind.expect),
+        expect: RE2JS.compile(kind.expect),
         step: kind.send === undefined ? 1 : 2,
       };
     case 'http': {
@@ -51,7 +52,7 @@ export function prepareKind(kind: CheckKind, addr: string, port: number): Prepar
         request: Buffer.from(lines.join('\r\n'), 'latin1'),
         head: method === 'HEAD',
         status,
-        body: kind.expectBody === undefined ? undefined : new RegExp(kind.expectBody),
+        body: kind.expectBody === undefined ? undefined : RE2JS.compile(kind.expectBody),
       };
     }
   }
@@ -62,10 +63,10 @@ export function checkKindError(kind: CheckKind): { error: string; expected: stri
   const regex = (what: string, re: string | undefined) => {
     if (re === undefined) return undefined;
     try {
-      new RegExp(re);
+      RE2JS.compile(re);
       return undefined;
     } catch (err) {
-      return { error: `invalid ${what} regex '${re}': ${errorMessage(err)}`, expected: 'a JavaScript regular expression, e.g. ^SSH-' };
+      return { error: `invalid ${what} regex '${re}': ${errorMessage(err)}`, expected: 'an RE2 regular expression, e.g. ^SSH-' };
     }
   };
   if (kind.type === 'tcp-expect') return regex('expect', kind.expect);

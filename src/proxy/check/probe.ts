@@ -7,11 +7,16 @@ import { REASON, errnoText } from './words.js';
 import { MAX_CHECK_RESPONSE, parseResponse } from './http-response.js';
 import type { StatusMatcher } from './expect-status.js';
 
+/** A compiled regex (RE2 on re2js: linear in what the server answers, whatever the pattern). */
+export interface Matcher {
+  test(input: string): boolean;
+}
+
 /** A check kind with its regexes compiled and its request prepared once, not per check. */
 export type PreparedKind =
   | { type: 'tcp' }
-  | { type: 'tcp-expect'; send?: Buffer; expect: RegExp; step: number }
-  | { type: 'http'; request: Buffer; head: boolean; status: StatusMatcher; body?: RegExp };
+  | { type: 'tcp-expect'; send?: Buffer; expect: Matcher; step: number }
+  | { type: 'http'; request: Buffer; head: boolean; status: StatusMatcher; body?: Matcher };
 
 export interface ProbeTarget {
   addr: string;
