@@ -15,7 +15,7 @@ import { registerGossipMetrics, type MetricsHub } from '../metrics/index.js';
 import { loadRolesChecked, type BalancerFiles } from './validate.js';
 import { defaultSnapshotPath, pauseFileFor } from './state-dir.js';
 import { errorMessage } from '../errors/index.js';
-import { mergeSources, startSources } from '../sources/index.js';
+import { mergeSources, registerSourceMetrics, startSources } from '../sources/index.js';
 import { loadNodeServices, type NodeServices } from '../agent/index.js';
 import { LogTap } from '../log/index.js';
 
@@ -101,6 +101,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
   if (opts.metrics) {
     registerGossipMetrics(opts.metrics, () => serf.stats());
     registerControllerMetrics(opts.metrics, () => controller);
+    registerSourceMetrics(opts.metrics, extraSources);
   }
   try {
     await services.listen();

@@ -3,3 +3,5 @@
 export { MergedMemberSource, mergeSources } from './merged.js';
 export { sourcesSchema, type SourcesConfig } from './section.js';
 export { startSources, type RunningSource } from './start.js';
+export type { SourceStatus } from './status.js';
+export { registerSourceMetrics } from './metrics.js';

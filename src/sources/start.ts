@@ -2,11 +2,13 @@
 import type { Logger } from 'pino';
 import type { MemberSource } from '../interfaces/index.js';
 import type { SourcesConfig } from './section.js';
+import type { SourceStatus } from './status.js';
 import { DnsMemberSource, dnsSourceSettings } from './dns/index.js';
 import { startConsulSource } from './consul/start.js';
 
 export interface RunningSource extends MemberSource {
   stop(): Promise<void>;
+  status(): SourceStatus;
 }
 
 /** `configDir`: relative files (Consul's ca_file) are relative to lbagent.yml. */

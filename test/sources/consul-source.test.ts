@@ -11,6 +11,8 @@ import type { MemberSourceEvent } from '../../src/interfaces/index.js';
 import { waitFor } from '../helpers/wait.js';
 import { makeCa } from '../helpers/certs.js';
 import { needTool } from '../helpers/tools.js';
+import { MetricsHub } from '../../src/metrics/index.js';
+import { registerSourceMetrics } from '../../src/sources/metrics.js';
 
 function logger() {
   const lines: Array<{ level: number; msg: string }> = [];
@@ -128,14 +130,26 @@ test('consul source: 500s, answers that never come, Consul gone: the last known 
   const before = view();
   assert.equal(before, 'n1.web-1@127.0.0.1:8081 n2.web-2@127.0.0.1:8082');
 
+  // the source's metrics, scraped as the balancer's /metrics would
+  const hub = new MetricsHub({ processMetrics: false });
+  registerSourceMetrics(hub, [s]);
+  const series = async (name: string) => Number(new RegExp(`^${name}\\{source="consul",name="[^"]+"\\} (\\S+)$`, 'm').exec(await hub.text())?.[1]);
+  assert.equal(await series('lbagent_source_up'), 1);
+  assert.equal(await series('lbagent_source_members'), 2);
+  assert.equal(await series('lbagent_source_failures_total'), 0);
+
   consul.fail(500);
   const seen = consul.requests.length;
   await waitFor('several failed queries', () => consul.requests.length >= seen + 3, { timeoutMs: 30_000 });
   assert.equal(view(), before);
+  assert.equal(await series('lbagent_source_up'), 0, 'down while its queries fail');
+  assert.equal(await series('lbagent_source_members'), 2, 'the last known members stand');
+  assert.ok((await series('lbagent_source_failures_total')) >= 3);
   assert.equal(said(/query failed \(HTTP 500: No cluster leader\): last known members kept \(2\)/).length, 1, 'once per transition');
   consul.fail(undefined);
   consul.deregister('n2', 'web-2');
   await waitFor('answers again: changes apply', () => view() === 'n1.web-1@127.0.0.1:8081', { timeoutMs: 30_000 });
+  assert.equal(await series('lbagent_source_up'), 1);
   assert.equal(said(/Consul answers again/).length, 1);
 
   consul.hang(true);

@@ -10,6 +10,8 @@ import { startDnsmasq, type DnsRecords } from '../helpers/dnsmasq.js';
 import { tempDir } from '../helpers/tmp.js';
 import { needTool } from '../helpers/tools.js';
 import { waitFor } from '../helpers/wait.js';
+import { MetricsHub } from '../../src/metrics/index.js';
+import { registerSourceMetrics } from '../../src/sources/metrics.js';
 
 const SRV = '_http._tcp.web.lab';
 const HOSTS = { 'web-1.lab': ['127.0.0.11'], 'web-2.lab': ['127.0.0.12'], 'web-3.lab': ['127.0.0.13'] };
@@ -83,10 +85,18 @@ test('dns source: a name server that stops answering changes nothing (logged onc
   assert.equal(before, 'web-web-1.lab-8081@127.0.0.11:8081/w1/alive web-web-2.lab-8082@127.0.0.12:8082/w1/alive');
 
   // paused (SIGSTOP): the port is open, nothing answers, queries time out
+  const hub = new MetricsHub({ processMetrics: false });
+  registerSourceMetrics(hub, [s.src]);
+  const series = async (name: string) => Number(new RegExp(`^${name}\\{source="dns",name="[^"]+"\\} (\\S+)$`, 'm').exec(await hub.text())?.[1]);
+  assert.equal(await series('lbagent_source_up'), 1);
+  assert.equal(await series('lbagent_source_members'), 2);
   dns.pause();
   const failures0 = s.src.stats.failures;
   await waitFor('several failed rounds (timeouts)', () => s.src.stats.failures >= failures0 + 3, { timeoutMs: 30_000 });
   assert.equal(s.view(), before);
+  assert.equal(await series('lbagent_source_up'), 0, 'down while the name server does not answer');
+  assert.equal(await series('lbagent_source_members'), 2, 'the last good answer stands');
+  assert.ok((await series('lbagent_source_failures_total')) >= 3);
   assert.equal(s.said(/resolution failed .*keeping the last 2 servers/), 1, 'one line for the transition, not one per round');
   dns.resume();
   await waitFor('resolution back', () => s.said(/resolution back \(2 records\)/) === 1, { timeoutMs: 30_000 });

@@ -8,6 +8,7 @@ import { parseCatalogServices, parseHealth, type HealthEntry } from './health.js
 import { buildInstances, type Instance } from './members.js';
 import { BlockingWatch } from './watch.js';
 import type { ServiceMapping } from './section.js';
+import type { SourceStatus } from '../status.js';
 
 export interface ConsulSourceOptions {
   client: ConsulClient;
@@ -39,6 +40,8 @@ export class ConsulMemberSource implements MemberSource {
   private readonly listeners = new Set<(e: MemberSourceEvent) => void>();
   private readonly settled = new Set<() => void>();
   private stopped = false;
+  /** failures of watches no longer running (a service that left the catalog) */
+  private retiredFailures = 0;
 
   constructor(private readonly o: ConsulSourceOptions) {}
 
@@ -80,6 +83,17 @@ export class ConsulMemberSource implements MemberSource {
   subscribe(listener: (event: MemberSourceEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  status(): SourceStatus {
+    const watches = [...(this.catalog ? [this.catalog] : []), ...[...this.services.values()].map((s) => s.watch)];
+    return {
+      source: 'consul',
+      name: this.o.address,
+      members: this.members().length,
+      up: watches.every((w) => !w.failing),
+      failures: watches.reduce((n, w) => n + w.failuresTotal, this.retiredFailures),
+    };
   }
 
   async stop(): Promise<void> {
@@ -152,6 +166,7 @@ export class ConsulMemberSource implements MemberSource {
         if (wanted.has(name)) continue;
         this.o.log.info({ service: name }, `consul: service ${name} no longer in the catalog with a mapped tag: no longer watched`);
         void s.watch.stop();
+        this.retiredFailures += s.watch.failuresTotal; // the counter never goes back
         this.services.delete(name);
         dropped = true;
       }

@@ -61,6 +61,8 @@ export interface WatchOptions {
 export class BlockingWatch {
   private index = 0;
   private failures = 0;
+  /** failed queries since the start (the metrics' counter) */
+  failuresTotal = 0;
   private lastWhy = '';
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
@@ -79,6 +81,11 @@ export class BlockingWatch {
     await this.loop;
   }
 
+  /** The last query failed (the last known answer stands). */
+  get failing(): boolean {
+    return this.failures > 0;
+  }
+
   /** The index the next query will send (for tests and logs). */
   get lastIndex(): number {
     return this.index;
@@ -95,6 +102,7 @@ export class BlockingWatch {
       if (signal.aborted) return;
       if (!r.ok) {
         this.failures++;
+        this.failuresTotal++;
         this.index = 0; // after a failure ask afresh: the answer must not wait on an index from before
         this.o.onFailure(r.why, this.failures === 1 || r.why !== this.lastWhy);
         this.lastWhy = r.why;

@@ -9,6 +9,7 @@ import { formatDuration } from '../../config/index.js';
 import { createResolver, resolveRound, type Round } from './resolve.js';
 import { describeChange, sameMember, toMembers } from './records.js';
 import type { DnsSourceSettings } from './section.js';
+import type { SourceStatus } from '../status.js';
 
 /** A member gone from DNS is announced as left, and forgotten (reaped) this long after. */
 const REAP_MS = 15 * 60_000;
@@ -50,6 +51,12 @@ export class DnsMemberSource {
     const s = this.settings;
     this.log.info(`dns source ${s.name}: role ${s.role}, resolvers ${s.resolvers?.join(', ') ?? 'of the system'}, every ${formatDuration(s.intervalMs)}`);
     await this.tick();
+  }
+
+  status(): SourceStatus {
+    const members = [...this.entries.values()].filter((e) => e.member.status === 'alive').length;
+    // NXDOMAIN is an answer: the name server is up, the name has no servers
+    return { source: 'dns', name: this.settings.name, members, up: this.health !== 'failing', failures: this.stats.failures };
   }
 
   async stop(): Promise<void> {
