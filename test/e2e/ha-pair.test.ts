@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildHosts, type Host, type LbagentProc } from '../helpers/netns.js';
-import { startKeepalived, type Keepalived } from '../helpers/keepalived.js';
+import { cutByVipMove, startKeepalived, watchVipArrival, type Keepalived } from '../helpers/keepalived.js';
 import { lbagentBin, repoRoot } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 import { needNetns, needTool } from '../helpers/tools.js';
@@ -22,7 +22,7 @@ interface StreamReport {
   ok: number;
   failed: number;
   longestGapMs: number;
-  failures: Array<{ at: number; why: string }>;
+  failures: Array<{ at: number; failedAt: number; why: string }>;
 }
 
 test('keepalived pair: a planned stop loses nothing, a crash is served again within keepalived\'s timers, the pair comes back whole', { timeout: 300_000 }, async (t) => {
@@ -102,21 +102,30 @@ test('keepalived pair: a planned stop loses nothing, a crash is served again wit
     };
   };
 
-  // 1. Planned stop of the VIP holder (systemd stop: SIGTERM): not one request lost.
+  // 1. Planned stop of the VIP holder (systemd stop: SIGTERM): not one request lost by the balancer. A request in
+  // flight at the very instant the VIP moves is reset by the new holder (its packets arrive where the connection
+  // does not exist): that is the VIP move, not the stop, and is told apart by when it was sent and cut.
   let s = stream();
   await s.flowing();
   const firstProc = balancers.get(first)!;
+  const arrival = watchVipArrival(second, vip);
+  t.after(() => arrival.stop());
   const stopAt = Date.now();
   firstProc.proc.kill('SIGTERM');
   await waitFor(`${name(second)} holds the VIP`, () => keepalived.get(second)!.holdsVip(), { timeoutMs: 30_000 });
-  const vipMovedMs = Date.now() - stopAt; // an upper bound: when the poll saw it
   await exited(firstProc);
   assert.equal(firstProc.proc.exitCode, 0, firstProc.out());
   let r = await s.stop();
-  t.diagnostic(`planned stop: ${r.ok} ok, ${r.failed} failed, longest gap between successes ${r.longestGapMs} ms`);
-  // when a failure happens relative to the SIGTERM and the VIP's move says which it was: the move (a request in
-  // flight on the old holder as the VIP leaves it) or the stop (refused before the VIP moved)
-  assert.equal(r.failed, 0, `${JSON.stringify(r.failures.slice(0, 5).map((f) => ({ ...f, msAfterSigterm: f.at - stopAt })))}; VIP seen moved ${vipMovedMs} ms after SIGTERM`);
+  arrival.stop();
+  const movedAt = arrival.addedAt();
+  assert.ok(movedAt !== undefined, 'ip monitor saw the VIP arrive');
+  const byMove = r.failures.filter((f) => cutByVipMove(f, movedAt));
+  t.diagnostic(`planned stop: ${r.ok} ok, ${r.failed} failed (${byMove.length} in flight as the VIP moved, ${movedAt - stopAt} ms after SIGTERM), longest gap between successes ${r.longestGapMs} ms`);
+  const byStop = r.failures.filter((f) => !cutByVipMove(f, movedAt));
+  assert.deepEqual(byStop.map((f) => ({ ...f, msAfterSigterm: f.at - stopAt, msAfterVipMove: f.at - movedAt })), [], 'no request lost to the stop');
+  // one request every 20 ms answered in a few: one, rarely two, can be open at one instant; more means the old holder
+  // stalled its answers before the move, which this rule must not excuse
+  assert.ok(byMove.length <= 2, `${byMove.length} requests open across the VIP move: ${JSON.stringify(byMove.map((f) => ({ ...f, msAfterVipMove: f.at - movedAt })))}`);
   assert.ok(r.ok > 50, `${r.ok} requests`);
 
   // 2. A pause while it is down; it comes back (snapshot), honours it, and the pair is whole (the VIP stays: nopreempt).

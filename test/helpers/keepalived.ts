@@ -32,6 +32,31 @@ export interface Keepalived {
   stop(): void;
 }
 
+/**
+ * When the VIP appeared on `host` (`ip monitor address` in its namespace, read as it happens): the instant the
+ * client's packets start going to that host.
+ */
+export function watchVipArrival(host: Host, vip: string): { addedAt(): number | undefined; stop(): void } {
+  const proc = host.spawn('ip', ['-o', '-4', 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let addedAt: number | undefined;
+  proc.stdout!.on('data', (c: Buffer) => {
+    for (const line of c.toString().split('\n')) if (addedAt === undefined && line.includes(` ${vip}/`) && !line.startsWith('Deleted')) addedAt = Date.now();
+  });
+  return { addedAt: () => addedAt, stop: () => void proc.kill('SIGKILL') };
+}
+
+/**
+ * A request cut by the VIP's move itself: its connection was opened to the old holder before the move and was
+ * still open after it. From the move on, the client's packets reach the new holder, which resets a connection it
+ * does not have, and the old holder can no longer send from the VIP, so the client waits for an answer that cannot
+ * come (a timeout). No balancer can save such a request (that would take connection sync between the hosts);
+ * anything else failing in a planned stop is the balancer's. `slackMs`: how late the move may have been seen
+ * (`ip monitor` read by a busy test process).
+ */
+export function cutByVipMove(f: { at: number; failedAt: number; why: string }, movedAt: number, slackMs = 500): boolean {
+  return f.at <= movedAt + 50 && f.failedAt >= movedAt - slackMs;
+}
+
 /** The keepalived.conf for one host of the pair (the same shape as examples/keepalived/). */
 export function keepalivedConf(o: VrrpOptions): string {
   return [

@@ -1,6 +1,7 @@
 // A client sending a steady stream of HTTP requests, each on a new connection (as users arriving through a VIP),
 // one every INTERVAL ms, each with a TIMEOUT ms deadline. Runs until SIGTERM, then prints one JSON line:
-// {ok, failed, firstFailAt, lastFailAt, longestGapMs, failures: [{at, why}]} (times in ms since epoch). It says
+// {ok, failed, firstFailAt, lastFailAt, longestGapMs, failures: [{at, failedAt, why}]} (times in ms since epoch: `at`
+// when the request was sent, `failedAt` when it failed). It says
 // `steady-client: first answer` on stderr once the first request has succeeded.
 // Usage: node steady-client.mjs URL [INTERVAL_MS=20] [TIMEOUT_MS=1000]
 import { request } from 'node:http';
@@ -35,7 +36,7 @@ function one() {
 
 function fail(at, why) {
   failed++;
-  if (failures.length < 1000) failures.push({ at, why });
+  if (failures.length < 1000) failures.push({ at, failedAt: Date.now(), why });
 }
 
 const timer = setInterval(one, interval);
