@@ -1,7 +1,7 @@
 // The long-running gossip agent: a Serf node, its RPC, its event handlers, and serf's lifecycle habits
 // (join with retry and backoff, graceful leave on SIGINT/SIGTERM, exit when left).
 import type { Logger } from 'pino';
-import { createSerf, type Serf, type SerfConfig, type SerfEvent } from '../gossip/index.js';
+import { createSerf, nodeAddresses, type Serf, type SerfConfig, type SerfEvent } from '../gossip/index.js';
 import { LogTap } from '../log/index.js';
 import { formatHostPort, type AgentOptions } from './options.js';
 import { parseHandlerSpec, ScriptEventHandlers, type HandlerSpec } from './handlers.js';
@@ -52,10 +52,7 @@ export class Agent extends SerfNodeTarget {
     parseHandlers(opts.eventHandlers); // fail before binding anything
     const config: SerfConfig = {
       nodeName: opts.nodeName,
-      bindAddr: opts.bind.host,
-      bindPort: opts.bind.port,
-      advertiseAddr: opts.advertise?.host,
-      advertisePort: opts.advertise?.port,
+      ...nodeAddresses(opts.bind, opts.advertise),
       tags: opts.tags,
       profile: opts.profile,
       encryptKeys: opts.encryptKey ? [opts.encryptKey] : undefined,

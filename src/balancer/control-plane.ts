@@ -3,7 +3,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import { createSerf, type Serf } from '../gossip/index.js';
+import { createSerf, nodeAddresses, type Serf } from '../gossip/index.js';
 import type { MemberSource } from '../interfaces/index.js';
 import type { PoolDriver } from '../interfaces/index.js';
 import { gossipSettings } from '../controller/index.js';
@@ -70,10 +70,7 @@ export async function startControlPlane(files: BalancerFiles, driver: PoolDriver
   const stopSources = () => Promise.all(extraSources.map((s) => s.stop()));
   const serf = await createSerf({
     nodeName: g.node,
-    bindAddr: g.bind.host,
-    bindPort: g.bind.port,
-    advertiseAddr: g.advertise?.host,
-    advertisePort: g.advertise?.port,
+    ...nodeAddresses(g.bind, g.advertise),
     tags: g.tags,
     profile: g.profile,
     encryptKeys: g.encryptKeys,

@@ -1,6 +1,7 @@
 // The gossip part's door: serf's API on top of memberlist, and the few gossip rules other parts apply to their own
 // input (node names, tags, join addresses). Everything outside src/gossip imports from here; tests may reach in.
 export { createSerf } from './serf/serf.js';
+export { nodeAddresses } from './serf/api.js';
 export type { QueryOptions, Serf, SerfConfig, SerfEvent, SerfMember, SerfMemberStatus, SerfStats } from './serf/api.js';
 export type { KeyOp, KeyOpResult } from './serf/keys.js';
 export { encodeTags, decodeTags } from './serf/messages.js';

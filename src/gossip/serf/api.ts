@@ -115,3 +115,8 @@ export interface QueryOptions {
   onAck?(from: string): void;
   onResponse?(from: string, payload: Buffer): void;
 }
+
+/** The addresses of a node's config from the host:port pairs the agent and the balancer are given. */
+export function nodeAddresses(bind: { host: string; port: number }, advertise?: { host: string; port?: number }): Pick<SerfConfig, 'bindAddr' | 'bindPort' | 'advertiseAddr' | 'advertisePort'> {
+  return { bindAddr: bind.host, bindPort: bind.port, advertiseAddr: advertise?.host, advertisePort: advertise?.port };
+}
