@@ -7,7 +7,7 @@ import { duration } from '../config/index.js';
 import type { Endpoint } from '../net/index.js';
 import { AdminNotFound, AdminRefused, NotFound } from '../errors/index.js';
 import { createApi, JsonAnswer, route, TextAnswer, type Route } from '../http-api/index.js';
-import { closeServer, listenOn, rebind, sameEndpoint } from './rebind.js';
+import { boundAddress, closeIfAny, listenOn, rebind, sameEndpoint } from './rebind.js';
 import type { PoolDriver, ServerSpec } from '../interfaces/index.js';
 import type { BuiltinProxy } from './builtin-proxy.js';
 import { registerProxyMetrics } from './observe/metrics.js';
@@ -58,15 +58,11 @@ export class AdminServer {
 
   /** Where the API listens now. */
   address(): Endpoint {
-    const a = this.server?.address();
-    if (!a || typeof a === 'string') return this.opts.bind; // not listening (stopped)
-    return { host: a.address, port: a.port };
+    return boundAddress(this.server, this.opts.bind);
   }
 
-  async stop(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    await closeServer(s);
+  stop(): Promise<void> {
+    return closeIfAny(this.server);
   }
 
   private create(): Server {

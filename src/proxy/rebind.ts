@@ -15,6 +15,18 @@ export function listenOn(server: Server, ep: Endpoint): Promise<void> {
   });
 }
 
+/** Where `server` listens now; `configured` when it does not (not started, or stopped). */
+export function boundAddress(server: Server | undefined, configured: Endpoint): Endpoint {
+  const a = server?.address();
+  if (!a || typeof a === 'string') return configured;
+  return { host: a.address, port: a.port };
+}
+
+/** Close `server` if there is one (the admin API's and the stats page's stop). */
+export async function closeIfAny(server: Server | undefined): Promise<void> {
+  if (server) await closeServer(server);
+}
+
 export async function closeServer(server: Server): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((r) => server.close(() => r()));

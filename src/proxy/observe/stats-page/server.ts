@@ -2,7 +2,7 @@
 // HTML at the URI, HAProxy's CSV at URI;csv (and URI?csv), behind optional basic auth.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { sameToken } from '../../../config/index.js';
-import { closeServer, listenOn, rebind, sameEndpoint } from '../../rebind.js';
+import { boundAddress, closeIfAny, listenOn, rebind, sameEndpoint } from '../../rebind.js';
 import type { Logger } from 'pino';
 import type { Endpoint } from '../../../net/index.js';
 import type { BuiltinProxy } from '../../builtin-proxy.js';
@@ -40,15 +40,11 @@ export class StatsPageServer {
 
   /** Where the page listens now. */
   address(): Endpoint {
-    const a = this.server?.address();
-    if (!a || typeof a === 'string') return this.cfg.bind; // not listening (stopped)
-    return { host: a.address, port: a.port };
+    return boundAddress(this.server, this.cfg.bind);
   }
 
-  async stop(): Promise<void> {
-    const s = this.server;
-    if (!s) return;
-    await closeServer(s);
+  stop(): Promise<void> {
+    return closeIfAny(this.server);
   }
 
   private create(): Server {
